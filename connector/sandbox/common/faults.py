@@ -1,0 +1,100 @@
+"""Deterministic, per-route fault injection: the next N matching calls fail in a chosen way."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Literal
+
+FaultKind = Literal["status", "latency", "reset", "truncate", "malformed"]
+
+
+@dataclass
+class Fault:
+    """One injected fault.
+
+    ``route`` is a route name (see each sandbox's router) or ``"*"`` for every route. ``kind``:
+    ``status`` answers ``status`` with ``body``/``headers`` instead of running the handler;
+    ``latency`` sleeps ``delay_s`` then runs the handler; ``reset`` runs the handler, sends part of
+    the response and resets the connection; ``truncate`` cuts the JSON body short (with a matching
+    Content-Length); ``malformed`` replaces the body with invalid JSON. ``times`` is how many calls it
+    hits (``None``: until cleared); ``skip`` lets that many matching calls through first.
+    """
+
+    route: str
+    kind: FaultKind = "status"
+    status: int = 500
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0
+    times: int | None = 1
+    skip: int = 0
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Fault:
+        """Build a fault from the admin API's JSON (``body`` may be a string or JSON value)."""
+        import json
+
+        body = data.get("body", b"")
+        if isinstance(body, str):
+            raw = body.encode()
+        elif isinstance(body, bytes):
+            raw = body
+        else:
+            raw = json.dumps(body).encode()
+        headers = data.get("headers") or {}
+        if not isinstance(headers, dict):
+            raise ValueError("fault 'headers' must be an object")
+        times = data.get("times", 1)
+        kind = str(data.get("kind", "status"))
+        if kind not in ("status", "latency", "reset", "truncate", "malformed"):
+            raise ValueError(f"unknown fault kind {kind!r}")
+        return cls(
+            route=str(data.get("route", "*")),
+            kind=kind,  # type: ignore[arg-type]
+            status=int(str(data.get("status", 500))),
+            body=raw,
+            headers={str(k): str(v) for k, v in headers.items()},
+            delay_s=float(str(data.get("delay_s", 0.0))),
+            times=None if times is None else int(str(times)),
+            skip=int(str(data.get("skip", 0))),
+        )
+
+
+class FaultPlan:
+    """Thread-safe list of pending faults, consumed in the order they were added."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+
+    def add(self, fault: Fault) -> None:
+        """Queue a fault."""
+        with self._lock:
+            self._faults.append(fault)
+
+    def clear(self) -> None:
+        """Drop every pending fault."""
+        with self._lock:
+            self._faults.clear()
+
+    def pending(self) -> list[Fault]:
+        """A copy of the faults still pending."""
+        with self._lock:
+            return list(self._faults)
+
+    def take(self, route: str) -> Fault | None:
+        """The fault that applies to this call of ``route``, consuming one use of it."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.route not in ("*", route):
+                    continue
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    continue
+                if fault.times is not None:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._faults.remove(fault)
+                return fault
+            return None

@@ -1,0 +1,1 @@
+"""Dagster definitions: thin jobs, schedules, sensors and checks over the core and the connector."""

@@ -1,0 +1,81 @@
+"""The audit log: who changed what and when, written by every state-changing service call."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from order_core.actors import Actor
+from order_core.types import UtcDateTime, utcnow
+
+
+class AuditEntry(SQLModel, table=True):
+    """One state change: actor, action, entity and the changed fields (old -> new)."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False, index=True)
+    )
+    actor: str = Field(max_length=200)
+    partner_id: int | None = Field(default=None, index=True)
+    action: str = Field(max_length=80)
+    entity: str = Field(max_length=60)
+    entity_id: str = Field(max_length=80, index=True)
+    changes: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def record_audit(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: object,
+    changes: dict[str, Any] | None = None,
+    *,
+    partner_id: int | None = None,
+) -> AuditEntry:
+    """Add an audit entry to the current transaction (never commits by itself)."""
+    entry = AuditEntry(
+        actor=actor.user,
+        partner_id=partner_id,
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        changes=json.dumps(_jsonable(changes or {}), sort_keys=True),
+    )
+    session.add(entry)
+    return entry
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """Fields whose value changed, as ``{field: [old, new]}`` (for ``record_audit``)."""
+    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+
+
+def audit_trail(session: Session, entity: str, entity_id: object) -> list[AuditEntry]:
+    """Every audit entry of one record, oldest first."""
+    stmt = (
+        select(AuditEntry)
+        .where(AuditEntry.entity == entity, AuditEntry.entity_id == str(entity_id))
+        .order_by(col(AuditEntry.id))
+    )
+    return list(session.exec(stmt))

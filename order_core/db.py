@@ -1,0 +1,77 @@
+"""Engine factory, sessions and schema upgrade; no module-level engine anywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session, create_engine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for ``url``: SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL a sized pool."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            poolclass=NullPool if ":memory:" not in url else None,
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+            # Let SQLAlchemy issue BEGIN itself so writers take the lock up front (see below).
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # BEGIN IMMEDIATE serialises writers at the start of a transaction instead of failing
+            # with "database is locked" at the first write after a read.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, echo=echo, pool_size=10, max_overflow=40, pool_pre_ping=True)
+
+
+def new_session(engine: Engine) -> Session:
+    """A session whose objects stay usable after commit (services return them)."""
+    return Session(engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session closed on exit; services inside commit or roll back their own transaction."""
+    session = new_session(engine)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def alembic_config(url: str) -> Any:
+    """The Alembic configuration for this project's migrations, pointed at ``url``."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade_schema(url: str, revision: str = "head") -> None:
+    """Create or upgrade the schema to ``revision`` with Alembic."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)

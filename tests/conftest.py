@@ -1,0 +1,66 @@
+"""Shared fixtures: the ``engine`` fixture runs each core test on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from order_core.db import make_engine, new_session
+from order_core.models import metadata
+from tests.pg import PG_ADMIN_DSN, create_database, drop_database, pg_available
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A throwaway PostgreSQL database for this test run (dropped at the end), schema from metadata."""
+    if not pg_available():
+        pytest.skip(f"PostgreSQL is not answering at {PG_ADMIN_DSN}: PostgreSQL tests NOT run")
+    name, url = create_database()
+    engine = make_engine(url)
+    metadata.create_all(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def _pg_engine(pg_url: str) -> Iterator[Engine]:
+    engine = make_engine(pg_url)
+    yield engine
+    engine.dispose()
+
+
+def _empty_pg(engine: Engine) -> None:
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine with the full schema and no rows: a fresh SQLite file, or the run's PostgreSQL database."""
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'core.db'}")
+        metadata.create_all(eng)
+        yield eng
+        eng.dispose()
+        return
+    pg: Engine = request.getfixturevalue("_pg_engine")
+    _empty_pg(pg)
+    yield pg
+    _empty_pg(pg)
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session on ``engine``; services commit their own transactions."""
+    s = new_session(engine)
+    yield s
+    s.close()
