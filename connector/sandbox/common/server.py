@@ -166,6 +166,9 @@ class SandboxApp:
 def _make_handler(app: SandboxApp) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out as separate writes: without TCP_NODELAY, Nagle plus the
+        # client's delayed ACK adds ~40 ms to every keep-alive response.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet by default
             return
@@ -255,7 +258,13 @@ def start_in_thread(
     server = _bind(app, host, port, tls)
     real_port = server.server_address[1]
     scheme = "https" if tls is not None else "http"
-    thread = threading.Thread(target=server.serve_forever, name=f"sandbox-{real_port}", daemon=True)
+    # A short poll interval makes stop() return promptly (tests start and stop many servers).
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name=f"sandbox-{real_port}",
+        daemon=True,
+    )
     thread.start()
     return RunningSandbox(app, f"{scheme}://{host}:{real_port}", host, real_port, server, thread)
 

@@ -1,0 +1,112 @@
+"""``channelsync sandbox serve``: run a local Salesforce- or HubSpot-compatible CRM until Ctrl-C."""
+
+from __future__ import annotations
+
+import importlib
+import tempfile
+from enum import StrEnum
+
+import typer
+from rich.console import Console
+
+from connector.sandbox.common.server import SandboxApp, serve_forever
+from connector.sandbox.salesforce.app import SalesforceSandboxApp
+from connector.sandbox.salesforce.tls import SandboxTls, make_tls
+
+sandbox_app = typer.Typer(
+    help="Local CRM sandboxes (Salesforce- and HubSpot-compatible servers) for demos and tests.",
+    no_args_is_help=True,
+)
+#: The name the top-level CLI mounts.
+app = sandbox_app
+_out = Console()
+
+
+class SandboxKind(StrEnum):
+    """Which CRM to imitate."""
+
+    salesforce = "salesforce"
+    hubspot = "hubspot"
+
+
+def build_salesforce(
+    *, seed: int, records: int, cert_dir: str | None = None
+) -> tuple[SalesforceSandboxApp, SandboxTls]:
+    """A seeded Salesforce sandbox app and the TLS material it serves with."""
+    return SalesforceSandboxApp(seed=seed, records=records), make_tls(cert_dir)
+
+
+def describe_salesforce(app: SalesforceSandboxApp, base_url: str, ca_path: str) -> list[str]:
+    """The lines ``serve`` prints: where to connect, how to log in, which CA to trust."""
+    creds = app.credentials
+    counts = ", ".join(f"{n} {name}" for name, n in app.seed_summary.items() if n)
+    return [
+        f"Salesforce sandbox at {base_url}",
+        f"  instance_url     {base_url}",
+        f"  token endpoint   {base_url}/services/oauth2/token (grant_type password or client_credentials)",
+        f"  username         {creds.username}",
+        f"  password         {creds.password}",
+        f"  security token   {creds.security_token}",
+        f"  consumer key     {creds.consumer_key}",
+        f"  consumer secret  {creds.consumer_secret}",
+        f"  CA bundle        {ca_path}  (e.g. REQUESTS_CA_BUNDLE={ca_path})",
+        f"  seeded           {counts}",
+        "Press Ctrl-C to stop.",
+    ]
+
+
+def _serve_salesforce(host: str, port: int, seed: int, records: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="sf-sandbox-") as cert_dir:
+        sf_app, tls = build_salesforce(seed=seed, records=records, cert_dir=cert_dir)
+
+        def ready(base_url: str) -> None:
+            sf_app.base_url = base_url
+            for line in describe_salesforce(sf_app, base_url, tls.ca_path):
+                _out.print(line, highlight=False, soft_wrap=True)
+
+        serve_forever(sf_app, host=host, port=port, tls=tls.context, ready=ready)
+
+
+def build_hubspot(*, seed: int, records: int) -> tuple[SandboxApp, str]:
+    """A seeded HubSpot sandbox app and its access token (imported lazily: a separate package)."""
+    testing = importlib.import_module("connector.sandbox.hubspot.testing")
+    hs_app, token = testing.build_hubspot_sandbox(seed=seed, records=records)
+    assert isinstance(hs_app, SandboxApp) and isinstance(token, str)
+    return hs_app, token
+
+
+def describe_hubspot(base_url: str, token: str) -> list[str]:
+    """The lines ``serve hubspot`` prints."""
+    return [
+        f"HubSpot sandbox at {base_url}",
+        f"  access token  {token}",
+        f"  client        HubSpot(access_token=..., host={base_url!r})",
+        "Press Ctrl-C to stop.",
+    ]
+
+
+def _serve_hubspot(host: str, port: int, seed: int, records: int) -> None:
+    hs_app, token = build_hubspot(seed=seed, records=records)
+
+    def ready(base_url: str) -> None:
+        for line in describe_hubspot(base_url, token):
+            _out.print(line, highlight=False, soft_wrap=True)
+
+    serve_forever(hs_app, host=host, port=port, ready=ready)
+
+
+@sandbox_app.command("serve")
+def serve(
+    kind: SandboxKind = typer.Argument(..., help="salesforce or hubspot"),
+    port: int = typer.Option(8443, "--port", help="Port to listen on (0 = any free port)."),
+    seed: int = typer.Option(1, "--seed", help="Seed of the generated data."),
+    records: int = typer.Option(
+        50, "--records", help="Number of deals; other counts scale from it."
+    ),
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind."),
+) -> None:
+    """Serve a seeded CRM sandbox and print how to connect to it."""
+    if kind is SandboxKind.salesforce:
+        _serve_salesforce(host, port, seed, records)
+    else:
+        _serve_hubspot(host, port, seed, records)
