@@ -1,0 +1,90 @@
+"""`channelsync quote price`: price a self-contained CART.json (sales-ops preview) as JSON.
+
+The CART.json format is documented in docs/quote-json.md. The lead wires `register` into the
+`quote` sub-app; this module only adds the command.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from quote_engine.errors import PricingError
+from quote_engine.pricing import RuleSet, load_rules, price_cart
+from quote_engine.types import PricingRequest
+
+
+class CartFile(PricingRequest):
+    """A CART.json file: a PricingRequest plus the optional pricing date (default: today, UTC)."""
+
+    today: date | None = None
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=1)
+
+
+def _validation_message(source: Path, exc: ValidationError) -> str:
+    problems = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        problems.append(f"{where}: {str(err['msg']).removeprefix('Value error, ')}")
+    more = f" (and {exc.error_count() - 5} more)" if exc.error_count() > 5 else ""
+    return f"{source}: {'; '.join(problems)}{more}; fix the cart file (see docs/quote-json.md)"
+
+
+def read_cart(path: Path) -> CartFile:
+    """Read and validate a CART.json file; raise PricingError naming the file and field."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PricingError(f"{path}: cannot read the cart file ({exc.strerror})") from None
+    try:
+        data = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise PricingError(
+            f"{path}: not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
+    try:
+        return CartFile.model_validate(data)
+    except ValidationError as exc:
+        raise PricingError(_validation_message(path, exc)) from None
+
+
+def price_file(cart_path: Path, rules_path: Path | None) -> dict[str, object]:
+    """Price a cart file with an optional rule file; return the JSON-ready result."""
+    cart = read_cart(cart_path)
+    rules: RuleSet | None = load_rules(rules_path) if rules_path is not None else None
+    today = cart.today or datetime.now(UTC).date()
+    result = price_cart(cart, rules, today=today)
+    data = result.to_jsonable()
+    data["content_hash"] = result.content_hash()
+    data["rules_file"] = str(rules_path) if rules_path is not None else None
+    return data
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `price` command to `app` (the `quote` sub-app)."""
+
+    @app.command("price")
+    def price(
+        input_path: Annotated[
+            Path, typer.Option("--input", help="CART.json: catalog, partner, deal and lines.")
+        ],
+        rules_path: Annotated[
+            Path | None, typer.Option("--rules", help="Pricing rules YAML file.")
+        ] = None,
+    ) -> None:
+        """Price a cart: print priced lines with their traces and the totals as JSON."""
+        try:
+            data = price_file(input_path, rules_path)
+        except PricingError as exc:
+            raise _fail(exc.message) from None
+        typer.echo(json.dumps(data, indent=2))

@@ -1,0 +1,77 @@
+"""Loading pricing rules from YAML: every rule is validated and a bad file is refused whole.
+
+File format (see docs/quote-json.md):
+    rules:
+      - name: gold-q4-promo
+        priority: 10
+        stacking: additive          # or exclusive
+        when: {field: partner.tier, op: eq, value: gold}
+        action: {percent_off: "5"}
+        valid_from: 2026-10-01
+        valid_to: 2026-12-31
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from quote_engine.errors import RuleFileError
+from quote_engine.pricing.rules import PricingRule
+from quote_engine.pricing.ruleset import RuleSet
+
+
+def _reason(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "rule"
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        parts.append(f"{where}: {msg}")
+    return "; ".join(parts)
+
+
+def rules_from_data(data: object, source: str = "<rules>") -> RuleSet:
+    """Validate already-parsed rule data ({rules: [...]} or a bare list) into a RuleSet."""
+    if isinstance(data, dict) and set(data) <= {"rules"}:
+        data = data.get("rules", [])
+    if data is None:
+        data = []
+    if not isinstance(data, list):
+        raise RuleFileError(source, "-", "expected a mapping with a 'rules' list")
+    rules: list[PricingRule] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(data):
+        label = f"#{index + 1}"
+        if isinstance(raw, dict) and isinstance(raw.get("name"), str):
+            label = f"#{index + 1} {raw['name']!r}"
+        if not isinstance(raw, dict):
+            raise RuleFileError(source, label, "a rule must be a mapping")
+        try:
+            rule = PricingRule.model_validate(raw)
+        except ValidationError as exc:
+            raise RuleFileError(source, label, _reason(exc)) from None
+        if rule.name in seen:
+            raise RuleFileError(source, label, "duplicate rule name; names must be unique")
+        seen.add(rule.name)
+        rules.append(rule)
+    return RuleSet(rules, source=source)
+
+
+def load_rules(path: str | Path) -> RuleSet:
+    """Read and validate a YAML rule file; raise RuleFileError naming file, rule and reason."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RuleFileError(source, "-", f"cannot read the file ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise RuleFileError(source, "-", f"not valid YAML{where}") from None
+    except ValueError as exc:  # PyYAML raises this for impossible dates such as 2026-13-01
+        raise RuleFileError(source, "-", f"not valid YAML: {exc}") from None
+    return rules_from_data(data, source)

@@ -1,0 +1,144 @@
+"""Extended amounts, the header discount spread pro rata (remainder on the last line), totals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import NamedTuple
+
+from quote_engine.errors import PricingError
+from quote_engine.money import round_money
+from quote_engine.types import (
+    CartLine,
+    HeaderDiscount,
+    PricedLine,
+    PricingResult,
+    PricingStep,
+    QuoteTotals,
+    TraceStep,
+)
+
+_ZERO = Decimal(0)
+_HUNDRED = Decimal(100)
+_PCT = Decimal("0.01")
+
+
+class LineOutcome(NamedTuple):
+    """What the waterfall produced for one line, before extension and header discount."""
+
+    line: CartLine
+    unit_list: Decimal
+    unit_buy: Decimal
+    unit_net: Decimal
+    floor: Decimal | None
+    breached: bool
+    approved: bool
+    trace: tuple[TraceStep, ...]
+    deltas: tuple[tuple[PricingStep, Decimal], ...]
+    """(step, unit before - after) per waterfall step kind, list and rounding excluded."""
+
+
+def header_amount(header: HeaderDiscount | None, net: Decimal, currency: str) -> Decimal:
+    """The header discount in money, rounded to minor units; never more than the net."""
+    if header is None:
+        return _ZERO
+    if header.percent is not None:
+        return round_money(net * header.percent / _HUNDRED, currency)
+    assert header.amount is not None
+    amount = round_money(header.amount, currency)
+    if amount > net:
+        raise PricingError(
+            f"header_discount field amount: {amount} {currency} exceeds the quote net "
+            f"{net} {currency}; lower the amount or use a percent"
+        )
+    return amount
+
+
+def spread(total: Decimal, weights: Sequence[Decimal], currency: str) -> list[Decimal]:
+    """Split `total` pro rata to `weights`, rounded half-up; the last share takes the remainder."""
+    if not weights:
+        return []
+    whole = sum(weights, _ZERO)
+    if whole == 0 or total == 0:
+        shares = [_ZERO] * len(weights)
+        shares[-1] = total
+        return shares
+    shares = [round_money(total * w / whole, currency) for w in weights[:-1]]
+    shares.append(total - sum(shares, _ZERO))
+    return shares
+
+
+def _percent(part: Decimal, whole: Decimal) -> Decimal:
+    return (part * _HUNDRED / whole).quantize(_PCT) if whole else _ZERO
+
+
+def build_result(
+    outcomes: Sequence[LineOutcome],
+    header: HeaderDiscount | None,
+    currency: str,
+    today: date,
+    fingerprint: str,
+) -> PricingResult:
+    """Extend lines, spread the header discount, and total everything exactly."""
+    extended = [o.unit_net * o.line.quantity for o in outcomes]
+    net_before = sum(extended, _ZERO)
+    header_total = header_amount(header, net_before, currency)
+    shares = spread(header_total, extended, currency)
+    by_step: dict[PricingStep, Decimal] = {}
+    lines: list[PricedLine] = []
+    list_total = buy_total = _ZERO
+    for no, (o, ext, share) in enumerate(zip(outcomes, extended, shares, strict=True), 1):
+        qty = o.line.quantity
+        ext_list = round_money(o.unit_list * qty, currency)
+        list_total += ext_list
+        buy_total += round_money(o.unit_buy * qty, currency)
+        for kind, delta in o.deltas:
+            by_step[kind] = by_step.get(kind, _ZERO) + delta * qty
+        line_total = ext - share
+        lines.append(
+            PricedLine(
+                line_no=no,
+                line_id=o.line.line_id,
+                sku=o.line.sku,
+                quantity=qty,
+                unit_list=o.unit_list,
+                unit_buy=o.unit_buy,
+                unit_net=o.unit_net,
+                extended_list=ext_list,
+                extended_net=ext,
+                header_discount=share,
+                line_total=line_total,
+                discount_percent=_percent(ext_list - line_total, ext_list),
+                floor_price=o.floor,
+                floor_breached=o.breached,
+                floor_approved=o.approved,
+                trace=o.trace,
+            )
+        )
+    discounts = {k.value: round_money(v, currency) for k, v in by_step.items()}
+    # Whatever the per-step roundings leave over is the rounding step, so the totals reconcile.
+    discounts[PricingStep.ROUNDING.value] = list_total - net_before - sum(discounts.values(), _ZERO)
+    if header is not None:
+        discounts[PricingStep.HEADER.value] = header_total
+    net_total = net_before - header_total
+    margin = net_total - buy_total
+    totals = QuoteTotals(
+        currency=currency,
+        list_total=list_total,
+        buy_total=buy_total,
+        discounts_by_step=discounts,
+        net_total=net_total,
+        margin=margin,
+        margin_percent=_percent(margin, net_total) if net_total else None,
+        max_line_discount_percent=max(ln.discount_percent for ln in lines),
+        floor_breaches=sum(1 for ln in lines if ln.floor_breached),
+    )
+    return PricingResult(
+        currency=currency,
+        priced_on=today,
+        lines=tuple(lines),
+        totals=totals,
+        rules_fingerprint=fingerprint,
+        needs_floor_approval=any(ln.floor_breached and not ln.floor_approved for ln in lines),
+    )
