@@ -1,0 +1,217 @@
+"""Orders per second with 50 concurrent buyers checking out on one credit line (PostgreSQL and SQLite).
+
+Each buyer runs in its own thread with its own session and places orders through the real
+``place_order`` service (authorization, pricing, approvals policy, payment check, credit hold
+under a row lock, history, outbox events, audit). Prints one line per backend.
+
+    .venv/bin/python bench/bench_orders.py [--orders-per-buyer 10] [--buyers 50] [--processes 2]
+                                           [--only pg|sqlite]
+
+Buyers are threads spread over ``--processes`` worker processes (so Python's GIL does not cap
+the figure at one core); every buyer still has its own session and they all start together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from order_core.catalog.models import AuthorizationRule, BuyPrice, ListPrice, Product
+from order_core.credit.models import CreditLedgerEntry, CreditLine
+from order_core.db import make_engine, new_session
+from order_core.models import metadata
+from order_core.orders.checkout import CartItem, place_order
+from order_core.orders.models import Order
+from order_core.partners.buyers import buyer_actor
+from order_core.partners.models import Buyer, Partner, Program, ProgramMembership
+from order_core.payments.models import PaymentMethodRule
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def _seed(engine: Engine, buyers: int, orders: int) -> tuple[list[int], Decimal]:
+    with Session(engine) as s:
+        program = Program(code="BENCH", name="Bench")
+        partner = Partner(name="Bench Reseller", country="US", currency="USD")
+        s.add_all([program, partner])
+        s.flush()
+        assert partner.id is not None and program.id is not None
+        s.add(
+            ProgramMembership(
+                partner_id=partner.id, program_id=program.id, starts_on=date(2020, 1, 1)
+            )
+        )
+        products = [
+            Product(
+                sku=f"SKU-{i}",
+                name=f"Product {i}",
+                category="software",
+                license_type="named" if i % 2 else None,
+            )
+            for i in range(5)
+        ]
+        s.add_all(products)
+        s.flush()
+        for i, p in enumerate(products):
+            assert p.id is not None
+            s.add(ListPrice(product_id=p.id, currency="USD", amount=Decimal(100 + i)))
+        s.add(AuthorizationRule(program_id=program.id, effect="allow", scope="all"))
+        s.add(BuyPrice(program_id=program.id, percent_off=Decimal(15)))
+        # Room for 90% of the orders: the rest go to credit review, as in real life.
+        per_order = Decimal("2") * Decimal("85") + Decimal("85.85")
+        limit = per_order * buyers * orders * Decimal("0.9")
+        s.add(CreditLine(partner_id=partner.id, currency="USD", credit_limit=limit))
+        s.add(PaymentMethodRule(method="credit_line"))
+        rows = [
+            Buyer(partner_id=partner.id, email=f"b{i}@bench.example", name=f"B{i}")
+            for i in range(buyers)
+        ]
+        s.add_all(rows)
+        s.commit()
+        return [b.id for b in rows if b.id is not None], limit
+
+
+def _buyers_process(
+    url: str,
+    ids: list[int],
+    orders: int,
+    ready: Any,
+    go: Any,
+    failures: Any,
+    switch_interval: float,
+) -> None:
+    """One worker process: a thread per buyer, each with its own session, all released together."""
+    # A buyer holding the credit-line lock must get the GIL back quickly after each round trip.
+    sys.setswitchinterval(switch_interval)
+    engine = make_engine(url)
+    barrier = threading.Barrier(len(ids) + 1)
+    errors: list[BaseException] = []
+
+    def work(buyer_id: int) -> None:
+        session = new_session(engine)
+        try:
+            actor = buyer_actor(session, buyer_id)
+            session.commit()
+            barrier.wait()
+            for _ in range(orders):
+                place_order(
+                    session=session,
+                    actor=actor,
+                    payment_method="credit_line",
+                    lines=[CartItem("SKU-0", 2), CartItem("SKU-1", 1)],
+                )
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            session.close()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in ids]
+    for t in threads:
+        t.start()
+    ready.put(len(ids))
+    go.wait()
+    barrier.wait()
+    for t in threads:
+        t.join()
+    engine.dispose()
+    if errors:
+        failures.put(repr(errors[0]))
+
+
+def run(
+    url: str, label: str, buyers: int, orders: int, processes: int, switch_interval: float
+) -> None:
+    """Seed, run ``buyers`` concurrent buyers split over ``processes`` processes, print the figure."""
+    engine = make_engine(url)
+    metadata.create_all(engine)
+    ids, limit = _seed(engine, buyers, orders)
+    ctx = mp.get_context("spawn")
+    ready, failures, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+    slices = [ids[i::processes] for i in range(processes)]
+    workers = [
+        ctx.Process(
+            target=_buyers_process, args=(url, part, orders, ready, go, failures, switch_interval)
+        )
+        for part in slices
+        if part
+    ]
+    for w in workers:
+        w.start()
+    for _ in workers:
+        ready.get(timeout=120)
+    start = time.perf_counter()
+    go.set()
+    for w in workers:
+        w.join()
+    elapsed = time.perf_counter() - start
+    if not failures.empty():
+        raise SystemExit(f"{label}: a buyer failed: {failures.get()}")
+    with Session(engine) as s:
+        placed = s.exec(select(Order)).all()
+        line = s.exec(select(CreditLine)).one()
+        holds = sum((e.amount for e in s.exec(select(CreditLedgerEntry))), Decimal(0))
+    engine.dispose()
+    submitted = sum(1 for o in placed if o.status == "submitted")
+    assert holds == line.held <= limit, "credit ledger out of balance"
+    print(
+        f"{label}: {len(placed)} orders by {buyers} concurrent buyers ({processes} processes) in "
+        f"{elapsed:.2f}s = {len(placed) / elapsed:.0f} orders/s ({submitted} submitted, "
+        f"{len(placed) - submitted} credit_review; held {line.held:.2f} of limit {limit:.2f})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--buyers", type=int, default=50)
+    parser.add_argument("--orders-per-buyer", type=int, default=10)
+    parser.add_argument("--only", choices=["pg", "sqlite"])
+    parser.add_argument("--processes", type=int, default=2, help="worker processes (GIL)")
+    parser.add_argument(
+        "--switch-interval", type=float, default=0.0005, help="sys.setswitchinterval in workers"
+    )
+    args = parser.parse_args()
+    if args.only in (None, "pg"):
+        name = f"channelsync_bench_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+            run(
+                url,
+                "PostgreSQL",
+                args.buyers,
+                args.orders_per_buyer,
+                args.processes,
+                args.switch_interval,
+            )
+        finally:
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if args.only in (None, "sqlite"):
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+            run(
+                url,
+                "SQLite",
+                args.buyers,
+                args.orders_per_buyer,
+                args.processes,
+                args.switch_interval,
+            )
+
+
+if __name__ == "__main__":
+    main()

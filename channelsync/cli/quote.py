@@ -1,0 +1,11 @@
+"""``channelsync quote``: preview pricing for a cart and render a stored quote's document."""
+
+from __future__ import annotations
+
+import typer
+
+from channelsync.cli import quote_price, quote_render
+
+app = typer.Typer(help="Quotes: price a cart, render a quote document.", no_args_is_help=True)
+quote_price.register(app)
+quote_render.register(app)

@@ -1,0 +1,1 @@
+"""Sample data shipped with channelsync: the demo catalog (programs, partners, products, customers)."""

@@ -1,0 +1,71 @@
+"""Tables for the catalog: products, list prices per currency, buy prices, and product authorization rules."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from order_core.types import MoneyType
+
+
+class Product(SQLModel, table=True):
+    """A sellable product; subscriptions carry a term in months, licensed products a license type."""
+
+    __tablename__ = "product"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sku: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=200)
+    category: str = Field(default="", max_length=80, index=True)
+    product_group: str = Field(default="", max_length=80, index=True)
+    kind: str = Field(default="perpetual", max_length=20)  # perpetual | subscription
+    term_months: int | None = None
+    license_type: str | None = Field(default=None, max_length=20)  # None = no license key
+    active: bool = True
+
+
+class ListPrice(SQLModel, table=True):
+    """The list price of a product in one currency."""
+
+    __tablename__ = "list_price"
+    __table_args__ = (UniqueConstraint("product_id", "currency"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    currency: str = Field(max_length=3)
+    amount: Decimal = Field(sa_column=Column(MoneyType(), nullable=False))
+
+
+class BuyPrice(SQLModel, table=True):
+    """A partner buy price: fixed (per SKU and currency) or percent off list, scoped by program and/or tier.
+
+    The quote engine picks the most specific one: a fixed SKU price beats a percent off list.
+    """
+
+    __tablename__ = "buy_price"
+
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int | None = Field(default=None, foreign_key="program.id", index=True)
+    tier: str | None = Field(default=None, max_length=40)
+    product_id: int | None = Field(default=None, foreign_key="product.id", index=True)
+    currency: str | None = Field(default=None, max_length=3)
+    fixed_price: Decimal | None = Field(default=None, sa_column=Column(MoneyType(), nullable=True))
+    percent_off: Decimal | None = Field(default=None, sa_column=Column(MoneyType(), nullable=True))
+
+
+class AuthorizationRule(SQLModel, table=True):
+    """Allow or deny products for a program (or one partner) by category, product group or SKU.
+
+    ``scope`` is one of all | category | group | sku; an explicit deny beats any allow.
+    """
+
+    __tablename__ = "authorization_rule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int | None = Field(default=None, foreign_key="program.id", index=True)
+    partner_id: int | None = Field(default=None, foreign_key="partner.id", index=True)
+    effect: str = Field(default="allow", max_length=5)  # allow | deny
+    scope: str = Field(default="category", max_length=10)
+    value: str = Field(default="", max_length=80)

@@ -1,0 +1,1 @@
+"""Customers of the order core: tables and services."""

@@ -1,0 +1,288 @@
+"""Reseller <-> end customer association (reseller of record, history) and the program customer-info check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+
+from sqlalchemy import insert, update
+from sqlmodel import Session, col, select
+
+from order_core.actors import Actor, require_partner_access, require_vendor
+from order_core.customers.bulk_sql import one_of
+from order_core.customers.models import CustomerAssociation, EndCustomer
+from order_core.errors import NotFoundError, Problem, ValidationFailed, invalid
+from order_core.partners.audit_values import AuditRow, audit, audit_many
+from order_core.partners.models import Partner
+from order_core.partners.programs import active_programs
+from order_core.tx import transactional
+from order_core.types import utcnow
+
+ORIGINS = ("deal", "order", "quote", "import", "manual", "catalog")
+_CORE = Actor.system("core")
+
+
+def associate_customer(
+    session: Session,
+    customer_id: int,
+    partner_id: int,
+    origin: str,
+    *,
+    actor: Actor | None = None,
+    at: datetime | None = None,
+) -> CustomerAssociation:
+    """Associate an end customer with a reseller, inside the caller's transaction.
+
+    The first call for a (customer, partner) pair creates the association (``since`` = now, how it
+    began = ``origin``) and, when the customer has no reseller of record yet, makes this partner it;
+    later calls only refresh ``last_activity_at``. Deals, quotes and orders call this.
+    """
+    if origin not in ORIGINS:
+        raise invalid(f"association of customer {customer_id}", "origin", f"use one of {ORIGINS}")
+    moment = at or utcnow()
+    who = actor or _CORE
+    association = session.exec(
+        select(CustomerAssociation).where(
+            CustomerAssociation.customer_id == customer_id,
+            CustomerAssociation.partner_id == partner_id,
+        )
+    ).first()
+    if association is not None:
+        if association.last_activity_at < moment:
+            association.last_activity_at = moment
+            session.add(association)
+        return association
+    customer = session.get(EndCustomer, customer_id)
+    if customer is None:
+        raise NotFoundError(f"end customer {customer_id} not found")
+    if session.get(Partner, partner_id) is None:
+        raise NotFoundError(f"partner {partner_id} not found")
+    association = CustomerAssociation(
+        customer_id=customer_id,
+        partner_id=partner_id,
+        since=moment,
+        origin=origin,
+        last_activity_at=moment,
+    )
+    session.add(association)
+    changes: dict[str, object] = {"associated_partner_id": partner_id, "origin": origin}
+    if customer.reseller_of_record_id is None:
+        customer.reseller_of_record_id = partner_id
+        session.add(customer)
+        changes["reseller_of_record_id"] = [None, partner_id]
+    session.flush()
+    audit(session, who, "associate", "end_customer", customer_id, changes, partner_id=partner_id)
+    return association
+
+
+def associate_many(
+    session: Session,
+    pairs: Iterable[tuple[int, int]],
+    origin: str,
+    *,
+    actor: Actor | None = None,
+    at: datetime | None = None,
+) -> int:
+    """``associate_customer`` for many ``(customer_id, partner_id)`` pairs with a few bulk statements.
+
+    Existing associations get their activity time refreshed; new ones are inserted; a customer
+    without a reseller of record gets the first new partner in ``pairs``. Returns how many are new.
+    """
+    if origin not in ORIGINS:
+        raise invalid("association", "origin", f"use one of {ORIGINS}")
+    moment, who = at or utcnow(), actor or _CORE
+    wanted = list(dict.fromkeys(pairs))
+    by_partner: dict[int, list[int]] = {}
+    for customer_id, partner_id in wanted:
+        by_partner.setdefault(partner_id, []).append(customer_id)
+    existing: set[tuple[int, int]] = set()
+    for partner_id, customer_ids in by_partner.items():
+        for chunk in _chunks(customer_ids):
+            hit = one_of(session, col(CustomerAssociation.customer_id), chunk)
+            found = session.exec(
+                select(CustomerAssociation.customer_id).where(
+                    CustomerAssociation.partner_id == partner_id, hit
+                )
+            )
+            existing.update((c, partner_id) for c in found)
+            session.execute(
+                update(CustomerAssociation)
+                .where(
+                    col(CustomerAssociation.partner_id) == partner_id,
+                    hit,
+                    col(CustomerAssociation.last_activity_at) < moment,
+                )
+                .values(last_activity_at=moment)
+            )
+    new = [p for p in wanted if p not in existing]
+    if not new:
+        return 0
+    session.execute(
+        insert(CustomerAssociation),
+        [
+            {
+                "customer_id": c,
+                "partner_id": p,
+                "since": moment,
+                "origin": origin,
+                "last_activity_at": moment,
+            }
+            for c, p in new
+        ],
+    )
+    unowned: set[int] = set()
+    for chunk in _chunks(sorted({c for c, _ in new})):
+        unowned.update(
+            session.exec(
+                select(EndCustomer.id).where(
+                    one_of(session, col(EndCustomer.id), chunk),
+                    col(EndCustomer.reseller_of_record_id).is_(None),
+                )
+            ).all()  # type: ignore[arg-type]
+        )
+    record_of: dict[int, int] = {}
+    for customer_id, partner_id in new:
+        if customer_id in unowned:
+            record_of.setdefault(customer_id, partner_id)
+    for partner_id in set(record_of.values()):
+        ids = [c for c, p in record_of.items() if p == partner_id]
+        for chunk in _chunks(ids):
+            session.execute(
+                update(EndCustomer)
+                .where(one_of(session, col(EndCustomer.id), chunk))
+                .values(reseller_of_record_id=partner_id)
+            )
+    rows: list[AuditRow] = []
+    for customer_id, partner_id in new:
+        changes: dict[str, object] = {"associated_partner_id": partner_id, "origin": origin}
+        if record_of.get(customer_id) == partner_id:
+            changes["reseller_of_record_id"] = [None, partner_id]
+        rows.append(("associate", "end_customer", customer_id, changes, partner_id))
+    audit_many(session, who, rows)
+    return len(new)
+
+
+def _chunks(items: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(items), 500):
+        yield items[start : start + 500]
+
+
+def is_associated(session: Session, customer_id: int, partner_id: int) -> bool:
+    """True when the partner is associated with the customer."""
+    stmt = select(CustomerAssociation.id).where(
+        CustomerAssociation.customer_id == customer_id,
+        CustomerAssociation.partner_id == partner_id,
+    )
+    return session.exec(stmt).first() is not None
+
+
+def visible_customer(session: Session, actor: Actor, customer_id: int) -> EndCustomer:
+    """The customer if the actor may see it (vendor side, or a partner associated with it)."""
+    customer = session.get(EndCustomer, customer_id)
+    if customer is None or (
+        not actor.is_vendor_side
+        and (actor.partner_id is None or not is_associated(session, customer_id, actor.partner_id))
+    ):
+        raise NotFoundError(f"end customer {customer_id} not found")
+    return customer
+
+
+@transactional
+def customer_associations(
+    customer_id: int, *, session: Session, actor: Actor
+) -> list[CustomerAssociation]:
+    """The association history of a customer, oldest first; a partner sees only its own association."""
+    visible_customer(session, actor, customer_id)
+    stmt = (
+        select(CustomerAssociation)
+        .where(CustomerAssociation.customer_id == customer_id)
+        .order_by(col(CustomerAssociation.since), col(CustomerAssociation.id))
+    )
+    if not actor.is_vendor_side:
+        stmt = stmt.where(CustomerAssociation.partner_id == actor.partner_id)
+    return list(session.exec(stmt))
+
+
+@transactional
+def set_reseller_of_record(
+    customer_id: int, partner_id: int, *, session: Session, actor: Actor
+) -> EndCustomer:
+    """Make another associated reseller the reseller of record (vendor admin; e.g. a channel conflict ruling)."""
+    require_vendor(actor, action="change the reseller of record")
+    customer = visible_customer(session, actor, customer_id)
+    if not is_associated(session, customer_id, partner_id):
+        raise invalid(
+            f"end customer {customer.name}",
+            "reseller_of_record_id",
+            f"partner {partner_id} is not associated with this customer; associate it first",
+        )
+    old = customer.reseller_of_record_id
+    if old != partner_id:
+        customer.reseller_of_record_id = partner_id
+        customer.updated_at = utcnow()
+        session.add(customer)
+        audit(
+            session,
+            actor,
+            "set_reseller_of_record",
+            "end_customer",
+            customer_id,
+            {"reseller_of_record_id": [old, partner_id]},
+            partner_id=partner_id,
+        )
+    return customer
+
+
+@transactional
+def recent_customers(
+    partner_id: int, *, session: Session, actor: Actor, limit: int = 10
+) -> list[EndCustomer]:
+    """The partner's end customers, most recently active first."""
+    require_partner_access(actor, partner_id, what=f"partner {partner_id}")
+    stmt = (
+        select(EndCustomer)
+        .join(CustomerAssociation, col(CustomerAssociation.customer_id) == col(EndCustomer.id))
+        .where(CustomerAssociation.partner_id == partner_id)
+        .order_by(col(CustomerAssociation.last_activity_at).desc(), col(EndCustomer.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(stmt))
+
+
+def required_customer_fields(
+    session: Session, partner_id: int, on: date | None = None
+) -> dict[str, list[str]]:
+    """``{program code: [fields]}`` of the partner's active programs that require customer info."""
+    return {
+        p.code: [f for f in p.required_customer_fields.split(",") if f]
+        for p in active_programs(session, partner_id, on)
+        if p.customer_info_required
+    }
+
+
+def check_customer_info(
+    session: Session, partner_id: int, customer: EndCustomer | None, *, on: date | None = None
+) -> None:
+    """Refuse an order whose end customer lacks fields a program of the partner requires.
+
+    Raises ValidationFailed listing every missing field and the program requiring it.
+    """
+    required = required_customer_fields(session, partner_id, on)
+    if not required:
+        return
+    record = f"end customer {customer.name}" if customer is not None else "end customer"
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for code, fields in sorted(required.items()):
+        for field in fields:
+            value = getattr(customer, field, None) if customer is not None else None
+            if (value is None or str(value).strip() == "") and field not in seen:
+                seen.add(field)
+                problems.append(
+                    Problem(record, field, f"is required by program {code}; fill it in first")
+                )
+    if problems:
+        raise ValidationFailed(
+            f"{record} lacks information partner {partner_id}'s program requires on orders",
+            problems,
+        )

@@ -1,0 +1,1 @@
+"""Deals of the order core: tables and services."""

@@ -1,0 +1,1 @@
+"""Notifications: delivery of notify.email outbox events by SMTP (delivery.py)."""

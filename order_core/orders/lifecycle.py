@@ -1,0 +1,135 @@
+"""Moving an order between statuses: the state machine check, the history entry and the outbox events.
+
+Every transition writes, in the caller's transaction: one history row (time, actor, note), a
+``crm.order`` event (CRM push-back), a ``prm.webhook`` event and a ``notify.email`` event whose
+recipients are the buyer, the approvers involved and, when the order asks for it, the end customer.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from order_core.actors import Actor
+from order_core.customers.models import EndCustomer
+from order_core.orders.memo import known_approvals
+from order_core.orders.models import Order, OrderApproval, OrderStatusChange
+from order_core.orders.states import OrderStatus, check_transition
+from order_core.outbox import emit_event
+from order_core.partners.models import Buyer
+from order_core.types import utcnow
+
+# Statuses whose notification goes to the approvers still to decide, not only to those who did.
+_ASKS_APPROVERS = frozenset({"pending_approval"})
+
+
+def record_history(
+    session: Session, order: Order, from_status: str | None, to_status: str, actor: Actor, note: str
+) -> OrderStatusChange:
+    """Add one history row for ``order``."""
+    assert order.id is not None
+    entry = OrderStatusChange(
+        order_id=order.id, from_status=from_status, to_status=to_status, actor=actor.user, note=note
+    )
+    session.add(entry)
+    return entry
+
+
+def approver_emails(session: Session, order: Order, *, pending: bool) -> list[str]:
+    """E-mail addresses of the partner approvers for the order's pending steps, or of those who decided."""
+    assert order.id is not None
+    known = known_approvals(session, order.id)
+    steps = (
+        known
+        if known is not None
+        else list(session.exec(select(OrderApproval).where(OrderApproval.order_id == order.id)))
+    )
+    emails: list[str] = []
+    if pending:
+        partner_roles = {s.role for s in steps if s.side == "partner" and s.status == "pending"}
+        if partner_roles:
+            buyers = session.exec(
+                select(Buyer).where(
+                    Buyer.partner_id == order.partner_id,
+                    col(Buyer.active).is_(True),
+                    col(Buyer.role).in_(sorted(partner_roles | {"admin"})),
+                    Buyer.id != order.buyer_id,
+                )
+            )
+            emails.extend(b.email for b in buyers)
+    emails.extend(s.decided_by_email for s in steps if s.decided_by_email)
+    return list(dict.fromkeys(emails))
+
+
+def recipients(session: Session, order: Order, status: str) -> list[str]:
+    """Who is told about ``order`` entering ``status``: buyer, approvers, end customer if configured."""
+    out: list[str] = []
+    buyer = session.get(Buyer, order.buyer_id)
+    if buyer is not None:
+        out.append(buyer.email)
+    out.extend(approver_emails(session, order, pending=status in _ASKS_APPROVERS))
+    if order.notify_end_customer and order.end_customer_id is not None:
+        customer = session.get(EndCustomer, order.end_customer_id)
+        if customer is not None and customer.email:
+            out.append(customer.email)
+    return list(dict.fromkeys(out))
+
+
+def order_event_payload(order: Order, from_status: str | None, note: str) -> dict[str, object]:
+    """The data every order event carries (CRM push-back and PRM webhook read the same fields)."""
+    return {
+        "order_number": order.number,
+        "order_id": order.id,
+        "partner_id": order.partner_id,
+        "buyer_id": order.buyer_id,
+        "end_customer_id": order.end_customer_id,
+        "quote_id": order.quote_id,
+        "po_number": order.po_number,
+        "currency": order.currency,
+        "net_total": order.net_total,
+        "status": order.status,
+        "previous_status": from_status,
+        "note": note,
+        "at": order.updated_at,
+    }
+
+
+def emit_order_events(
+    session: Session, order: Order, from_status: str | None, actor: Actor, note: str
+) -> None:
+    """Write the CRM, PRM and e-mail events of a status change into the current transaction."""
+    payload = order_event_payload(order, from_status, note)
+    emit_event(session, "crm.order", "order", order.number, payload, partner_id=order.partner_id)
+    webhook = {"event": f"order.{order.status}", **payload}
+    emit_event(session, "prm.webhook", "order", order.number, webhook, partner_id=order.partner_id)
+    to = recipients(session, order, order.status)
+    if to:
+        label = order.status.replace("_", " ")
+        mail = {
+            "to": to,
+            "subject": f"Order {order.number} is {label}",
+            "body": (
+                f"Order {order.number} (PO {order.po_number or '-'}) moved from "
+                f"{(from_status or 'new').replace('_', ' ')} to {label}.\n"
+                f"Total: {order.net_total} {order.currency}\n"
+                f"By: {actor.user}\n" + (f"Note: {note}\n" if note else "")
+            ),
+            "order_number": order.number,
+            "status": order.status,
+        }
+        emit_event(
+            session, "notify.email", "order", order.number, mail, partner_id=order.partner_id
+        )
+
+
+def transition(
+    session: Session, order: Order, target: str, actor: Actor, note: str = ""
+) -> OrderStatusChange:
+    """Move ``order`` to ``target`` if the state machine allows it; history and events in the same transaction."""
+    check_transition(order.number, order.status, target)
+    source = order.status
+    order.status = OrderStatus(target).value
+    order.updated_at = utcnow()
+    session.add(order)
+    entry = record_history(session, order, source, target, actor, note)
+    emit_order_events(session, order, source, actor, note)
+    return entry

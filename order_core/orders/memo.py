@@ -1,0 +1,73 @@
+"""Per-transaction memo of reads a checkout repeats, to keep checkout lean.
+
+Everything here lives only as long as the current transaction: the memo is tied to the session's
+transaction object and starts empty in the next one, so nothing stale survives a commit.
+Rows it keeps stay strongly referenced, so ``session.get`` finds them in the identity map.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel import Session
+
+from order_core.orders.models import OrderApproval, OrderLine
+from order_core.partners.models import Program
+from order_core.partners.programs import active_programs
+
+_KEY = "orders_tx_memo"
+
+
+def _memo(session: Session) -> dict[str, Any]:
+    # Begin now if nothing ran yet, so the memo is tied to the transaction the work happens in.
+    txn = session.get_transaction() or session.begin()
+    while txn.parent is not None:  # savepoints share the memo of their transaction
+        txn = txn.parent
+    memo = session.info.get(_KEY)
+    if memo is None or memo[0] is not txn:
+        memo = (txn, {})
+        session.info[_KEY] = memo
+    data: dict[str, Any] = memo[1]
+    return data
+
+
+def programs_of(session: Session, partner_id: int) -> list[Program]:
+    """``active_programs`` for today, read once per transaction."""
+    cache: dict[int, list[Program]] = _memo(session).setdefault("programs", {})
+    if partner_id not in cache:
+        cache[partner_id] = active_programs(session, partner_id)
+    return cache[partner_id]
+
+
+def keep(session: Session, *rows: object) -> None:
+    """Keep rows alive for the transaction (the identity map holds them only weakly)."""
+    _memo(session).setdefault("kept", []).extend(rows)
+
+
+def remember_lines(session: Session, order_id: int, lines: Sequence[OrderLine]) -> None:
+    """Record an order's lines as just written in this transaction."""
+    _memo(session).setdefault("lines", {})[order_id] = list(lines)
+
+
+def known_lines(session: Session, order_id: int) -> list[OrderLine] | None:
+    """The order's lines if this transaction wrote them, else None (read them from the database)."""
+    found: list[OrderLine] | None = _memo(session).get("lines", {}).get(order_id)
+    return found
+
+
+def remember_approvals(session: Session, order_id: int, steps: Sequence[OrderApproval]) -> None:
+    """Record an order's approval steps as just written in this transaction."""
+    _memo(session).setdefault("approvals", {})[order_id] = list(steps)
+
+
+def known_approvals(session: Session, order_id: int) -> list[OrderApproval] | None:
+    """The order's approval steps if this transaction wrote them, else None."""
+    found: list[OrderApproval] | None = _memo(session).get("approvals", {}).get(order_id)
+    return found
+
+
+def memoized(session: Session, key: str) -> dict[Any, Any]:
+    """A free-form dictionary for the transaction (e.g. the default distributor per partner)."""
+    data: dict[Any, Any] = _memo(session).setdefault(key, {})
+    return data

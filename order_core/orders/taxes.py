@@ -1,0 +1,53 @@
+"""Where an order is taxed and what the tax comes to (estimate at checkout, exact on the invoice)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlmodel import Session
+
+from order_core.catalog.models import Product
+from order_core.customers.models import EndCustomer
+from order_core.invoices.tax import LineTax, TaxableLine, TaxCalculator, default_tax_calculator
+from order_core.orders.cart import order_lines
+from order_core.orders.models import Order, OrderLine
+from order_core.partners.models import Partner
+
+
+def tax_place(session: Session, order: Order) -> tuple[str, str | None]:
+    """The place of supply: the end customer's country / region when known, else the partner's country."""
+    if order.end_customer_id is not None:
+        customer = session.get(EndCustomer, order.end_customer_id)
+        if customer is not None and customer.country:
+            return customer.country.upper(), customer.region
+    partner = session.get(Partner, order.partner_id)
+    assert partner is not None
+    return partner.country.upper(), None
+
+
+def tax_for_lines(
+    session: Session,
+    order: Order,
+    lines: list[OrderLine],
+    calculator: TaxCalculator | None = None,
+) -> list[LineTax]:
+    """Tax for each line of ``order`` through the calculator (default: the installed one)."""
+    # Products of the order are in the identity map already (checkout loaded them).
+    products = {ln.product_id: session.get(Product, ln.product_id) for ln in lines}
+    categories = {pid: p.category for pid, p in products.items() if p is not None}
+    country, region = tax_place(session, order)
+    taxable = [
+        TaxableLine(ln.sku, categories.get(ln.product_id, ""), ln.line_total) for ln in lines
+    ]
+    return (calculator or default_tax_calculator()).tax_lines(
+        country=country, region=region, currency=order.currency, lines=taxable
+    )
+
+
+def estimate_tax(session: Session, order: Order) -> Decimal:
+    """The tax the order's invoice will carry at today's rates (the credit hold covers it)."""
+    assert order.id is not None
+    return sum(
+        (t.amount for t in tax_for_lines(session, order, order_lines(session, order.id))),
+        Decimal(0),
+    )

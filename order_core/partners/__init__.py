@@ -1,0 +1,1 @@
+"""Partners of the order core: tables and services."""

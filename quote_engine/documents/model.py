@@ -1,0 +1,94 @@
+"""Typed input of a quote document: parties, lines, totals, optional distributor co-branding."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from babel import Locale, UnknownLocaleError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from quote_engine.types import CurrencyCode
+
+_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+
+
+def _colour(value: str) -> str:
+    if not _COLOUR.match(value):
+        raise ValueError(f"colour {value!r} is not a hex colour like #1F3A93")
+    return value
+
+
+def _url(value: str | None) -> str | None:
+    if value is not None and not value.startswith(("https://", "http://")):
+        raise ValueError(f"URL {value!r} must start with https:// or http://")
+    return value
+
+
+def _locale(value: str) -> str:
+    try:
+        Locale.parse(value)
+    except (UnknownLocaleError, ValueError):
+        raise ValueError(f"locale {value!r} is unknown; use e.g. en_US, de_DE, ja_JP") from None
+    return value
+
+
+Colour = Annotated[str, AfterValidator(_colour)]
+Url = Annotated[str | None, AfterValidator(_url)]
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Party(_Doc):
+    """A seller or customer as printed on the document."""
+
+    name: str
+    address_lines: tuple[str, ...] = ()
+    email: str | None = None
+    country: str | None = None
+
+
+class CoBranding(_Doc):
+    """A distributor's branding shown when the reseller buys through it."""
+
+    display_name: str = Field(min_length=1)
+    logo_url: Url = None
+    primary_color: Colour = "#1F3A93"
+    secondary_color: Colour = "#F5F7FA"
+    footer_text: str | None = None
+
+
+class DocumentLine(_Doc):
+    """One priced line as printed."""
+
+    line_no: int
+    sku: str
+    name: str = ""
+    quantity: int
+    unit_list: Decimal
+    unit_net: Decimal
+    discount_percent: Decimal
+    line_total: Decimal
+
+
+class QuoteDocument(_Doc):
+    """Everything the HTML quote shows; money in ``currency``, formatted for ``locale``."""
+
+    number: str
+    version: int = 1
+    issued_on: date
+    valid_until: date
+    locale: Annotated[str, AfterValidator(_locale)] = "en_US"
+    currency: CurrencyCode
+    seller: Party
+    customer: Party | None = None
+    lines: tuple[DocumentLine, ...] = Field(min_length=1)
+    list_total: Decimal
+    net_total: Decimal
+    branding: CoBranding | None = None
+    acceptance_url: Url = None
+    notes: str = ""

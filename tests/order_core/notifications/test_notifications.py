@@ -1,0 +1,134 @@
+"""Order notifications go out by SMTP to buyer, approvers and (when asked) the end customer."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlmodel import Session, col, select
+
+from order_core.notifications.delivery import deliver_pending_notifications
+from order_core.orders.approvals import approve_order
+from order_core.orders.checkout import CartItem, place_order
+from order_core.outbox import OutboxEvent
+from order_core.settings import CoreSettings
+from tests.order_core.orders.world import World
+
+
+@dataclass
+class Received:
+    """One message the sink accepted."""
+
+    sender: str
+    rcpt: list[str]
+    message: Message
+
+
+@dataclass
+class Sink:
+    """Collects every message delivered to it."""
+
+    messages: list[Received] = field(default_factory=list)
+
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+        # aiosmtpd has no type stubs: the envelope is untyped.
+        self.messages.append(
+            Received(
+                str(envelope.mail_from),
+                list(envelope.rcpt_tos),
+                message_from_bytes(envelope.content),
+            )
+        )
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Sink, CoreSettings]]:
+    sink = Sink()
+    port = _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield (
+            sink,
+            CoreSettings(smtp_host="127.0.0.1", smtp_port=port, mail_from="orders@vendor.example"),
+        )
+    finally:
+        controller.stop()
+
+
+def test_buyer_approvers_and_end_customer_are_mailed(
+    session: Session, world: World, smtp: tuple[Sink, CoreSettings]
+) -> None:
+    sink, settings = smtp
+    buyer = world.actor(session, world.buyer)
+    order = place_order(
+        session=session,
+        actor=buyer,
+        lines=[CartItem("HW-1", 40)],
+        payment_method="credit_line",
+        end_customer_id=world.customer,
+        notify_end_customer=True,
+        po_number="PO-5",
+    )
+    report = deliver_pending_notifications(session, settings)
+    assert (report.sent, report.failed) == (1, 0)
+    (pending,) = sink.messages
+    assert pending.rcpt == [
+        "buyer@alpha.example",
+        "approver@alpha.example",
+        "admin@alpha.example",
+        "it@acme.example",
+    ]
+    assert pending.message["Subject"] == f"Order {order.number} is pending approval"
+    assert pending.sender == "orders@vendor.example"
+    body = pending.message.get_payload(decode=True)
+    assert isinstance(body, bytes) and b"PO PO-5" in body and b"6400.00 USD" in body
+    approve_order(order.number, session=session, actor=world.actor(session, world.approver))
+    assert deliver_pending_notifications(session, settings).sent == 1
+    submitted = sink.messages[-1]
+    assert submitted.message["Subject"] == f"Order {order.number} is submitted"
+    assert submitted.rcpt == ["buyer@alpha.example", "approver@alpha.example", "it@acme.example"]
+    assert deliver_pending_notifications(session, settings).sent == 0  # nothing sent twice
+    statuses = {
+        e.status
+        for e in session.exec(select(OutboxEvent).where(OutboxEvent.topic == "notify.email"))
+    }
+    assert statuses == {"delivered"}
+
+
+def test_unreachable_server_keeps_events_for_retry(session: Session, world: World) -> None:
+    from pydantic import SecretStr
+
+    buyer = world.actor(session, world.buyer2)
+    place_order(
+        session=session, actor=buyer, lines=[CartItem("HW-1", 1)], payment_method="credit_line"
+    )
+    down = CoreSettings(
+        smtp_host="127.0.0.1",
+        smtp_port=_free_port(),
+        smtp_username="mailer",
+        smtp_password=SecretStr("hunter2-secret"),
+    )
+    report = deliver_pending_notifications(session, down)
+    assert (report.sent, report.failed) == (0, 1)
+    events = session.exec(
+        select(OutboxEvent).where(OutboxEvent.topic == "notify.email").order_by(col(OutboxEvent.id))
+    ).all()
+    assert {(e.status, e.attempts) for e in events} == {("pending", 1)}
+    assert all(
+        "unreachable" in (e.last_error or "") and "hunter2" not in (e.last_error or "")
+        for e in events
+    )

@@ -1,0 +1,57 @@
+"""``channelsync quote render``: writes the quote's HTML from the configured database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import typer
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
+
+from channelsync.cli.quote_render import register
+from order_core.quotes.builder import QuoteLineInput
+from order_core.quotes.services import create_quote, revise_quote
+from order_core.settings import get_settings
+from tests.order_core.quotes.conftest import World
+
+
+@pytest.fixture
+def cli(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[typer.Typer]:
+    monkeypatch.setenv("CHANNELSYNC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    app = typer.Typer()
+    app.command("noop")(lambda: None)  # keep "render" a sub-command, as under `channelsync quote`
+    register(app)
+    yield app
+    get_settings.cache_clear()
+
+
+def test_render_writes_the_latest_version(world: World, cli: typer.Typer, tmp_path: Path) -> None:
+    quote = create_quote(
+        world.reseller, [QuoteLineInput("SW-100", 2)], session=world.session, actor=world.sales
+    )
+    revise_quote(
+        quote.id or 0, [QuoteLineInput("SW-100", 3)], session=world.session, actor=world.sales
+    )
+    out = tmp_path / "q.html"
+    result = CliRunner().invoke(cli, ["render", quote.number, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {quote.number} v2 (draft)" in result.output
+    html = out.read_text(encoding="utf-8")
+    assert "$2,565.00" in html and "Big &lt;Dist&gt; Europe" in html
+    first = tmp_path / "v1.html"
+    result = CliRunner().invoke(
+        cli, ["render", quote.number, "--version", "1", "--out", str(first)]
+    )
+    assert result.exit_code == 0 and "$1,710.00" in first.read_text(encoding="utf-8")
+
+
+def test_unknown_quote_fails_without_writing(
+    world: World, cli: typer.Typer, tmp_path: Path
+) -> None:
+    out = tmp_path / "none.html"
+    result = CliRunner().invoke(cli, ["render", "Q-999999", "--out", str(out)])
+    assert result.exit_code != 0 and not out.exists()
+    assert "quote Q-999999 not found" in str(result.exception)
