@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Text, insert
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from order_core.actors import Actor
@@ -32,6 +32,7 @@ class AuditEntry(SQLModel, table=True):
 
 
 def _jsonable(value: Any) -> Any:
+    """``value`` made JSON-safe: Decimals as exact text, dates and datetimes as ISO text."""
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, date):  # datetime is a date too
@@ -41,6 +42,27 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return [_jsonable(v) for v in value]
     return value
+
+
+def decimal_text(value: Decimal) -> str:
+    """A Decimal as text with at least two and no needless trailing decimals (same on every backend:
+    PostgreSQL reads ``100.00`` back as ``100.00000000``)."""
+    whole, _, frac = format(value, "f").partition(".")
+    return f"{whole}.{frac.rstrip('0').ljust(2, '0')}"
+
+
+def _change_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, dict):
+        return {str(k): _change_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_change_value(v) for v in value]
+    return _jsonable(value)
+
+
+def _changes_json(changes: dict[str, Any] | None) -> str:
+    return json.dumps(_change_value(changes or {}), sort_keys=True)
 
 
 def record_audit(
@@ -60,10 +82,38 @@ def record_audit(
         action=action,
         entity=entity,
         entity_id=str(entity_id),
-        changes=json.dumps(_jsonable(changes or {}), sort_keys=True),
+        changes=_changes_json(changes),
     )
     session.add(entry)
     return entry
+
+
+AuditRow = tuple[str, str, object, dict[str, Any], int | None]
+
+
+def record_audits(session: Session, actor: Actor, rows: list[AuditRow]) -> None:
+    """Write many entries ``(action, entity, entity_id, changes, partner_id)`` in one INSERT.
+
+    For bulk services (CSV import, CRM batches): no ORM object per entry.
+    """
+    if not rows:
+        return
+    now = utcnow()
+    session.execute(
+        insert(AuditEntry),
+        [
+            {
+                "at": now,
+                "actor": actor.user,
+                "partner_id": partner_id,
+                "action": action,
+                "entity": entity,
+                "entity_id": str(entity_id),
+                "changes": _changes_json(changes),
+            }
+            for action, entity, entity_id, changes, partner_id in rows
+        ],
+    )
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

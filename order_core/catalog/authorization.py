@@ -14,9 +14,9 @@ from datetime import date
 from sqlmodel import Session, col, or_, select
 
 from order_core.actors import Actor, require_partner_access, require_vendor
+from order_core.audit import record_audit
 from order_core.catalog.models import AuthorizationRule, Product
 from order_core.errors import NotFoundError, ProductNotAuthorized, invalid
-from order_core.partners.audit_values import audit
 from order_core.partners.models import Partner
 from order_core.partners.programs import active_programs
 from order_core.tx import transactional
@@ -182,7 +182,7 @@ def add_authorization_rule(
     )
     session.add(rule)
     session.flush()
-    audit(
+    record_audit(
         session,
         actor,
         "create",
@@ -201,7 +201,7 @@ def remove_authorization_rule(rule_id: int, *, session: Session, actor: Actor) -
     rule = session.get(AuthorizationRule, rule_id)
     if rule is None:
         raise NotFoundError(f"authorization rule {rule_id} not found")
-    audit(
+    record_audit(
         session,
         actor,
         "delete",

@@ -7,10 +7,10 @@ from decimal import Decimal
 from sqlmodel import Session, col, or_, select
 
 from order_core.actors import Actor, require_partner_access, require_vendor
+from order_core.audit import record_audit
 from order_core.catalog.models import BuyPrice, Product
 from order_core.catalog.products import check_amount, check_currency
 from order_core.errors import NotFoundError, invalid
-from order_core.partners.audit_values import audit
 from order_core.partners.models import Partner
 from order_core.partners.programs import active_programs
 from order_core.tx import transactional
@@ -66,7 +66,7 @@ def set_buy_price(
     price.percent_off = percent_off
     session.add(price)
     session.flush()
-    audit(
+    record_audit(
         session,
         actor,
         "set_buy_price",

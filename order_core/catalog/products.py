@@ -7,10 +7,9 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from order_core.actors import Actor, require_vendor
-from order_core.audit import diff
+from order_core.audit import diff, record_audit
 from order_core.catalog.models import ListPrice, Product
 from order_core.errors import ConflictError, NotFoundError, Problem, ValidationFailed
-from order_core.partners.audit_values import audit
 from order_core.tx import transactional
 
 PRODUCT_KINDS = ("perpetual", "subscription")
@@ -87,7 +86,7 @@ def create_product(
         raise ConflictError(f"product {product.sku} already exists; update it instead")
     session.add(product)
     session.flush()
-    audit(session, actor, "create", "product", product.id, product.model_dump())
+    record_audit(session, actor, "create", "product", product.id, product.model_dump())
     return product
 
 
@@ -116,7 +115,7 @@ def update_product(
     delta = diff(before, product.model_dump())
     if delta:
         session.add(product)
-        audit(session, actor, "update", "product", product.id, delta)
+        record_audit(session, actor, "update", "product", product.id, delta)
     return product
 
 
@@ -171,7 +170,7 @@ def set_list_price(
     price.amount = amount
     session.add(price)
     session.flush()
-    audit(
+    record_audit(
         session,
         actor,
         "set_list_price",

@@ -9,10 +9,10 @@ from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from order_core.actors import Actor, require_partner_access, require_vendor
+from order_core.audit import AuditRow, record_audit, record_audits
 from order_core.customers.bulk_sql import one_of
 from order_core.customers.models import CustomerAssociation, EndCustomer
 from order_core.errors import NotFoundError, Problem, ValidationFailed, invalid
-from order_core.partners.audit_values import AuditRow, audit, audit_many
 from order_core.partners.models import Partner
 from order_core.partners.programs import active_programs
 from order_core.tx import transactional
@@ -71,7 +71,9 @@ def associate_customer(
         session.add(customer)
         changes["reseller_of_record_id"] = [None, partner_id]
     session.flush()
-    audit(session, who, "associate", "end_customer", customer_id, changes, partner_id=partner_id)
+    record_audit(
+        session, who, "associate", "end_customer", customer_id, changes, partner_id=partner_id
+    )
     return association
 
 
@@ -158,7 +160,7 @@ def associate_many(
         if record_of.get(customer_id) == partner_id:
             changes["reseller_of_record_id"] = [None, partner_id]
         rows.append(("associate", "end_customer", customer_id, changes, partner_id))
-    audit_many(session, who, rows)
+    record_audits(session, who, rows)
     return len(new)
 
 
@@ -221,7 +223,7 @@ def set_reseller_of_record(
         customer.reseller_of_record_id = partner_id
         customer.updated_at = utcnow()
         session.add(customer)
-        audit(
+        record_audit(
             session,
             actor,
             "set_reseller_of_record",

@@ -11,7 +11,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from order_core.actors import Actor, require_partner_access
-from order_core.audit import diff
+from order_core.audit import AuditRow, diff, record_audits
 from order_core.customers.associations import associate_many
 from order_core.customers.bulk_sql import chunks, one_of
 from order_core.customers.dedupe import DedupeIndex
@@ -26,7 +26,6 @@ from order_core.customers.fields import (
 from order_core.customers.models import CustomerAssociation, EndCustomer
 from order_core.customers.services import apply_values
 from order_core.errors import NotFoundError, Problem, ValidationFailed
-from order_core.partners.audit_values import AuditRow, audit_many
 from order_core.partners.models import Partner
 from order_core.tx import transactional
 from order_core.types import utcnow
@@ -209,7 +208,7 @@ def import_customers_csv(
         for customer_id, new_row in zip(result.created, new_rows, strict=True):
             created = {k: new_row[k] for k in columns}
             audits.append(("import_create", "end_customer", customer_id, created, partner_id))
-    audit_many(session, actor, audits)
+    record_audits(session, actor, audits)
     ids = [r.target.id for r in rows if r.target is not None and r.target.id is not None]
     pairs = [(customer_id, partner_id) for customer_id in [*ids, *result.created]]
     result.associated = associate_many(session, pairs, "import", actor=actor, at=now)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from sqlmodel import Session, col, select
 
 from order_core.actors import Actor, partner_scope
-from order_core.audit import diff
+from order_core.audit import diff, record_audit
 from order_core.customers.associations import associate_customer, visible_customer
 from order_core.customers.dedupe import DedupeIndex, find_duplicate
 from order_core.customers.fields import (
@@ -20,7 +20,6 @@ from order_core.customers.fields import (
 )
 from order_core.customers.models import CustomerAssociation, EndCustomer
 from order_core.errors import ConflictError, NotFoundError, ValidationFailed
-from order_core.partners.audit_values import audit
 from order_core.partners.models import Partner
 from order_core.tx import transactional
 from order_core.types import utcnow
@@ -71,7 +70,7 @@ def create_customer(
         apply_values(customer, cleaned)
         session.add(customer)
         session.flush()
-        audit(
+        record_audit(
             session,
             actor,
             "create",
@@ -135,7 +134,7 @@ def update_customer(
         _ensure_unique(session, customer)
         customer.updated_at = utcnow()
         session.add(customer)
-        audit(
+        record_audit(
             session,
             actor,
             "update",

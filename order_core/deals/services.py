@@ -12,14 +12,13 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from order_core.actors import Actor, partner_scope, require_vendor
-from order_core.audit import diff
+from order_core.audit import AuditRow, diff, record_audit, record_audits
 from order_core.customers.associations import associate_many
 from order_core.customers.bulk_sql import one_of
 from order_core.customers.models import EndCustomer
 from order_core.deals.models import Deal
 from order_core.deals.validation import DEAL_FIELDS, SYNC_FIELDS, check_deal_values
 from order_core.errors import NotFoundError, Problem, ValidationFailed
-from order_core.partners.audit_values import AuditRow, audit, audit_many
 from order_core.partners.models import Partner
 from order_core.tx import transactional
 from order_core.types import utcnow
@@ -113,7 +112,7 @@ def upsert_deals(
             existing[key] = deal
             values = {k: row[k] for k in DEAL_FIELDS}
             audits.append(("crm_create", "deal", deal.id, values, deal.partner_id))
-    audit_many(session, actor, audits)
+    record_audits(session, actor, audits)
     results = [(existing[key], outcome) for key, outcome in outcomes]
     pairs = [
         (d.end_customer_id, d.partner_id)
@@ -227,7 +226,7 @@ def update_deal(
     if delta:
         deal.updated_at = utcnow()
         session.add(deal)
-        audit(session, actor, "update", "deal", deal_id, delta, partner_id=deal.partner_id)
+        record_audit(session, actor, "update", "deal", deal_id, delta, partner_id=deal.partner_id)
     return deal
 
 

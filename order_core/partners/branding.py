@@ -7,9 +7,8 @@ import re
 from sqlmodel import Session, select
 
 from order_core.actors import Actor, require_partner_role
-from order_core.audit import diff
+from order_core.audit import diff, record_audit
 from order_core.errors import NotFoundError, Problem, ValidationFailed
-from order_core.partners.audit_values import audit
 from order_core.partners.models import BrandingProfile
 from order_core.partners.services import load_partner
 from order_core.tx import transactional
@@ -60,7 +59,7 @@ def set_branding(
     session.flush()
     delta = diff(before, profile.model_dump())
     if delta:
-        audit(
+        record_audit(
             session,
             actor,
             "set_branding",

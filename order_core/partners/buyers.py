@@ -10,9 +10,8 @@ from enum import Enum
 from sqlmodel import Session, col, select
 
 from order_core.actors import PARTNER_ROLES, Actor, require_partner_role
-from order_core.audit import diff
+from order_core.audit import diff, record_audit
 from order_core.errors import AccessDenied, ConflictError, NotFoundError, Problem, ValidationFailed
-from order_core.partners.audit_values import audit
 from order_core.partners.models import Buyer, Partner
 from order_core.partners.services import load_partner
 from order_core.tx import transactional
@@ -86,7 +85,7 @@ def add_buyer(
         )
     session.add(buyer)
     session.flush()
-    audit(
+    record_audit(
         session,
         actor,
         "create",
@@ -141,7 +140,9 @@ def update_buyer(
     delta = diff(before, buyer.model_dump())
     if delta:
         session.add(buyer)
-        audit(session, actor, "update", "buyer", buyer_id, delta, partner_id=buyer.partner_id)
+        record_audit(
+            session, actor, "update", "buyer", buyer_id, delta, partner_id=buyer.partner_id
+        )
     return buyer
 
 
@@ -155,7 +156,7 @@ def deactivate_buyer(buyer_id: int, *, session: Session, actor: Actor) -> Buyer:
     buyer.active = False
     buyer.deactivated_at = utcnow()
     session.add(buyer)
-    audit(
+    record_audit(
         session,
         actor,
         "deactivate",
@@ -177,7 +178,7 @@ def reactivate_buyer(buyer_id: int, *, session: Session, actor: Actor) -> Buyer:
     buyer.active = True
     buyer.deactivated_at = None
     session.add(buyer)
-    audit(
+    record_audit(
         session,
         actor,
         "reactivate",

@@ -7,11 +7,11 @@ from datetime import date
 
 from sqlmodel import Session, col, or_, select
 
-from order_core.actors import Actor, require_partner_access, require_vendor
-from order_core.audit import diff
+from order_core.actors import Actor, require_vendor
+from order_core.audit import diff, record_audit
 from order_core.errors import ConflictError, NotFoundError, invalid
-from order_core.partners.audit_values import audit
-from order_core.partners.models import Partner, Program, ProgramMembership
+from order_core.partners.models import Program, ProgramMembership
+from order_core.partners.services import load_partner
 from order_core.tx import transactional
 from order_core.types import utcnow
 
@@ -60,7 +60,7 @@ def create_program(
     )
     session.add(program)
     session.flush()
-    audit(session, actor, "create", "program", program.id, program.model_dump())
+    record_audit(session, actor, "create", "program", program.id, program.model_dump())
     return program
 
 
@@ -92,7 +92,7 @@ def update_program(
     changes = diff(before, program.model_dump())
     if changes:
         session.add(program)
-        audit(session, actor, "update", "program", program.id, changes)
+        record_audit(session, actor, "update", "program", program.id, changes)
     return program
 
 
@@ -116,14 +116,6 @@ def list_programs(*, session: Session, actor: Actor) -> list[Program]:
     return list(session.exec(select(Program).order_by(col(Program.code))))
 
 
-def _partner(session: Session, actor: Actor, partner_id: int) -> Partner:
-    require_partner_access(actor, partner_id, what=f"partner {partner_id}")
-    partner = session.get(Partner, partner_id)
-    if partner is None:
-        raise NotFoundError(f"partner {partner_id} not found")
-    return partner
-
-
 @transactional
 def add_membership(
     partner_id: int,
@@ -136,7 +128,7 @@ def add_membership(
 ) -> ProgramMembership:
     """Enrol a partner in a program from ``starts_on`` (default today) until ``ends_on`` (open when None)."""
     require_vendor(actor, action="change program memberships")
-    _partner(session, actor, partner_id)
+    load_partner(session, actor, partner_id)
     get_program(program_id, session=session, actor=actor)
     start = starts_on or _today()
     if ends_on is not None and ends_on < start:
@@ -161,7 +153,7 @@ def add_membership(
     )
     session.add(membership)
     session.flush()
-    audit(
+    record_audit(
         session,
         actor,
         "add_membership",
@@ -189,7 +181,7 @@ def end_membership(
     old = membership.ends_on
     membership.ends_on = ends_on
     session.add(membership)
-    audit(
+    record_audit(
         session,
         actor,
         "end_membership",
@@ -204,7 +196,7 @@ def end_membership(
 @transactional
 def list_memberships(partner_id: int, *, session: Session, actor: Actor) -> list[ProgramMembership]:
     """A partner's memberships, current and past, oldest first."""
-    _partner(session, actor, partner_id)
+    load_partner(session, actor, partner_id)
     stmt = (
         select(ProgramMembership)
         .where(ProgramMembership.partner_id == partner_id)

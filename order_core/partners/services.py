@@ -8,9 +8,8 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from order_core.actors import Actor, partner_scope, require_partner_access, require_vendor
-from order_core.audit import diff
+from order_core.audit import diff, record_audit
 from order_core.errors import ConflictError, NotFoundError, Problem, ValidationFailed, invalid
-from order_core.partners.audit_values import audit
 from order_core.partners.models import DistributorRelation, Partner, PartnerCrmRef
 from order_core.tx import transactional
 from order_core.types import utcnow
@@ -68,7 +67,7 @@ def create_partner(
     _validate(partner)
     session.add(partner)
     session.flush()
-    audit(
+    record_audit(
         session,
         actor,
         "create",
@@ -104,7 +103,7 @@ def update_partner(
     if delta:
         partner.updated_at = utcnow()
         session.add(partner)
-        audit(session, actor, "update", "partner", partner_id, delta, partner_id=partner_id)
+        record_audit(session, actor, "update", "partner", partner_id, delta, partner_id=partner_id)
     return partner
 
 
@@ -161,7 +160,7 @@ def set_crm_ref(
     ref.crm_id = crm_id
     session.add(ref)
     session.flush()
-    audit(
+    record_audit(
         session,
         actor,
         "set_crm_ref",
@@ -241,7 +240,7 @@ def link_distributor(
     session.flush()
     delta = diff(before, rel.model_dump())
     if delta:
-        audit(
+        record_audit(
             session,
             actor,
             "link_distributor",
