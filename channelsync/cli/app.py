@@ -6,6 +6,7 @@ import sys
 
 import typer
 from rich.console import Console
+from sqlalchemy.exc import DBAPIError
 
 from channelsync.cli import catalog, customers, db, demo, orders, partners, quote, sandbox
 from order_core.errors import DomainError
@@ -37,22 +38,25 @@ app.command("demo")(demo.run_demo)
 _err = Console(stderr=True)
 
 
+def _database_error(exc: DBAPIError) -> str:
+    """The driver's first line only: SQLAlchemy's text would add the SQL and its parameters."""
+    first = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+    return (
+        f"database error: {first}. Check CHANNELSYNC_DATABASE_URL and run "
+        "`channelsync db upgrade` to create or upgrade the schema."
+    )
+
+
 def main() -> None:
-    """Run the CLI; a user error prints its message (no traceback) and exits with status 1."""
+    """Run the CLI; a user error prints its message (no traceback) and exits with status 1.
+
+    Usage errors and ``typer.Exit`` are handled by click's standalone mode (it exits itself).
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except DomainError as exc:
         _err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
         sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        _err.print("aborted")
+    except DBAPIError as exc:
+        _err.print(f"[bold red]error:[/] {_database_error(exc)}", highlight=False)
         sys.exit(1)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
