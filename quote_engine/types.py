@@ -380,6 +380,9 @@ class PricedLine(NamedTuple):
     """extended_net - header_discount: what this line adds to the quote's net total."""
     discount_percent: Decimal
     """(unit_list - unit_net) / unit_list x 100, rounded to 2 places."""
+    extra_discount_percent: Decimal
+    """Discount beyond the partner's buy price: (unit_buy - line_total / quantity) / unit_buy x 100,
+    header share included, 2 places; 0 when unit_buy is 0. Negative when the net is above buy."""
     floor_price: Decimal | None
     floor_breached: bool
     """The waterfall went below the floor; without approval the net was raised to it."""
@@ -407,6 +410,9 @@ class QuoteTotals(_Out):
     margin_percent: Decimal | None
     """margin / net_total x 100 (2 places); None when net_total is 0."""
     max_line_discount_percent: Decimal
+    """Largest line `discount_percent` (off list)."""
+    max_line_extra_discount_percent: Decimal
+    """Largest line `extra_discount_percent` (beyond the partner's buy price)."""
     floor_breaches: int
     """Lines whose waterfall went below the floor (approved or not)."""
 

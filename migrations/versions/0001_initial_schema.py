@@ -1,8 +1,8 @@
 """initial schema
 
 Revision ID: 0001
-Revises:
-Create Date: 2026-11-27 04:28:06.049378
+Revises: (none)
+Create Date: 2026-11-27 04:53:41.403248
 """
 
 from collections.abc import Sequence
@@ -680,6 +680,11 @@ def upgrade() -> None:
         ),
         sa.Column(
             "max_line_discount_pct",
+            order_core.types.MoneyType(precision=24, scale=8),
+            nullable=False,
+        ),
+        sa.Column(
+            "max_line_extra_discount_pct",
             order_core.types.MoneyType(precision=24, scale=8),
             nullable=False,
         ),

@@ -1,7 +1,8 @@
 """Line-of-credit services: set a line, read available credit, and the ledger moves orders and invoices make.
 
 Concurrency: every move locks the partner's credit line row (SELECT ... FOR NO KEY UPDATE on
-PostgreSQL; on SQLite the engine's BEGIN IMMEDIATE already serialises writers), checks, then
+PostgreSQL, or for an order's hold one conditional UPDATE that takes the same lock and re-checks
+the fit; on SQLite the engine's BEGIN IMMEDIATE already serialises writers), checks, then
 writes the ledger entry and the running totals, so two orders can never both spend the same credit.
 """
 
@@ -9,8 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy import Table, insert, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -21,6 +25,9 @@ from order_core.errors import NotFoundError, invalid
 from order_core.partners.models import Partner
 from order_core.tx import transactional
 from order_core.types import utcnow
+
+_LINE: Table = CreditLine.__table__  # type: ignore[attr-defined]
+_LEDGER: Table = CreditLedgerEntry.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -125,32 +132,69 @@ def hold_for_order(
     """Hold ``amount`` for an order if it fits, writing what the hold causes (``on_hold``) with it.
 
     Optimistic and short under the lock: the ledger entry and ``on_hold``'s writes (the order's
-    submission) go to the database first inside a savepoint; only then is the credit line row
-    locked (SELECT ... FOR NO KEY UPDATE on PostgreSQL), the fit checked on the locked totals and the
-    hold added. If it no longer fits the savepoint is rolled back and False returned. The lock is
-    thus held for the check, one UPDATE and the commit, not for the rest of the checkout.
+    submission) go to the database first inside a savepoint; only then is the hold added to the
+    credit line, on PostgreSQL by one ``UPDATE ... WHERE <still fits> RETURNING`` that takes the
+    row lock and re-checks the fit on the latest committed totals (SQLite: the transaction already
+    holds the write lock; read, check in exact Decimals, update). If it no longer fits the
+    savepoint is rolled back and False returned. The lock is thus held for that UPDATE, the
+    savepoint release and the commit, not for the rest of the checkout.
     """
     savepoint = session.begin_nested()
-    session.add(
-        CreditLedgerEntry(
-            credit_line_id=line_id,
-            kind="hold",
-            amount=amount,
-            order_id=order_id,
-            reference=reference,
-            actor=actor.user,
-        )
+    now = utcnow()
+    session.connection().execute(
+        insert(_LEDGER),
+        {
+            "credit_line_id": line_id,
+            "kind": "hold",
+            "amount": amount,
+            "order_id": order_id,
+            "invoice_id": None,
+            "reference": reference,
+            "actor": actor.user,
+            "note": "",
+            "at": now,
+        },
     )
     on_hold()
     session.flush()
-    line = session.exec(_locked(select(CreditLine).where(CreditLine.id == line_id), session)).one()
-    if not line.active or amount > line.available:
+    if not _add_hold(session, line_id, amount, now):
         savepoint.rollback()
         return False
-    line.held += amount
-    line.updated_at = utcnow()
-    session.add(line)
     savepoint.commit()
+    return True
+
+
+def _add_hold(session: Session, line_id: int, amount: Decimal, now: datetime) -> bool:
+    """Add ``amount`` to the line's holds if it still fits; the row stays locked until commit."""
+    if session.get_bind().dialect.name == "postgresql":
+        # One statement: the UPDATE waits for the row lock, re-checks the condition on the
+        # committed totals (exact NUMERIC arithmetic) and adds the hold only if it still fits.
+        stmt = (
+            update(_LINE)
+            .where(
+                _LINE.c.id == line_id,
+                _LINE.c.active.is_(True),
+                _LINE.c.credit_limit - _LINE.c.outstanding - _LINE.c.held >= amount,
+            )
+            .values(held=_LINE.c.held + amount, updated_at=now)
+            .returning(_LINE.c.held)
+        )
+        row = session.connection().execute(stmt).first()
+        if row is None:
+            return False
+        # Keep a copy of the line already in this session in step with the row (no reload).
+        loaded = session.identity_map.get(session.identity_key(CreditLine, line_id))
+        if loaded is not None:
+            set_committed_value(loaded, "held", row[0])
+            set_committed_value(loaded, "updated_at", now)
+        return True
+    # SQLite: BEGIN IMMEDIATE already serialises writers; money is text, so check in Python.
+    line = session.exec(_locked(select(CreditLine).where(CreditLine.id == line_id), session)).one()
+    if not line.active or amount > line.available:
+        return False
+    line.held += amount
+    line.updated_at = now
+    session.add(line)
     return True
 
 

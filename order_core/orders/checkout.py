@@ -12,10 +12,11 @@ import uuid
 from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 
+from sqlalchemy import Table, insert
 from sqlmodel import Session
 
 from order_core.actors import Actor
-from order_core.audit import record_audit
+from order_core.audit import record_audit, record_audits
 from order_core.catalog.authorization import ensure_authorized
 from order_core.catalog.models import Product
 from order_core.customers.models import EndCustomer
@@ -29,10 +30,11 @@ from order_core.orders.cart import (
     resolve_end_customer,
 )
 from order_core.orders.lifecycle import emit_order_events, record_history
-from order_core.orders.memo import remember_approvals, remember_lines
+from order_core.orders.memo import programs_of, remember_approvals, remember_lines
 from order_core.orders.models import Order, OrderLine
 from order_core.orders.numbering import order_number
 from order_core.orders.pricing import CartItem, PricedCart, default_distributor
+from order_core.orders.readcache import cached_reads
 from order_core.orders.states import OrderStatus
 from order_core.orders.submission import refresh_hash, route_after_placing
 from order_core.orders.taxes import estimate_tax
@@ -43,6 +45,9 @@ from quote_engine.approvals import ApprovalPolicy
 from quote_engine.money import is_supported_currency
 
 __all__ = ["CartItem", "LockedLine", "create_order_from_quote", "place_order", "submit_order"]
+
+_LINES: Table = OrderLine.__table__  # type: ignore[attr-defined]
+_LINE_COLUMNS = tuple(c.name for c in _LINES.columns if c.name != "id")
 
 
 def _write_order(
@@ -107,7 +112,12 @@ def _write_order(
                 trace=ln.trace,
             )
         )
-    session.add_all(rows)
+    # One multi-row INSERT instead of the unit of work; the rows stay in the memo for this
+    # transaction (content hash, tax, approval policy read them without a query).
+    session.connection().execute(
+        insert(_LINES),
+        [{c: getattr(r, c) for c in _LINE_COLUMNS} for r in rows],
+    )
     remember_lines(session, order.id, rows)
     remember_approvals(session, order.id, [])
     order.tax_estimate = estimate_tax(session, order)
@@ -119,21 +129,16 @@ def _write_order(
         # An order routed on at once announces itself with its first transition instead (one
         # CRM update and one e-mail saying where it went, not a "draft" one before it).
         emit_order_events(session, order, None, actor, "order created")
-    record_audit(
-        session,
-        actor,
-        "create",
-        "order",
-        order.number,
-        {
-            "net_total": order.net_total,
-            "currency": currency,
-            "lines": len(lines),
-            "payment_method": payment_method,
-            "quote_id": quote_id,
-        },
-        partner_id=partner.id,
-    )
+    changes = {
+        "net_total": order.net_total,
+        "currency": currency,
+        "lines": len(lines),
+        "payment_method": payment_method,
+        "quote_id": quote_id,
+    }
+    # Before routing, never after: the credit hold must be the transaction's last write, so the
+    # credit line stays locked only for its UPDATE and the commit.
+    record_audits(session, actor, [("create", "order", order.number, changes, partner.id)])
     return order
 
 
@@ -165,33 +170,38 @@ def place_order(
     Lines are priced at today's prices and must be authorized; ``currency`` defaults to the
     partner's. With ``submit`` (default) the order leaves draft at once (see the module doc).
     """
-    partner, buyer_id = ordering_buyer(session, actor)
-    code = (currency or partner.currency).upper()
-    if not is_supported_currency(code):
-        raise invalid(f"order of partner {partner.name}", "currency", f"{code} is not supported")
-    customer = resolve_end_customer(session, partner, end_customer_id)
-    cart = price_items(session, partner, lines, code, customer)
-    products = {i.product.sku: i.product for i in cart.items}
-    order = _write_order(
-        session,
-        actor,
-        partner,
-        buyer_id,
-        code,
-        customer,
-        _locked(cart),
-        products,
-        stays_draft=not submit,
-        po_number=po_number,
-        payment_method=payment_method,
-        card_token_id=card_token_id,
-        notify_end_customer=notify_end_customer,
-        quote_id=None,
-        notes=notes,
-    )
-    if submit:
-        route_after_placing(session, order, actor, policy)
-    return order
+    with cached_reads(session):
+        partner, buyer_id = ordering_buyer(session, actor)
+        code = (currency or partner.currency).upper()
+        if not is_supported_currency(code):
+            raise invalid(
+                f"order of partner {partner.name}", "currency", f"{code} is not supported"
+            )
+        customer = resolve_end_customer(session, partner, end_customer_id)
+        cart = price_items(session, partner, lines, code, customer)
+        products = {i.product.sku: i.product for i in cart.items}
+        assert partner.id is not None
+        programs_of(session, partner.id)  # read now, so the approval check later needs no query
+        order = _write_order(
+            session,
+            actor,
+            partner,
+            buyer_id,
+            code,
+            customer,
+            _locked(cart),
+            products,
+            stays_draft=not submit,
+            po_number=po_number,
+            payment_method=payment_method,
+            card_token_id=card_token_id,
+            notify_end_customer=notify_end_customer,
+            quote_id=None,
+            notes=notes,
+        )
+        if submit:
+            route_after_placing(session, order, actor, policy)
+        return order
 
 
 @transactional

@@ -7,6 +7,7 @@ recipients are the buyer, the approvers involved and, when the order asks for it
 
 from __future__ import annotations
 
+from sqlalchemy import Table, insert
 from sqlmodel import Session, col, select
 
 from order_core.actors import Actor
@@ -14,9 +15,11 @@ from order_core.customers.models import EndCustomer
 from order_core.orders.memo import known_approvals
 from order_core.orders.models import Order, OrderApproval, OrderStatusChange
 from order_core.orders.states import OrderStatus, check_transition
-from order_core.outbox import emit_event
+from order_core.outbox import EventRow, emit_events
 from order_core.partners.models import Buyer
 from order_core.types import utcnow
+
+_HISTORY: Table = OrderStatusChange.__table__  # type: ignore[attr-defined]
 
 # Statuses whose notification goes to the approvers still to decide, not only to those who did.
 _ASKS_APPROVERS = frozenset({"pending_approval"})
@@ -24,14 +27,21 @@ _ASKS_APPROVERS = frozenset({"pending_approval"})
 
 def record_history(
     session: Session, order: Order, from_status: str | None, to_status: str, actor: Actor, note: str
-) -> OrderStatusChange:
-    """Add one history row for ``order``."""
+) -> None:
+    """Write one history row for ``order`` (a plain INSERT: no ORM object per row)."""
     assert order.id is not None
-    entry = OrderStatusChange(
-        order_id=order.id, from_status=from_status, to_status=to_status, actor=actor.user, note=note
+    # Through the session so pending ORM changes are flushed first: rows keep the order of calls.
+    session.execute(
+        insert(_HISTORY),
+        {
+            "order_id": order.id,
+            "from_status": from_status,
+            "to_status": to_status,
+            "at": utcnow(),
+            "actor": actor.user,
+            "note": note,
+        },
     )
-    session.add(entry)
-    return entry
 
 
 def approver_emails(session: Session, order: Order, *, pending: bool) -> list[str]:
@@ -98,9 +108,11 @@ def emit_order_events(
 ) -> None:
     """Write the CRM, PRM and e-mail events of a status change into the current transaction."""
     payload = order_event_payload(order, from_status, note)
-    emit_event(session, "crm.order", "order", order.number, payload, partner_id=order.partner_id)
     webhook = {"event": f"order.{order.status}", **payload}
-    emit_event(session, "prm.webhook", "order", order.number, webhook, partner_id=order.partner_id)
+    events: list[EventRow] = [
+        ("crm.order", "order", order.number, payload, order.partner_id),
+        ("prm.webhook", "order", order.number, webhook, order.partner_id),
+    ]
     to = recipients(session, order, order.status)
     if to:
         label = order.status.replace("_", " ")
@@ -116,20 +128,16 @@ def emit_order_events(
             "order_number": order.number,
             "status": order.status,
         }
-        emit_event(
-            session, "notify.email", "order", order.number, mail, partner_id=order.partner_id
-        )
+        events.append(("notify.email", "order", order.number, mail, order.partner_id))
+    emit_events(session, events)
 
 
-def transition(
-    session: Session, order: Order, target: str, actor: Actor, note: str = ""
-) -> OrderStatusChange:
+def transition(session: Session, order: Order, target: str, actor: Actor, note: str = "") -> None:
     """Move ``order`` to ``target`` if the state machine allows it; history and events in the same transaction."""
     check_transition(order.number, order.status, target)
     source = order.status
     order.status = OrderStatus(target).value
     order.updated_at = utcnow()
     session.add(order)
-    entry = record_history(session, order, source, target, actor, note)
+    record_history(session, order, source, target, actor, note)
     emit_order_events(session, order, source, actor, note)
-    return entry

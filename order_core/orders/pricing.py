@@ -58,6 +58,7 @@ class PricedCart:
     list_total: Decimal
     net_total: Decimal
     max_line_discount_pct: Decimal
+    max_line_extra_discount_pct: Decimal
     floor_breaches: int
 
 
@@ -121,5 +122,6 @@ def _priced(result: PricingResult, products: Mapping[str, Product]) -> PricedCar
         list_total=totals.list_total,
         net_total=totals.net_total,
         max_line_discount_pct=totals.max_line_discount_percent,
+        max_line_extra_discount_pct=totals.max_line_extra_discount_percent,
         floor_breaches=sum(1 for i in items if i.floor_breached),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlmodel import Session, select
 
@@ -20,6 +21,7 @@ from order_core.orders.states import OrderStatus
 from order_core.partners.models import Buyer, Partner
 from order_core.types import utcnow
 from quote_engine.approvals import ApprovalPolicy, ApprovalSubject, default_approval_policy
+from quote_engine.pricing.totals import stored_extra_discount_percent
 
 _policy: list[ApprovalPolicy] = []
 
@@ -55,6 +57,13 @@ def approval_subject(session: Session, order: Order, lines: Sequence[OrderLine])
         total=order.net_total,
         list_total=order.list_total,
         max_line_discount_pct=round(max(discounts, default=0), 2),
+        max_line_extra_discount_pct=max(
+            (
+                stored_extra_discount_percent(ln.trace, ln.unit_list, ln.quantity, ln.line_total)
+                for ln in lines
+            ),
+            default=Decimal(0),
+        ),
         partner_id=str(order.partner_id),
         tier=partner.tier,
         program=programs[0].code if programs else "",

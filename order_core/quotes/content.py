@@ -73,6 +73,10 @@ def approval_subject(
         total=Decimal(totals["net_total"]),
         list_total=Decimal(totals["list_total"]),
         max_line_discount_pct=Decimal(totals["max_line_discount_percent"]),
+        # Content stored before the field existed: count the whole discount off list (stricter).
+        max_line_extra_discount_pct=Decimal(
+            totals.get("max_line_extra_discount_percent", totals["max_line_discount_percent"])
+        ),
         margin_pct=Decimal(margin) if margin is not None else None,
         partner_id=str(quote.partner_id),
         tier=tier,

@@ -43,6 +43,9 @@ class Quote(SQLModel, table=True):
         default=None, sa_column=Column(MoneyType(), nullable=True)
     )
     max_line_discount_pct: Decimal = Field(sa_column=Column(MoneyType(), nullable=False))
+    max_line_extra_discount_pct: Decimal = Field(
+        default=Decimal(0), sa_column=Column(MoneyType(), nullable=False)
+    )
     approved_content_hash: str | None = Field(default=None, max_length=64)
     created_by: str = Field(max_length=200)
     created_at: datetime = Field(

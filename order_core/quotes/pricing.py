@@ -90,6 +90,7 @@ def price_into(
     quote.margin = totals.margin
     quote.margin_percent = totals.margin_percent
     quote.max_line_discount_pct = totals.max_line_discount_percent
+    quote.max_line_extra_discount_pct = totals.max_line_extra_discount_percent
     if quote.id is None:
         session.add(quote)
         session.flush()

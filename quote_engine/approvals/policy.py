@@ -11,10 +11,11 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from quote_engine.approvals.conditions import ATTR_PREFIX
 from quote_engine.approvals.errors import ApprovalPolicyError
+from quote_engine.approvals.fields import ATTR_PREFIX
 from quote_engine.approvals.rules import ApprovalRule, ApprovalSide, Approver, parse_duration
 from quote_engine.approvals.subject import ApprovalSubject
+from quote_engine.rule_files import explain, read_yaml
 
 DEFAULT_EXPIRES_AFTER = "3d"
 _TOP_KEYS = frozenset({"policy", "default_expires_after", "rules"})
@@ -119,15 +120,6 @@ def _rule_label(raw: object, index: int) -> str:
     return f"#{index + 1}"
 
 
-def _explain(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"])
-        message = str(err["msg"]).removeprefix("Value error, ")
-        parts.append(f"{where}: {message}" if where else message)
-    return "; ".join(parts)
-
-
 def policy_from_data(data: object, source: str) -> ApprovalPolicy:
     """Validate parsed YAML/JSON ``data`` into a policy; ApprovalPolicyError names source and rule."""
     if not isinstance(data, Mapping):
@@ -150,7 +142,7 @@ def policy_from_data(data: object, source: str) -> ApprovalPolicy:
         try:
             rules.append(ApprovalRule.model_validate(raw))
         except ValidationError as exc:
-            raise ApprovalPolicyError(source, _rule_label(raw, index), _explain(exc)) from None
+            raise ApprovalPolicyError(source, _rule_label(raw, index), explain(exc)) from None
     return ApprovalPolicy(
         rules, source=source, name=str(data.get("policy", "")), default_expires_after=default
     )
@@ -159,16 +151,7 @@ def policy_from_data(data: object, source: str) -> ApprovalPolicy:
 def load_approval_policy(path: str | Path) -> ApprovalPolicy:
     """Load and validate a YAML approval policy; a bad file raises ApprovalPolicyError naming it."""
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ApprovalPolicyError(source, "-", f"cannot read the file ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ApprovalPolicyError(source, "-", f"not valid YAML{where}") from None
+    data = read_yaml(path, lambda reason: ApprovalPolicyError(source, "-", reason))
     return policy_from_data(data, source)
 
 

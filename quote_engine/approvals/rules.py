@@ -10,14 +10,15 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from quote_engine.approvals.conditions import (
-    ApprovalFieldType,
-    compile_approval_condition,
-    field_type,
-    parse_approval_condition,
-    referenced_fields,
+from quote_engine.approvals.fields import APPROVAL_FIELDS
+from quote_engine.conditions import (
+    FieldType,
+    Node,
+    Predicate,
+    compile_condition,
+    fields_of,
+    parse_condition,
 )
-from quote_engine.pricing.conditions import Node, Predicate
 
 # Mirrors order_core.actors (quote_engine may not import order_core); a test keeps them equal.
 VENDOR_ROLES = frozenset(
@@ -90,8 +91,8 @@ class Escalation(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> Self:
-        ftype = field_type(self.field)
-        if ftype not in (ApprovalFieldType.DECIMAL, ApprovalFieldType.INTEGER):
+        ftype = APPROVAL_FIELDS.get(self.field)
+        if ftype not in (FieldType.DECIMAL, FieldType.INTEGER):
             raise ValueError(f"escalate.field {self.field!r} must be a numeric approval field")
         bounds = [lvl.above for lvl in self.levels]
         if bounds != sorted(set(bounds)):
@@ -128,7 +129,7 @@ class ApprovalRule(_Strict):
     @classmethod
     def _check_when(cls, raw: dict[str, object] | None) -> dict[str, object] | None:
         if raw is not None:
-            parse_approval_condition(raw)
+            parse_condition(raw, fields=APPROVAL_FIELDS)
         return raw
 
     @model_validator(mode="after")
@@ -137,9 +138,11 @@ class ApprovalRule(_Strict):
             raise ValueError("set exactly one of 'approver' or 'escalate'")
         if not self.applies_to:
             raise ValueError("applies_to needs quote and/or order")
-        node: Node | None = parse_approval_condition(self.when) if self.when is not None else None
-        self._predicate = compile_approval_condition(node) if node is not None else None
-        fields = referenced_fields(node) if node is not None else set()
+        node: Node | None = None
+        if self.when is not None:
+            node = parse_condition(self.when, fields=APPROVAL_FIELDS)
+        self._predicate = compile_condition(node) if node is not None else None
+        fields = fields_of(node) if node is not None else set()
         if self.escalate is not None:
             fields.add(self.escalate.field)
         self._fields = frozenset(fields)

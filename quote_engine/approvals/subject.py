@@ -15,7 +15,10 @@ _Dec = Annotated[Decimal, Field(allow_inf_nan=False)]
 class ApprovalSubject(BaseModel):
     """The fields of a quote or order that approval rules may test.
 
-    ``total`` is the net total in ``currency``; percentages are 0-100. ``attributes`` carries any
+    ``total`` is the net total in ``currency``; percentages are 0-100.
+    ``max_line_discount_pct`` is the largest line discount off list; ``max_line_extra_discount_pct``
+    the largest discount beyond the partner's buy price (the contractual program/tier discount is
+    pre-approved, so the default policy escalates on this one). ``attributes`` carries any
     further text fields (rule field ``attr.<name>``), so a rule can test data this model lacks.
     """
 
@@ -26,6 +29,7 @@ class ApprovalSubject(BaseModel):
     total: _Dec
     list_total: _Dec = Decimal(0)
     max_line_discount_pct: _Dec = Decimal(0)
+    max_line_extra_discount_pct: _Dec = Decimal(0)
     margin_pct: _Dec | None = None
     partner_id: str = ""
     tier: str = ""
@@ -53,6 +57,7 @@ class ApprovalSubject(BaseModel):
             "total": self.total,
             "list_total": self.list_total,
             "max_line_discount_pct": self.max_line_discount_pct,
+            "max_line_extra_discount_pct": self.max_line_extra_discount_pct,
             "margin_pct": self.margin_pct,
             "partner_id": self.partner_id,
             "tier": self.tier,

@@ -1,34 +1,17 @@
-"""The small declarative condition language of pricing rules: parsed, type-checked, compiled.
+"""The pricing side of the condition language: the pricing field table and rule-index helpers.
 
-A condition is a mapping, one of:
-  {field: <name>, op: <operator>, value: <value>}
-  {all: [<condition>, ...]}   {any: [<condition>, ...]}   {not: <condition>}
-Fields are the fixed names in FIELDS; values are checked against the field's type at load time,
-and the tree is compiled to plain Python closures. Nothing is ever `eval`'d.
+The language itself (syntax, type checks, compiler) is ``quote_engine.conditions``, shared with
+the approval rules; pricing rules use it over PRICING_FIELDS. The helpers below split a rule's
+condition into what is tested once per cart and once per line, and find its indexable keys.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal, InvalidOperation
-from enum import StrEnum
+from collections.abc import Collection
 
-Facts = Mapping[str, object]
-Predicate = Callable[[Facts], bool]
+from quote_engine.conditions import AllOf, Compare, FieldType, Node, fields_of
 
-
-class FieldType(StrEnum):
-    """Value type of a condition field."""
-
-    TEXT = "text"
-    INTEGER = "integer"
-    DECIMAL = "decimal"
-    DATE = "date"
-
-
-FIELDS: dict[str, FieldType] = {
+PRICING_FIELDS: dict[str, FieldType] = {
     "partner.id": FieldType.TEXT,
     "partner.program": FieldType.TEXT,
     "partner.tier": FieldType.TEXT,
@@ -54,221 +37,10 @@ FIELDS: dict[str, FieldType] = {
     "quote.currency": FieldType.TEXT,
     "quote.date": FieldType.DATE,
 }
-
-# Operators and their aliases; ordering operators are refused on text fields.
-_ALIASES = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
-_SCALAR_OPS = {"eq", "ne", "lt", "le", "gt", "ge"}
-_LIST_OPS = {"in", "not_in"}
-_ORDER_OPS = {"lt", "le", "gt", "ge", "between"}
-
-
-class ConditionSyntaxError(ValueError):
-    """A condition is malformed; `path` says where inside the rule's `when`."""
-
-    def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
-        self.path = path
-        self.reason = reason
-
-
-@dataclass(frozen=True, slots=True)
-class Compare:
-    """A leaf: `field op value` (value already converted to the field's type)."""
-
-    field: str
-    op: str
-    value: object
-
-
-@dataclass(frozen=True, slots=True)
-class AllOf:
-    """True when every child is true."""
-
-    children: tuple[Node, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class AnyOf:
-    """True when at least one child is true."""
-
-    children: tuple[Node, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class NotOf:
-    """Negation of its child."""
-
-    child: Node
-
-
-Node = Compare | AllOf | AnyOf | NotOf
-
-
-def _convert(ftype: FieldType, raw: object, path: str) -> object:
-    if isinstance(raw, bool) or raw is None or isinstance(raw, list | dict):
-        raise ConditionSyntaxError(path, f"{raw!r} is not a {ftype.value} value")
-    if ftype is FieldType.TEXT:
-        return str(raw)
-    if ftype is FieldType.INTEGER:
-        if isinstance(raw, int):
-            return raw
-        if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
-            return int(raw)
-        raise ConditionSyntaxError(path, f"{raw!r} is not an integer")
-    if ftype is FieldType.DECIMAL:
-        try:
-            value = Decimal(str(raw))
-        except InvalidOperation:
-            raise ConditionSyntaxError(path, f"{raw!r} is not a decimal number") from None
-        if not value.is_finite():
-            raise ConditionSyntaxError(path, f"{raw!r} is not a finite number")
-        return value
-    if isinstance(raw, date):
-        return raw
-    try:
-        return date.fromisoformat(str(raw))
-    except ValueError:
-        raise ConditionSyntaxError(path, f"{raw!r} is not an ISO date (YYYY-MM-DD)") from None
-
-
-def parse_condition(raw: object, path: str = "when") -> Node:
-    """Parse and type-check a raw condition mapping; raise ConditionSyntaxError with its path."""
-    if not isinstance(raw, dict):
-        raise ConditionSyntaxError(path, "a condition must be a mapping")
-    keys = set(raw)
-    for combinator in ("all", "any"):
-        if keys == {combinator}:
-            items = raw[combinator]
-            if not isinstance(items, list) or not items:
-                raise ConditionSyntaxError(path, f"'{combinator}' needs a non-empty list")
-            children = tuple(
-                parse_condition(c, f"{path}.{combinator}[{i}]") for i, c in enumerate(items)
-            )
-            return AllOf(children) if combinator == "all" else AnyOf(children)
-    if keys == {"not"}:
-        return NotOf(parse_condition(raw["not"], f"{path}.not"))
-    if keys != {"field", "op", "value"}:
-        raise ConditionSyntaxError(
-            path,
-            f"expected keys field/op/value or one of all/any/not, got {sorted(map(str, keys))}",
-        )
-    name, op, value = raw["field"], raw["op"], raw["value"]
-    ftype = FIELDS.get(str(name))
-    if ftype is None:
-        raise ConditionSyntaxError(
-            path, f"unknown field {name!r}; known fields: {', '.join(sorted(FIELDS))}"
-        )
-    op = _ALIASES.get(str(op), str(op))
-    if op not in _SCALAR_OPS | _LIST_OPS | {"between"}:
-        raise ConditionSyntaxError(path, f"unknown operator {raw['op']!r}")
-    if op in _ORDER_OPS and ftype is FieldType.TEXT:
-        raise ConditionSyntaxError(path, f"operator {op!r} cannot compare text field {name!r}")
-    vpath = f"{path}.value"
-    if op in _LIST_OPS:
-        if not isinstance(value, list) or not value:
-            raise ConditionSyntaxError(vpath, f"'{op}' needs a non-empty list")
-        return Compare(str(name), op, frozenset(_convert(ftype, v, vpath) for v in value))
-    if op == "between":
-        if not isinstance(value, list) or len(value) != 2:
-            raise ConditionSyntaxError(vpath, "'between' needs a list [low, high]")
-        low, high = (_convert(ftype, v, vpath) for v in value)
-        if _lt(high, low):
-            raise ConditionSyntaxError(vpath, "'between' low is greater than high")
-        return Compare(str(name), op, (low, high))
-    return Compare(str(name), op, _convert(ftype, value, vpath))
-
-
-def _lt(a: object, b: object) -> bool:
-    return bool(a < b)  # type: ignore[operator]  # values are type-checked at parse time
-
-
-def _le(a: object, b: object) -> bool:
-    return bool(a <= b)  # type: ignore[operator]
-
-
-def _gt(a: object, b: object) -> bool:
-    return bool(a > b)  # type: ignore[operator]
-
-
-def _ge(a: object, b: object) -> bool:
-    return bool(a >= b)  # type: ignore[operator]
-
-
-_ORDERING: dict[str, Callable[[object, object], bool]] = {
-    "lt": _lt,
-    "le": _le,
-    "gt": _gt,
-    "ge": _ge,
-}
-
-
-def _compile_compare(node: Compare) -> Predicate:
-    f, v, op = node.field, node.value, node.op
-    if op == "eq":
-        return lambda facts: facts[f] == v
-    if op == "ne":
-        return lambda facts: facts[f] != v
-    if op in _LIST_OPS:
-        assert isinstance(v, frozenset)
-        members: frozenset[object] = v
-        if op == "in":
-            return lambda facts: facts[f] in members
-        return lambda facts: facts[f] not in members
-    if op == "between":
-        assert isinstance(v, tuple)
-        low, high = v
-        return lambda facts: _le(low, facts[f]) and _le(facts[f], high)
-    # Direct operators (not _ORDERING) because this is the per-line hot path.
-    if op == "ge":
-        return lambda facts: facts[f] >= v  # type: ignore[operator]
-    if op == "gt":
-        return lambda facts: facts[f] > v  # type: ignore[operator]
-    if op == "le":
-        return lambda facts: facts[f] <= v  # type: ignore[operator]
-    compare = _ORDERING[op]
-    return lambda facts: compare(facts[f], v)
-
-
-def compile_condition(node: Node) -> Predicate:
-    """Turn a parsed condition into a predicate over a facts mapping (keys = FIELDS)."""
-    if isinstance(node, Compare):
-        return _compile_compare(node)
-    if isinstance(node, NotOf):
-        inner = compile_condition(node.child)
-        return lambda facts: not inner(facts)
-    preds = [compile_condition(c) for c in node.children]
-    if isinstance(node, AllOf):
-        return conjunction(preds)
-    if len(preds) == 2:
-        a, b = preds
-        return lambda facts: a(facts) or b(facts)
-    return lambda facts: any(p(facts) for p in preds)
-
-
-def conjunction(preds: list[Predicate]) -> Predicate:
-    """AND of predicates, unrolled for the common short cases (this is the hot path)."""
-    if len(preds) == 1:
-        return preds[0]
-    if len(preds) == 2:
-        a, b = preds
-        return lambda facts: a(facts) and b(facts)
-    if len(preds) == 3:
-        a, b, c = preds
-        return lambda facts: a(facts) and b(facts) and c(facts)
-    every = tuple(preds)
-    return lambda facts: all(p(facts) for p in every)
-
+FIELDS = PRICING_FIELDS
+"""Former name of PRICING_FIELDS, kept for the public ``quote_engine.pricing`` API."""
 
 LINE_PREFIXES = ("product.", "line.")
-
-
-def fields_of(node: Node) -> set[str]:
-    """Every field a condition tests."""
-    if isinstance(node, Compare):
-        return {node.field}
-    if isinstance(node, NotOf):
-        return fields_of(node.child)
-    return set().union(*(fields_of(c) for c in node.children))
 
 
 def split_condition(node: Node | None, indexed: Collection[str]) -> tuple[list[Node], list[Node]]:

@@ -15,10 +15,8 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from quote_engine.pricing.conditions import (
-    Node,
-    parse_condition,
-)
+from quote_engine.conditions import Node, parse_condition
+from quote_engine.pricing.conditions import PRICING_FIELDS
 from quote_engine.types import Percent, PriceList
 
 _ZERO = Decimal(0)
@@ -70,7 +68,9 @@ class PricingRule(BaseModel):
     @classmethod
     def _check_when(cls, raw: dict[str, object] | None) -> dict[str, object] | None:
         if raw is not None:
-            parse_condition(raw)  # raises ConditionSyntaxError (a ValueError) with its path
+            parse_condition(
+                raw, fields=PRICING_FIELDS
+            )  # raises ConditionSyntaxError (a ValueError) with its path
         return raw
 
     @property
@@ -80,7 +80,9 @@ class PricingRule(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        self._condition = parse_condition(self.when) if self.when is not None else None
+        self._condition = (
+            parse_condition(self.when, fields=PRICING_FIELDS) if self.when is not None else None
+        )
         if self.action.set_price is not None and self.stacking is Stacking.ADDITIVE:
             raise ValueError("set_price cannot stack: use stacking: exclusive")
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:

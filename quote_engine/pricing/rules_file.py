@@ -15,21 +15,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
 from quote_engine.errors import RuleFileError
 from quote_engine.pricing.rules import PricingRule
 from quote_engine.pricing.ruleset import RuleSet
-
-
-def _reason(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "rule"
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        parts.append(f"{where}: {msg}")
-    return "; ".join(parts)
+from quote_engine.rule_files import explain, read_yaml
 
 
 def rules_from_data(data: object, source: str = "<rules>") -> RuleSet:
@@ -51,7 +42,7 @@ def rules_from_data(data: object, source: str = "<rules>") -> RuleSet:
         try:
             rule = PricingRule.model_validate(raw)
         except ValidationError as exc:
-            raise RuleFileError(source, label, _reason(exc)) from None
+            raise RuleFileError(source, label, explain(exc, "rule")) from None
         if rule.name in seen:
             raise RuleFileError(source, label, "duplicate rule name; names must be unique")
         seen.add(rule.name)
@@ -62,16 +53,5 @@ def rules_from_data(data: object, source: str = "<rules>") -> RuleSet:
 def load_rules(path: str | Path) -> RuleSet:
     """Read and validate a YAML rule file; raise RuleFileError naming file, rule and reason."""
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RuleFileError(source, "-", f"cannot read the file ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise RuleFileError(source, "-", f"not valid YAML{where}") from None
-    except ValueError as exc:  # PyYAML raises this for impossible dates such as 2026-13-01
-        raise RuleFileError(source, "-", f"not valid YAML: {exc}") from None
+    data = read_yaml(path, lambda reason: RuleFileError(source, "-", reason))
     return rules_from_data(data, source)

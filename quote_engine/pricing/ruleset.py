@@ -18,15 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from quote_engine.pricing.conditions import (
-    Facts,
-    Predicate,
-    cart_level_fields,
-    compile_condition,
-    conjunction,
-    equality_keys,
-    split_condition,
-)
+from quote_engine.conditions import Facts, Predicate, compile_condition, conjunction
+from quote_engine.pricing.conditions import cart_level_fields, equality_keys, split_condition
 from quote_engine.pricing.rules import PricingRule, Stacking
 
 _ZERO = Decimal(0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -22,6 +23,7 @@ from quote_engine.types import (
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
 _PCT = Decimal("0.01")
+_ZERO_PCT = Decimal("0.00")
 
 
 class LineOutcome(NamedTuple):
@@ -73,6 +75,36 @@ def _percent(part: Decimal, whole: Decimal) -> Decimal:
     return (part * _HUNDRED / whole).quantize(_PCT) if whole else _ZERO
 
 
+_BUY_STEPS = frozenset({PricingStep.BUY.value, PricingStep.DISTRIBUTOR.value})
+
+
+def _beyond_buy(extended_buy: Decimal, line_total: Decimal) -> Decimal:
+    if not extended_buy:
+        return _ZERO
+    # `or`: a net a fraction above a full-precision buy price gives "-0.00"; show "0.00".
+    return ((extended_buy - line_total) * _HUNDRED / extended_buy).quantize(_PCT) or _ZERO_PCT
+
+
+def extra_discount_percent(unit_buy: Decimal, quantity: int, line_total: Decimal) -> Decimal:
+    """(unit_buy - line_total / quantity) / unit_buy x 100, 2 places; 0 when unit_buy is 0."""
+    return _beyond_buy(unit_buy * quantity, line_total)
+
+
+def stored_extra_discount_percent(
+    trace_json: str, unit_list: Decimal, quantity: int, line_total: Decimal
+) -> Decimal:
+    """`extra_discount_percent` of a stored line, its unit buy price read off its JSON trace.
+
+    The buy price is the amount after the `buy_price` and `distributor_terms` steps; a trace
+    without them (a line not priced by the waterfall) counts from `unit_list`, the stricter view.
+    """
+    unit_buy = unit_list
+    for step in json.loads(trace_json):
+        if isinstance(step, dict) and step.get("step") in _BUY_STEPS:
+            unit_buy = Decimal(str(step["after"]))
+    return extra_discount_percent(unit_buy, quantity, line_total)
+
+
 def build_result(
     outcomes: Sequence[LineOutcome],
     header: HeaderDiscount | None,
@@ -92,7 +124,8 @@ def build_result(
         qty = o.line.quantity
         ext_list = round_money(o.unit_list * qty, currency)
         list_total += ext_list
-        buy_total += round_money(o.unit_buy * qty, currency)
+        ext_buy = o.unit_buy * qty
+        buy_total += round_money(ext_buy, currency)
         for kind, delta in o.deltas:
             by_step[kind] = by_step.get(kind, _ZERO) + delta * qty
         line_total = ext - share
@@ -110,6 +143,7 @@ def build_result(
                 header_discount=share,
                 line_total=line_total,
                 discount_percent=_percent(ext_list - line_total, ext_list),
+                extra_discount_percent=_beyond_buy(ext_buy, line_total),
                 floor_price=o.floor,
                 floor_breached=o.breached,
                 floor_approved=o.approved,
@@ -132,6 +166,7 @@ def build_result(
         margin=margin,
         margin_percent=_percent(margin, net_total) if net_total else None,
         max_line_discount_percent=max(ln.discount_percent for ln in lines),
+        max_line_extra_discount_percent=max(ln.extra_discount_percent for ln in lines),
         floor_breaches=sum(1 for ln in lines if ln.floor_breached),
     )
     return PricingResult(

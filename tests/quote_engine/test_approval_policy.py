@@ -43,21 +43,21 @@ def test_roles_mirror_order_core_actors() -> None:
 
 def test_small_quote_needs_no_approval() -> None:
     policy = default_approval_policy()
-    assert policy.required_steps(subject(max_line_discount_pct=Decimal("20"))) == []
+    assert policy.required_steps(subject(max_line_extra_discount_pct=Decimal("20"))) == []
 
 
 def test_discount_threshold_is_strictly_above() -> None:
     policy = default_approval_policy()
-    assert policy.required_steps(subject(max_line_discount_pct=Decimal("20"))) == []
-    steps = policy.required_steps(subject(max_line_discount_pct=Decimal("20.01")))
+    assert policy.required_steps(subject(max_line_extra_discount_pct=Decimal("20"))) == []
+    steps = policy.required_steps(subject(max_line_extra_discount_pct=Decimal("20.01")))
     assert roles(steps) == [(1, "vendor", "pricing_desk")]
     assert steps[0].expires_after == timedelta(days=2)
-    assert "max_line_discount_pct 20.01 above 20" in steps[0].reason
+    assert "max_line_extra_discount_pct 20.01 above 20" in steps[0].reason
 
 
 def test_escalation_is_cumulative_and_ordered() -> None:
     policy = default_approval_policy()
-    steps = policy.required_steps(subject(max_line_discount_pct=Decimal("41")))
+    steps = policy.required_steps(subject(max_line_extra_discount_pct=Decimal("41")))
     assert roles(steps) == [(1, "vendor", "pricing_desk"), (2, "vendor", "vp_sales")]
 
 
@@ -92,7 +92,7 @@ def test_buyer_limit_partner_step_comes_first_and_vp_over_100k() -> None:
         subject(
             total=Decimal("150000"),
             buyer_spending_limit=Decimal("50000"),
-            max_line_discount_pct=Decimal("25"),
+            max_line_extra_discount_pct=Decimal("25"),
         )
     )
     assert roles(steps) == [
@@ -120,7 +120,7 @@ def test_vp_threshold_depends_on_currency() -> None:
 def test_same_role_from_two_rules_is_one_step_naming_both() -> None:
     policy = default_approval_policy()
     steps = policy.required_steps(
-        subject(max_line_discount_pct=Decimal("30"), floor_breached_lines=2)
+        subject(max_line_extra_discount_pct=Decimal("30"), floor_breached_lines=2)
     )
     assert roles(steps) == [(1, "vendor", "pricing_desk")]
     assert steps[0].rule == "discount-escalation, below-floor"
@@ -207,7 +207,9 @@ def test_delegation_loop_or_no_substitute_keeps_the_approver() -> None:
 
 
 def test_expiry_moment_of_a_step() -> None:
-    step = default_approval_policy().required_steps(subject(max_line_discount_pct=Decimal(50)))[1]
+    step = default_approval_policy().required_steps(
+        subject(max_line_extra_discount_pct=Decimal(50))
+    )[1]
     start = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
     assert expires_at(start, step.expires_after) == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     assert step.to_jsonable()["expires_after_seconds"] == 3 * 86400

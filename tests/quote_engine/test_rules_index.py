@@ -7,8 +7,8 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from quote_engine.conditions import compile_condition
 from quote_engine.pricing import PricingRule, RuleSet
-from quote_engine.pricing.conditions import compile_condition
 from quote_engine.types import PricingRequest
 from tests.quote_engine.conftest import make_request, price
 

@@ -49,8 +49,8 @@ def test_quote_within_policy_is_approved_on_submit(world: World) -> None:
 
 
 def test_discount_over_20_needs_the_pricing_desk(world: World) -> None:
-    quote = _quote(world, QuoteLineInput("SW-100", 1, requested_discount_percent=Decimal("10")))
-    assert quote.max_line_discount_pct > 20
+    quote = _quote(world, QuoteLineInput("SW-100", 1, requested_discount_percent=Decimal("25")))
+    assert quote.max_line_extra_discount_pct == Decimal("25.00")
     submit_quote(quote.id or 0, session=world.session, actor=world.sales)
     assert quote.state == "pending_approval"
     assert _steps(world, quote) == [(1, "vendor", "pricing_desk", "role:pricing_desk", "pending")]
@@ -71,7 +71,7 @@ def test_discount_over_20_needs_the_pricing_desk(world: World) -> None:
 def test_nobody_approves_their_own_quote_and_the_system_never_approves(world: World) -> None:
     quote = _quote(
         world,
-        QuoteLineInput("SW-100", 1, requested_discount_percent=Decimal("10")),
+        QuoteLineInput("SW-100", 1, requested_discount_percent=Decimal("25")),
         actor=world.admin,
     )
     submit_quote(quote.id or 0, session=world.session, actor=world.admin)
@@ -86,7 +86,7 @@ def test_nobody_approves_their_own_quote_and_the_system_never_approves(world: Wo
 def test_escalation_buyer_limit_desk_and_vp_in_order(world: World) -> None:
     bob = world.actor(world.buyer)
     quote = _quote(
-        world, QuoteLineInput("SW-100", 10, requested_discount_percent=Decimal("40")), actor=bob
+        world, QuoteLineInput("SW-100", 12, requested_discount_percent=Decimal("45")), actor=bob
     )
     submit_quote(quote.id or 0, session=world.session, actor=bob)
     assert _steps(world, quote) == [
@@ -135,7 +135,7 @@ def test_partner_step_goes_to_the_substitute_while_the_approver_is_away(world: W
 
 
 def test_vendor_approver_delegates_to_a_named_user(world: World) -> None:
-    quote = _quote(world, QuoteLineInput("SW-100", 1, requested_discount_percent=Decimal("10")))
+    quote = _quote(world, QuoteLineInput("SW-100", 1, requested_discount_percent=Decimal("25")))
     submit_quote(quote.id or 0, session=world.session, actor=world.sales)
     request = quote_approvals(quote.id or 0, session=world.session, actor=world.admin)[0]
     finance = Actor.vendor("fred@vendor.test", "finance")
@@ -148,7 +148,7 @@ def test_vendor_approver_delegates_to_a_named_user(world: World) -> None:
 
 
 def test_rejection_returns_the_quote_to_draft_with_the_comment(world: World) -> None:
-    quote = _quote(world, QuoteLineInput("SW-100", 1, requested_discount_percent=Decimal("40")))
+    quote = _quote(world, QuoteLineInput("SW-100", 1, requested_discount_percent=Decimal("45")))
     submit_quote(quote.id or 0, session=world.session, actor=world.sales)
     first = quote_approvals(quote.id or 0, session=world.session, actor=world.admin)[0]
     decide_approval(
@@ -164,7 +164,7 @@ def test_rejection_returns_the_quote_to_draft_with_the_comment(world: World) -> 
 
 
 def test_unanswered_request_expires_and_cannot_be_decided_late(world: World) -> None:
-    quote = _quote(world, QuoteLineInput("SW-100", 1, requested_discount_percent=Decimal("10")))
+    quote = _quote(world, QuoteLineInput("SW-100", 1, requested_discount_percent=Decimal("25")))
     submit_quote(quote.id or 0, session=world.session, actor=world.sales)
     request = quote_approvals(quote.id or 0, session=world.session, actor=world.admin)[0]
     assert request.expires_at is not None and request.activated_at is not None
@@ -189,7 +189,7 @@ def test_only_a_draft_is_submitted(world: World) -> None:
 
 
 def test_partner_isolation_of_approval_functions(world: World) -> None:
-    quote = _quote(world, QuoteLineInput("SW-100", 1, requested_discount_percent=Decimal("10")))
+    quote = _quote(world, QuoteLineInput("SW-100", 1, requested_discount_percent=Decimal("25")))
     eve = world.actor(world.other_buyer)
     with pytest.raises(NotFoundError):
         submit_quote(quote.id or 0, session=world.session, actor=eve)

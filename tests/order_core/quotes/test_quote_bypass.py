@@ -17,7 +17,7 @@ from order_core.quotes.sending import send_quote
 from order_core.quotes.services import copy_quote, create_quote, revise_quote, update_quote
 from tests.order_core.quotes.conftest import World, later
 
-DEEP = [QuoteLineInput("SW-100", 1, requested_discount_percent=Decimal("10"))]
+DEEP = [QuoteLineInput("SW-100", 1, requested_discount_percent=Decimal("25"))]
 
 
 def _approved(world: World) -> Quote:
@@ -39,7 +39,7 @@ def _approved(world: World) -> Quote:
 def test_edit_after_approval_sends_it_back_for_approval(world: World) -> None:
     quote = _approved(world)
     old = quote_approvals(quote.id or 0, session=world.session, actor=world.admin)[0]
-    deeper = [QuoteLineInput("SW-100", 3, requested_discount_percent=Decimal("12"))]
+    deeper = [QuoteLineInput("SW-100", 3, requested_discount_percent=Decimal("27"))]
     update_quote(quote.id or 0, deeper, session=world.session, actor=world.sales)
     world.session.refresh(quote)
     world.session.refresh(old)
@@ -61,7 +61,7 @@ def test_a_request_decided_after_an_edit_is_refused(world: World) -> None:
     stale = quote_approvals(quote.id or 0, session=world.session, actor=world.admin)[0]
     update_quote(
         quote.id or 0,
-        [QuoteLineInput("SW-100", 2, requested_discount_percent=Decimal("10"))],
+        [QuoteLineInput("SW-100", 2, requested_discount_percent=Decimal("25"))],
         session=world.session,
         actor=world.sales,
     )
@@ -71,7 +71,7 @@ def test_a_request_decided_after_an_edit_is_refused(world: World) -> None:
 
 def test_editing_content_behind_the_service_is_caught_at_send(world: World) -> None:
     quote = _approved(world)
-    tampered = quote.content.replace('"unit_net":"769.50"', '"unit_net":"1.00"')
+    tampered = quote.content.replace('"unit_net":"641.25"', '"unit_net":"1.00"')
     assert tampered != quote.content
     world.session.execute(update(Quote).where(col(Quote.id) == quote.id).values(content=tampered))
     world.session.commit()
@@ -93,7 +93,7 @@ def test_rehashing_tampered_content_still_needs_approval(world: World) -> None:
     quote = _approved(world)
     from order_core.quotes.content import hash_text
 
-    tampered = quote.content.replace('"unit_net":"769.50"', '"unit_net":"1.00"')
+    tampered = quote.content.replace('"unit_net":"641.25"', '"unit_net":"1.00"')
     world.session.execute(
         update(Quote)
         .where(col(Quote.id) == quote.id)
@@ -143,7 +143,7 @@ def test_an_approval_of_one_quote_cannot_be_used_on_another(world: World) -> Non
 
 def test_extending_validity_after_approval_needs_approval_again(world: World) -> None:
     quote = _approved(world)
-    lines = [QuoteLineInput("SW-100", 1, requested_discount_percent=Decimal("10"))]
+    lines = [QuoteLineInput("SW-100", 1, requested_discount_percent=Decimal("25"))]
     update_quote(
         quote.id or 0, lines, valid_until=later(90), session=world.session, actor=world.sales
     )

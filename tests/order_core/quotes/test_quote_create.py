@@ -47,6 +47,8 @@ def test_create_prices_through_the_waterfall_and_stores_content(world: World) ->
     assert quote.list_total == Decimal("2751.50")
     assert quote.net_total == Decimal("2352.54")
     assert quote.max_line_discount_pct == Decimal("14.50")
+    # The standard program + distributor discount is not "extra"; HW-200 nets 0.0025 above buy.
+    assert quote.max_line_extra_discount_pct == Decimal("0.00")
     assert quote.distributor_id == world.distributor
     assert quote.content_hash == hash_text(quote.content)
     content = json.loads(quote.content)

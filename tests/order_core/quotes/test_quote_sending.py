@@ -182,7 +182,7 @@ def test_quote_past_valid_until_cannot_be_sent(world: World) -> None:
 def test_approvals_won_on_the_quote_carry_over_to_its_order(world: World) -> None:
     quote = create_quote(
         world.reseller,
-        [QuoteLineInput("SW-100", 1, requested_discount_percent=Decimal("10"))],
+        [QuoteLineInput("SW-100", 1, requested_discount_percent=Decimal("25"))],
         session=world.session,
         actor=world.sales,
         end_customer_id=world.customer,

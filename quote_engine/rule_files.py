@@ -1,0 +1,45 @@
+"""Reading YAML rule files (pricing rules, approval policies): one parser and one error wording.
+
+Both loaders report a bad file through their own domain error (naming the file, the rule and the
+reason); these helpers produce the reasons, so both kinds of file fail the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+Refuse = Callable[[str], Exception]
+"""Builds the loader's domain error for the whole file (rule ``-``) from a reason."""
+
+
+def read_yaml(path: str | Path, refuse: Refuse) -> object:
+    """Read and parse a YAML file; an unreadable or invalid file raises ``refuse(reason)``."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise refuse(f"cannot read the file ({exc.strerror})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise refuse(f"not valid YAML{where}") from None
+    except ValueError as exc:  # PyYAML raises this for impossible dates such as 2026-13-01
+        raise refuse(f"not valid YAML: {exc}") from None
+
+
+def explain(exc: ValidationError, whole: str = "") -> str:
+    """One line per validation problem, ``location: message``, joined by ``; ``.
+
+    A problem of the whole rule has no location; it is shown under ``whole`` (bare if empty).
+    """
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or whole
+        message = str(err["msg"]).removeprefix("Value error, ")
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts)
