@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import any_, cast
+from sqlalchemy import any_, cast, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
@@ -31,3 +31,19 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     """``items`` in slices of at most ``size`` (SQLite caps the parameters of one statement)."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+ANALYZE_AFTER_ROWS = 1000
+
+
+def refresh_statistics(session: Session, inserted: int, *tables: str) -> None:
+    """After a bulk insert of ``inserted`` rows, refresh PostgreSQL's planner statistics.
+
+    A table that grew by thousands of rows since autovacuum last looked gets plans for an empty
+    table (sequential scans per lookup): the next bulk call would take ten times as long. ANALYZE
+    runs inside the caller's transaction and sees its rows; SQLite needs nothing.
+    """
+    if inserted < ANALYZE_AFTER_ROWS or session.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        session.execute(text(f'ANALYZE "{table}"'))

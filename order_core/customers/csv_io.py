@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from order_core.actors import Actor, require_partner_access
 from order_core.audit import AuditRow, diff, record_audits
 from order_core.customers.associations import associate_many
-from order_core.customers.bulk_sql import chunks, one_of
+from order_core.customers.bulk_sql import chunks, one_of, refresh_statistics
 from order_core.customers.dedupe import DedupeIndex
 from order_core.customers.fields import (
     CUSTOMER_FIELDS,
@@ -212,6 +212,7 @@ def import_customers_csv(
     ids = [r.target.id for r in rows if r.target is not None and r.target.id is not None]
     pairs = [(customer_id, partner_id) for customer_id in [*ids, *result.created]]
     result.associated = associate_many(session, pairs, "import", actor=actor, at=now)
+    refresh_statistics(session, len(new_rows), "end_customer", "customer_association")
     return result
 
 

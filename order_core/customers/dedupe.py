@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from sqlalchemy import true
 from sqlmodel import Session, col, select
 
 from order_core.customers.bulk_sql import one_of
@@ -52,18 +53,24 @@ class DedupeIndex:
     def load(cls, session: Session, rows: Sequence[CustomerValues]) -> DedupeIndex:
         """Prefetch every existing customer any of ``rows`` could match (a few IN queries, no N+1)."""
         index = cls()
-        crm_ids = sorted({r["crm_id"] or "" for r in rows if r.get("crm_id")})
+        crm_ids: dict[str, set[str]] = {}
+        for r in rows:
+            if r.get("crm_source") and r.get("crm_id"):
+                crm_ids.setdefault(r["crm_source"] or "", set()).add(r["crm_id"] or "")
         emails = sorted({e for r in rows if (e := normalize_email(r.get("email")))})
         domains = sorted({d for r in rows if (d := dedupe_domain(r.get("domain"), r.get("email")))})
-        for column, keys in (
-            (col(EndCustomer.crm_id), crm_ids),
-            (col(EndCustomer.email_normalized), emails),
-            (col(EndCustomer.domain), domains),
-        ):
+        # CRM ids are looked up per source so the (crm_source, crm_id) unique index serves them.
+        lookups = [
+            (col(EndCustomer.crm_source) == source, col(EndCustomer.crm_id), sorted(ids))
+            for source, ids in sorted(crm_ids.items())
+        ]
+        lookups.append((true(), col(EndCustomer.email_normalized), emails))
+        lookups.append((true(), col(EndCustomer.domain), domains))
+        for scope, column, keys in lookups:
             for chunk in _chunks(keys):
                 for customer in session.exec(
                     select(EndCustomer)
-                    .where(one_of(session, column, chunk))
+                    .where(scope, one_of(session, column, chunk))
                     .order_by(col(EndCustomer.id))
                 ):
                     index.add(customer)
