@@ -7,8 +7,9 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from order_core.actors import Actor, require_vendor
-from order_core.audit import diff, record_audit
+from order_core.audit import record_audit
 from order_core.catalog.models import ListPrice, Product
+from order_core.edits import apply_edits
 from order_core.errors import ConflictError, NotFoundError, Problem, ValidationFailed
 from order_core.tx import transactional
 
@@ -99,20 +100,9 @@ def update_product(
     product = session.get(Product, product_id)
     if product is None:
         raise NotFoundError(f"product {product_id} not found")
-    unknown = sorted(set(changes) - set(_EDITABLE))
-    if unknown:
-        raise ValidationFailed(
-            f"product {product.sku} is not valid",
-            [
-                Problem(f"product {product.sku}", f, f"is not editable; use {_EDITABLE}")
-                for f in unknown
-            ],
-        )
-    before = product.model_dump()
-    for field, value in changes.items():
-        setattr(product, field, value)
-    _validate(product)
-    delta = diff(before, product.model_dump())
+    delta = apply_edits(
+        product, changes, _EDITABLE, label=f"product {product.sku}", validate=_validate
+    )
     if delta:
         session.add(product)
         record_audit(session, actor, "update", "product", product.id, delta)

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from order_core.actors import Actor, partner_scope, require_partner_access, require_vendor
 from order_core.audit import diff, record_audit
+from order_core.edits import apply_edits
 from order_core.errors import ConflictError, NotFoundError, Problem, ValidationFailed, invalid
 from order_core.partners.models import DistributorRelation, Partner, PartnerCrmRef
 from order_core.tx import transactional
@@ -86,20 +87,9 @@ def update_partner(
     """Change a partner's name, kind, tier, country, currency, locale or active flag (vendor admin)."""
     require_vendor(actor, action="update partners")
     partner = load_partner(session, actor, partner_id)
-    unknown = sorted(set(changes) - set(_EDITABLE))
-    if unknown:
-        raise ValidationFailed(
-            f"partner {partner.name} is not valid",
-            [
-                Problem(f"partner {partner.name}", f, f"is not editable; use {_EDITABLE}")
-                for f in unknown
-            ],
-        )
-    before = partner.model_dump()
-    for field, value in changes.items():
-        setattr(partner, field, value)
-    _validate(partner)
-    delta = diff(before, partner.model_dump())
+    delta = apply_edits(
+        partner, changes, _EDITABLE, label=f"partner {partner.name}", validate=_validate
+    )
     if delta:
         partner.updated_at = utcnow()
         session.add(partner)
