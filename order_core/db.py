@@ -12,11 +12,16 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
+from order_core.catalog.version import track_catalog_writes
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for ``url``: SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL a sized pool."""
+    """An engine for ``url``: SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL a sized pool.
+
+    Every engine tracks catalog writes (``order_core.catalog.version``) for checkout's read snapshot.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -41,8 +46,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             # with "database is locked" at the first write after a read.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
+        track_catalog_writes(engine)
         return engine
-    return create_engine(url, echo=echo, pool_size=10, max_overflow=40, pool_pre_ping=True)
+    engine = create_engine(url, echo=echo, pool_size=10, max_overflow=40, pool_pre_ping=True)
+    track_catalog_writes(engine)
+    return engine
 
 
 def new_session(engine: Engine) -> Session:

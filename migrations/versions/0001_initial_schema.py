@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-27 04:53:41.403248
+Create Date: 2026-11-27 05:25:51.410603
 """
 
 from collections.abc import Sequence
@@ -39,6 +39,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_audit_entry_entity_id"), ["entity_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_entry_partner_id"), ["partner_id"], unique=False)
 
+    op.create_table(
+        "catalog_stamp",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
     op.create_table(
         "document_counter",
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -1204,6 +1210,7 @@ def downgrade() -> None:
 
     op.drop_table("outbox_event")
     op.drop_table("document_counter")
+    op.drop_table("catalog_stamp")
     with op.batch_alter_table("audit_entry", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_entry_partner_id"))
         batch_op.drop_index(batch_op.f("ix_audit_entry_entity_id"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import BigInteger, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from order_core.types import MoneyType
@@ -69,3 +69,16 @@ class AuthorizationRule(SQLModel, table=True):
     effect: str = Field(default="allow", max_length=5)  # allow | deny
     scope: str = Field(default="category", max_length=10)
     value: str = Field(default="", max_length=80)
+
+
+class CatalogStamp(SQLModel, table=True):
+    """One row whose value changes with every write to the catalog and partner read model.
+
+    Checkout validates its per-process snapshot of catalog reads against it (see
+    ``order_core.catalog.version``).
+    """
+
+    __tablename__ = "catalog_stamp"
+
+    id: int = Field(default=1, primary_key=True)
+    value: int = Field(sa_column=Column(BigInteger(), nullable=False))

@@ -1,0 +1,104 @@
+"""The catalog version stamp: every write to the catalog and partner read model changes it.
+
+Checkout keeps a per-process snapshot of the catalog reads (products, prices, rules, programs,
+partners, buyers, payment rules) and validates it with one cheap read of this stamp per order.
+A hook on every engine made by ``order_core.db.make_engine`` writes a fresh random stamp into
+the one-row ``catalog_stamp`` table, in the same transaction, before any INSERT, UPDATE or DELETE
+on one of ``CATALOG_TABLES``, so the stamp commits (or rolls back) together with the change that
+caused it. Writes made outside these engines (psql, other programs) must bump the stamp themselves:
+``UPDATE catalog_stamp SET value = value + 1``.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
+
+# Tables a checkout only reads; a write to any of them invalidates the snapshots.
+CATALOG_TABLES = frozenset(
+    {
+        "partner",
+        "buyer",
+        "program",
+        "program_membership",
+        "product",
+        "authorization_rule",
+        "list_price",
+        "buy_price",
+        "distributor_relation",
+        "payment_method_rule",
+    }
+)
+_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+_TRUNCATE = re.compile(r"\s*TRUNCATE\b", re.IGNORECASE)
+_WITH = re.compile(r"\s*WITH\b", re.IGNORECASE)
+_ANY_WRITE = re.compile(r'\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+_WRITTEN = "catalog_written_in"  # Connection.info key: the transaction that wrote the catalog
+_READ = "SELECT value FROM catalog_stamp WHERE id = 1"
+# Session.info key of the read cache of one checkout (``order_core.orders.readcache``): a dict that
+# exists only inside that block, where read functions may also memoize their results.
+BLOCK_MEMO = "orders_cached_reads"
+
+
+def _bump_sql() -> str:
+    # Random, so a stamp does not come back after the table is emptied (tests truncate): the
+    # chance that a new stamp equals a given old one is 1 in 2**62.
+    stamp = secrets.randbits(62)
+    upsert = f"INSERT INTO catalog_stamp (id, value) VALUES (1, {stamp}) "  # noqa: S608 - an int
+    return upsert + "ON CONFLICT (id) DO UPDATE SET value = excluded.value"
+
+
+def writes_catalog(statement: str) -> bool:
+    """Whether the SQL ``statement`` writes one of the catalog tables (or truncates tables)."""
+    found = _WRITE.match(statement)
+    if found is not None:
+        return found.group(1).lower() in CATALOG_TABLES
+    if _WITH.match(statement) is not None:  # a write inside or after common table expressions
+        return any(m.group(1).lower() in CATALOG_TABLES for m in _ANY_WRITE.finditer(statement))
+    return _TRUNCATE.match(statement) is not None
+
+
+def track_catalog_writes(engine: Engine) -> None:
+    """Bump the catalog stamp before every catalog write made through ``engine``."""
+    event.listen(engine, "before_cursor_execute", _bump_on_catalog_write)
+
+
+def _bump_on_catalog_write(
+    conn: Connection,
+    cursor: Any,
+    statement: str,
+    parameters: Any,
+    context: Any,
+    executemany: bool,
+) -> None:
+    if not writes_catalog(statement):
+        return
+    conn.info[_WRITTEN] = conn.get_transaction()
+    bump = cursor.connection.cursor()
+    try:
+        bump.execute(_bump_sql())
+    finally:
+        bump.close()
+
+
+def written_in_transaction(conn: Connection) -> bool:
+    """Whether the connection's current transaction wrote a catalog table (so no snapshot applies)."""
+    txn = conn.get_transaction()
+    return txn is not None and conn.info.get(_WRITTEN) is txn
+
+
+def block_memo(session: Session) -> dict[Any, Any] | None:
+    """The current checkout block's memo (see ``BLOCK_MEMO``), or None outside such a block."""
+    memo: dict[Any, Any] | None = session.info.get(BLOCK_MEMO)
+    return memo
+
+
+def read_stamp(conn: Connection) -> int | None:
+    """The committed catalog stamp as this transaction sees it; None when no stamp row exists."""
+    value = conn.exec_driver_sql(_READ).scalar()
+    return int(value) if value is not None else None
