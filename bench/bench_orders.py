@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import resource
 import sys
 import tempfile
@@ -145,6 +146,28 @@ def _buyers_process(
     cpu.put(usage.ru_utime + usage.ru_stime - start_cpu)
 
 
+def _server_cpu() -> float | None:
+    """CPU seconds used so far by this machine's PostgreSQL processes (Linux /proc), or None."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :]
+        if name.startswith("postgres"):
+            values = fields.split()
+            # utime, stime, and the same of exited children (backends of closed connections).
+            total += sum(int(v) for v in values[11:15])
+    return total / ticks
+
+
 def run(
     url: str, label: str, buyers: int, orders: int, processes: int, switch_interval: float
 ) -> None:
@@ -167,11 +190,13 @@ def run(
         w.start()
     for _ in workers:
         ready.get(timeout=120)
+    server_before = _server_cpu() if url.startswith("postgresql") else None
     start = time.perf_counter()
     go.set()
     for w in workers:
         w.join()
     elapsed = time.perf_counter() - start
+    server_after = _server_cpu() if server_before is not None else None
     client_cpu = sum(cpu.get(timeout=10) for _ in workers)
     if not failures.empty():
         raise SystemExit(f"{label}: a buyer failed: {failures.get()}")
@@ -187,6 +212,11 @@ def run(
         f"{elapsed:.2f}s = {len(placed) / elapsed:.0f} orders/s ({submitted} submitted, "
         f"{len(placed) - submitted} credit_review; held {line.held:.2f} of limit {limit:.2f}); "
         f"client CPU {client_cpu / max(len(placed), 1) * 1000:.1f} ms/order"
+        + (
+            f", PostgreSQL server CPU {(server_after - server_before) / len(placed) * 1000:.1f} ms/order"
+            if server_before is not None and server_after is not None and placed
+            else ""
+        )
     )
 
 

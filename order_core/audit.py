@@ -96,24 +96,25 @@ def record_audits(session: Session, actor: Actor, rows: list[AuditRow]) -> None:
 
     For bulk services (CSV import, CRM batches): no ORM object per entry.
     """
-    if not rows:
-        return
+    if rows:
+        session.execute(insert(AuditEntry), audit_rows(actor, rows))
+
+
+def audit_rows(actor: Actor, rows: list[AuditRow]) -> list[dict[str, Any]]:
+    """Table rows of audit entries ``(action, entity, entity_id, changes, partner_id)`` by ``actor``."""
     now = utcnow()
-    session.execute(
-        insert(AuditEntry),
-        [
-            {
-                "at": now,
-                "actor": actor.user,
-                "partner_id": partner_id,
-                "action": action,
-                "entity": entity,
-                "entity_id": str(entity_id),
-                "changes": _changes_json(changes),
-            }
-            for action, entity, entity_id, changes, partner_id in rows
-        ],
-    )
+    return [
+        {
+            "at": now,
+            "actor": actor.user,
+            "partner_id": partner_id,
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "changes": _changes_json(changes),
+        }
+        for action, entity, entity_id, changes, partner_id in rows
+    ]
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

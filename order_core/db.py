@@ -13,12 +13,17 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
 from order_core.catalog.version import track_catalog_writes
+from order_core.settings import get_settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for ``url``: SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL a sized pool.
+    """An engine for ``url``: SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL a small pool.
+
+    The PostgreSQL pool is sized by the ``db_pool_*`` settings. It is small on purpose: a few
+    busy connections per process finish more transactions than dozens contending for the same
+    rows (a hot credit line) and the same cores; sessions beyond it wait for a connection.
 
     Every engine tracks catalog writes (``order_core.catalog.version``) for checkout's read snapshot.
     """
@@ -48,7 +53,15 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
         track_catalog_writes(engine)
         return engine
-    engine = create_engine(url, echo=echo, pool_size=10, max_overflow=40, pool_pre_ping=True)
+    settings = get_settings()
+    engine = create_engine(
+        url,
+        echo=echo,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+        pool_pre_ping=settings.db_pre_ping,
+    )
     track_catalog_writes(engine)
     return engine
 

@@ -80,28 +80,30 @@ def emit_events(session: Session, rows: Sequence[EventRow]) -> None:
     """
     if not rows:
         return
-    now = utcnow()
     # Through the session: pending events of ``emit_event`` are flushed first, so ids keep the
     # order in which events were emitted (consumers deliver by id).
-    session.execute(
-        insert(OutboxEvent.__table__),  # type: ignore[attr-defined]
-        [
-            {
-                "topic": topic,
-                "aggregate": aggregate,
-                "aggregate_id": str(aggregate_id),
-                "partner_id": partner_id,
-                "payload": json.dumps(_jsonable(payload), sort_keys=True),
-                "status": "pending",
-                "attempts": 0,
-                "created_at": now,
-                "next_attempt_at": now,
-                "delivered_at": None,
-                "last_error": None,
-            }
-            for topic, aggregate, aggregate_id, payload, partner_id in rows
-        ],
-    )
+    session.execute(insert(OutboxEvent.__table__), event_rows(rows))  # type: ignore[attr-defined]
+
+
+def event_rows(rows: Sequence[EventRow]) -> list[dict[str, Any]]:
+    """Table rows of pending events ``(topic, aggregate, aggregate_id, payload, partner_id)``."""
+    now = utcnow()
+    return [
+        {
+            "topic": topic,
+            "aggregate": aggregate,
+            "aggregate_id": str(aggregate_id),
+            "partner_id": partner_id,
+            "payload": json.dumps(_jsonable(payload), sort_keys=True),
+            "status": "pending",
+            "attempts": 0,
+            "created_at": now,
+            "next_attempt_at": now,
+            "delivered_at": None,
+            "last_error": None,
+        }
+        for topic, aggregate, aggregate_id, payload, partner_id in rows
+    ]
 
 
 def pending_events(

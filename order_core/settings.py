@@ -21,6 +21,21 @@ class CoreSettings(BaseSettings):
         description="SQLAlchemy URL; e.g. postgresql+psycopg://user@host:5432/channelsync",
     )
     sql_echo: bool = False
+    db_pool_size: int = Field(
+        default=3,
+        ge=1,
+        description="PostgreSQL connections each process keeps; sessions beyond it wait their turn",
+    )
+    db_max_overflow: int = Field(
+        default=0, ge=0, description="PostgreSQL connections a process may open beyond the pool"
+    )
+    db_pool_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a session waits for a pooled connection"
+    )
+    db_pre_ping: bool = Field(
+        default=False,
+        description="Test each pooled connection before use (costs a round trip per transaction)",
+    )
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_username: str | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from sqlmodel import Session
 
@@ -41,3 +41,24 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
             session.info[_DEPTH] = depth
 
     return wrapper
+
+
+_MEMO = "channelsync_tx_memo"
+
+
+def transaction_memo(session: Session) -> dict[str, Any]:
+    """A dictionary that lives exactly as long as the session's current transaction.
+
+    It begins the transaction if none is open, so the memo belongs to the transaction the work
+    happens in; savepoints share their transaction's memo, and the next transaction starts empty,
+    so nothing read or written in one transaction is trusted in the next.
+    """
+    txn = session.get_transaction() or session.begin()
+    while txn.parent is not None:
+        txn = txn.parent
+    memo = session.info.get(_MEMO)
+    if memo is None or memo[0] is not txn:
+        memo = (txn, {})
+        session.info[_MEMO] = memo
+    data: dict[str, Any] = memo[1]
+    return data

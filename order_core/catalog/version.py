@@ -1,7 +1,7 @@
 """The catalog version stamp: every write to the catalog and partner read model changes it.
 
-Checkout keeps a per-process snapshot of the catalog reads (products, prices, rules, programs,
-partners, buyers, payment rules) and validates it with one cheap read of this stamp per order.
+Checkout remembers what it derives from the catalog (``order_core.catalog.snapshot``) per stamp,
+and reads this stamp once per transaction to know whether that is still current.
 A hook on every engine made by ``order_core.db.make_engine`` writes a fresh random stamp into
 the one-row ``catalog_stamp`` table, in the same transaction, before any INSERT, UPDATE or DELETE
 on one of ``CATALOG_TABLES``, so the stamp commits (or rolls back) together with the change that
@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import re
 import secrets
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import Session
 
 # Tables a checkout only reads; a write to any of them invalidates the snapshots.
 CATALOG_TABLES = frozenset(
@@ -40,9 +40,6 @@ _WITH = re.compile(r"\s*WITH\b", re.IGNORECASE)
 _ANY_WRITE = re.compile(r'\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
 _WRITTEN = "catalog_written_in"  # Connection.info key: the transaction that wrote the catalog
 _READ = "SELECT value FROM catalog_stamp WHERE id = 1"
-# Session.info key of the read cache of one checkout (``order_core.orders.readcache``): a dict that
-# exists only inside that block, where read functions may also memoize their results.
-BLOCK_MEMO = "orders_cached_reads"
 
 
 def _bump_sql() -> str:
@@ -53,6 +50,7 @@ def _bump_sql() -> str:
     return upsert + "ON CONFLICT (id) DO UPDATE SET value = excluded.value"
 
 
+@lru_cache(maxsize=1024)
 def writes_catalog(statement: str) -> bool:
     """Whether the SQL ``statement`` writes one of the catalog tables (or truncates tables)."""
     found = _WRITE.match(statement)
@@ -90,12 +88,6 @@ def written_in_transaction(conn: Connection) -> bool:
     """Whether the connection's current transaction wrote a catalog table (so no snapshot applies)."""
     txn = conn.get_transaction()
     return txn is not None and conn.info.get(_WRITTEN) is txn
-
-
-def block_memo(session: Session) -> dict[Any, Any] | None:
-    """The current checkout block's memo (see ``BLOCK_MEMO``), or None outside such a block."""
-    memo: dict[Any, Any] | None = session.info.get(BLOCK_MEMO)
-    return memo
 
 
 def read_stamp(conn: Connection) -> int | None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Table, insert, update
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -24,7 +25,7 @@ from order_core.credit.models import CreditLedgerEntry, CreditLine
 from order_core.errors import NotFoundError, invalid
 from order_core.partners.models import Partner
 from order_core.tx import transactional
-from order_core.types import utcnow
+from order_core.types import MoneyType, utcnow
 
 _LINE: Table = CreditLine.__table__  # type: ignore[attr-defined]
 _LEDGER: Table = CreditLedgerEntry.__table__  # type: ignore[attr-defined]
@@ -41,10 +42,13 @@ class CreditStatus:
     held: Decimal
     available: Decimal
     active: bool
+    line_id: int
 
 
 def _status(line: CreditLine) -> CreditStatus:
+    assert line.id is not None
     return CreditStatus(
+        line_id=line.id,
         partner_id=line.partner_id,
         currency=line.currency,
         credit_limit=line.credit_limit,
@@ -110,6 +114,31 @@ def _move(
     return entry
 
 
+def ledger_row(
+    line_id: int,
+    kind: str,
+    amount: Decimal,
+    actor: Actor,
+    *,
+    order_id: int | None = None,
+    invoice_id: int | None = None,
+    reference: str = "",
+    note: str = "",
+) -> dict[str, Any]:
+    """A ledger entry as a table row, for a plain or batched INSERT (the caller moves the totals)."""
+    return {
+        "credit_line_id": line_id,
+        "kind": kind,
+        "amount": amount,
+        "order_id": order_id,
+        "invoice_id": invoice_id,
+        "reference": reference,
+        "actor": actor.user,
+        "note": note,
+        "at": utcnow(),
+    }
+
+
 def try_hold(
     session: Session, line: CreditLine, order_id: int, reference: str, amount: Decimal, actor: Actor
 ) -> bool:
@@ -122,7 +151,8 @@ def try_hold(
 
 def hold_for_order(
     session: Session,
-    line_id: int,
+    partner_id: int,
+    currency: str,
     order_id: int,
     reference: str,
     amount: Decimal,
@@ -131,70 +161,93 @@ def hold_for_order(
 ) -> bool:
     """Hold ``amount`` for an order if it fits, writing what the hold causes (``on_hold``) with it.
 
-    Optimistic and short under the lock: the ledger entry and ``on_hold``'s writes (the order's
-    submission) go to the database first inside a savepoint; only then is the hold added to the
-    credit line, on PostgreSQL by one ``UPDATE ... WHERE <still fits> RETURNING`` that takes the
-    row lock and re-checks the fit on the latest committed totals (SQLite: the transaction already
-    holds the write lock; read, check in exact Decimals, update). If it no longer fits the
-    savepoint is rolled back and False returned. The lock is thus held for that UPDATE, the
-    savepoint release and the commit, not for the rest of the checkout.
+    ``on_hold``'s writes (the order's submission) go to the database first inside a savepoint,
+    then ``hold_credit`` as the last write; if the credit no longer fits, the savepoint is rolled
+    back and False returned. The credit line stays locked only for the hold and the commit.
     """
     savepoint = session.begin_nested()
-    now = utcnow()
-    session.connection().execute(
-        insert(_LEDGER),
-        {
-            "credit_line_id": line_id,
-            "kind": "hold",
-            "amount": amount,
-            "order_id": order_id,
-            "invoice_id": None,
-            "reference": reference,
-            "actor": actor.user,
-            "note": "",
-            "at": now,
-        },
-    )
     on_hold()
     session.flush()
-    if not _add_hold(session, line_id, amount, now):
+    if not hold_credit(
+        session, partner_id, currency, amount, actor, order_id=order_id, reference=reference
+    ):
         savepoint.rollback()
         return False
     savepoint.commit()
     return True
 
 
-def _add_hold(session: Session, line_id: int, amount: Decimal, now: datetime) -> bool:
-    """Add ``amount`` to the line's holds if it still fits; the row stays locked until commit."""
-    if session.get_bind().dialect.name == "postgresql":
-        # One statement: the UPDATE waits for the row lock, re-checks the condition on the
-        # committed totals (exact NUMERIC arithmetic) and adds the hold only if it still fits.
-        stmt = (
-            update(_LINE)
-            .where(
-                _LINE.c.id == line_id,
-                _LINE.c.active.is_(True),
-                _LINE.c.credit_limit - _LINE.c.outstanding - _LINE.c.held >= amount,
-            )
-            .values(held=_LINE.c.held + amount, updated_at=now)
-            .returning(_LINE.c.held)
+@cache
+def _hold_statement() -> Any:
+    # UPDATE the line if the hold still fits, and INSERT the ledger entry from what it returns.
+    held = (
+        update(_LINE)
+        .where(
+            # Not named like a column: SQLAlchemy would take such keys as SET values.
+            _LINE.c.partner_id == bindparam("line_partner"),
+            _LINE.c.currency == bindparam("line_currency"),
+            _LINE.c.active.is_(True),
+            _LINE.c.credit_limit - _LINE.c.outstanding - _LINE.c.held
+            >= bindparam("amount", type_=MoneyType()),
         )
-        row = session.connection().execute(stmt).first()
+        .values(
+            held=_LINE.c.held + bindparam("amount", type_=MoneyType()),
+            updated_at=bindparam("at", type_=_LINE.c.updated_at.type),
+        )
+        .returning(_LINE.c.id, _LINE.c.held)
+        .cte("held")
+    )
+    columns = ("credit_line_id", "kind", "amount", "order_id", "reference", "actor", "note", "at")
+    values = [held.c.id] + [bindparam(c, type_=_LEDGER.c[c].type) for c in columns[1:]]
+    return (
+        insert(_LEDGER)
+        .from_select(columns, select(*values))
+        .add_cte(held)
+        .returning(_LEDGER.c.credit_line_id, select(held.c.held).scalar_subquery())
+    )
+
+
+def hold_credit(
+    session: Session,
+    partner_id: int,
+    currency: str,
+    amount: Decimal,
+    actor: Actor,
+    *,
+    order_id: int,
+    reference: str,
+) -> bool:
+    """Hold ``amount`` on the partner's active ``currency`` line of credit if it fits; False if not.
+
+    The ledger entry is written with the hold, nothing when it does not fit (no line, another
+    currency, inactive, or not enough room: ``peek_credit_line`` tells which). PostgreSQL: one
+    statement whose UPDATE waits for the row lock and re-checks the room on the committed totals
+    (exact NUMERIC arithmetic); the row then stays locked until commit, so make this the
+    transaction's last write. SQLite: BEGIN IMMEDIATE already serialises writers; read, check in
+    exact Decimals, update.
+    """
+    entry = ledger_row(0, "hold", amount, actor, order_id=order_id, reference=reference)
+    if session.get_bind().dialect.name == "postgresql":
+        params = {k: v for k, v in entry.items() if k not in ("credit_line_id", "invoice_id")}
+        params.update(line_partner=partner_id, line_currency=currency)
+        row = session.connection().execute(_hold_statement(), params).first()
         if row is None:
             return False
         # Keep a copy of the line already in this session in step with the row (no reload).
-        loaded = session.identity_map.get(session.identity_key(CreditLine, line_id))
+        loaded = session.identity_map.get(session.identity_key(CreditLine, row[0]))
         if loaded is not None:
-            set_committed_value(loaded, "held", row[0])
-            set_committed_value(loaded, "updated_at", now)
+            set_committed_value(loaded, "held", row[1])
+            set_committed_value(loaded, "updated_at", entry["at"])
         return True
-    # SQLite: BEGIN IMMEDIATE already serialises writers; money is text, so check in Python.
-    line = session.exec(_locked(select(CreditLine).where(CreditLine.id == line_id), session)).one()
-    if not line.active or amount > line.available:
+    stmt = select(CreditLine).where(CreditLine.partner_id == partner_id)
+    line = session.exec(stmt.execution_options(populate_existing=True)).first()
+    if line is None or line.currency != currency or not line.active or amount > line.available:
         return False
+    assert line.id is not None
     line.held += amount
-    line.updated_at = now
+    line.updated_at = entry["at"]
     session.add(line)
+    session.connection().execute(insert(_LEDGER), {**entry, "credit_line_id": line.id})
     return True
 
 
@@ -204,11 +257,25 @@ def _locked(stmt: SelectOfScalar[CreditLine], session: Session) -> SelectOfScala
     return stmt.execution_options(populate_existing=True)
 
 
-def peek_credit_line(session: Session, partner_id: int) -> CreditLine | None:
+def peek_credit_line(session: Session, partner_id: int) -> CreditStatus | None:
     """The partner's credit line as committed now, without a lock (for a first, optimistic check)."""
-    stmt = select(CreditLine).where(CreditLine.partner_id == partner_id)
-    with session.no_autoflush:
-        return session.exec(stmt.execution_options(populate_existing=True)).first()
+    columns = [_LINE.c[c] for c in ("id", "partner_id", "currency", "credit_limit")]
+    columns += [_LINE.c[c] for c in ("outstanding", "held", "active")]
+    stmt = select(*columns).where(_LINE.c.partner_id == partner_id)
+    row = session.connection().execute(stmt).first()
+    if row is None:
+        return None
+    line_id, partner, currency, limit, outstanding, held, active = row
+    return CreditStatus(
+        line_id=line_id,
+        partner_id=partner,
+        currency=currency,
+        credit_limit=limit,
+        outstanding=outstanding,
+        held=held,
+        available=limit - outstanding - held,
+        active=active,
+    )
 
 
 def open_hold(session: Session, line: CreditLine, order_id: int) -> Decimal:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import insert, update
@@ -13,7 +13,7 @@ from order_core.audit import AuditRow, record_audit, record_audits
 from order_core.customers.bulk_sql import one_of
 from order_core.customers.models import CustomerAssociation, EndCustomer
 from order_core.errors import NotFoundError, Problem, ValidationFailed, invalid
-from order_core.partners.models import Partner
+from order_core.partners.models import Partner, Program
 from order_core.partners.programs import active_programs
 from order_core.tx import transactional
 from order_core.types import utcnow
@@ -255,21 +255,33 @@ def required_customer_fields(
     session: Session, partner_id: int, on: date | None = None
 ) -> dict[str, list[str]]:
     """``{program code: [fields]}`` of the partner's active programs that require customer info."""
+    return fields_required_by(active_programs(session, partner_id, on))
+
+
+def fields_required_by(programs: Iterable[Program]) -> dict[str, list[str]]:
+    """``{program code: [fields]}`` of those ``programs`` that require end-customer info."""
     return {
         p.code: [f for f in p.required_customer_fields.split(",") if f]
-        for p in active_programs(session, partner_id, on)
+        for p in programs
         if p.customer_info_required
     }
 
 
 def check_customer_info(
-    session: Session, partner_id: int, customer: EndCustomer | None, *, on: date | None = None
+    session: Session,
+    partner_id: int,
+    customer: EndCustomer | None,
+    *,
+    on: date | None = None,
+    required: Mapping[str, Sequence[str]] | None = None,
 ) -> None:
     """Refuse an order whose end customer lacks fields a program of the partner requires.
 
     Raises ValidationFailed listing every missing field and the program requiring it.
+    ``required`` is ``required_customer_fields`` when the caller already knows it.
     """
-    required = required_customer_fields(session, partner_id, on)
+    if required is None:
+        required = required_customer_fields(session, partner_id, on)
     if not required:
         return
     record = f"end customer {customer.name}" if customer is not None else "end customer"

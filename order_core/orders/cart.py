@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from sqlmodel import Session, col, select
 
@@ -18,6 +19,27 @@ from order_core.orders.memo import known_lines
 from order_core.orders.models import Order, OrderLine
 from order_core.orders.pricing import CartItem, PricedCart, price_items_now
 from order_core.partners.models import Partner
+
+
+class PricedLine(Protocol):
+    """What content hashes, taxes and approval subjects read of an order line, stored or not yet."""
+
+    @property
+    def line_no(self) -> int: ...
+    @property
+    def product_id(self) -> int: ...
+    @property
+    def sku(self) -> str: ...
+    @property
+    def quantity(self) -> int: ...
+    @property
+    def unit_list(self) -> Decimal: ...
+    @property
+    def unit_net(self) -> Decimal: ...
+    @property
+    def line_total(self) -> Decimal: ...
+    @property
+    def trace(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -66,12 +88,17 @@ def price_items(
 
 
 def resolve_end_customer(
-    session: Session, partner: Partner, end_customer_id: int | None
+    session: Session,
+    partner: Partner,
+    end_customer_id: int | None,
+    *,
+    required: Mapping[str, Sequence[str]] | None = None,
 ) -> EndCustomer | None:
     """The order's end customer; required (with the program's fields filled) when a program says so.
 
     A reseller may name a customer it is associated with, or one no reseller owns yet (the order
-    then associates it); another reseller's customer is reported as not found.
+    then associates it); another reseller's customer is reported as not found. ``required`` is
+    ``required_customer_fields`` of the partner when the caller already knows it.
     """
     assert partner.id is not None
     customer = None
@@ -82,7 +109,7 @@ def resolve_end_customer(
             and not is_associated(session, end_customer_id, partner.id)
         ):
             raise NotFoundError(f"end customer {end_customer_id} not found")
-    check_customer_info(session, partner.id, customer)
+    check_customer_info(session, partner.id, customer, required=required)
     return customer
 
 
@@ -106,7 +133,7 @@ def _num(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def content_hash(order: Order, lines: Sequence[OrderLine]) -> str:
+def content_hash(order: Order, lines: Sequence[PricedLine]) -> str:
     """SHA-256 of what the order commits to: who, for whom, how paid, and every line and price.
 
     Approvals record the hash they were given on; any later change to these fields changes it.

@@ -25,23 +25,27 @@ _HISTORY: Table = OrderStatusChange.__table__  # type: ignore[attr-defined]
 _ASKS_APPROVERS = frozenset({"pending_approval"})
 
 
+def history_row(
+    order: Order, from_status: str | None, to_status: str, actor: Actor, note: str
+) -> dict[str, object]:
+    """The history row of a status change of ``order`` (for ``record_history`` or a batch insert)."""
+    assert order.id is not None
+    return {
+        "order_id": order.id,
+        "from_status": from_status,
+        "to_status": to_status,
+        "at": utcnow(),
+        "actor": actor.user,
+        "note": note,
+    }
+
+
 def record_history(
     session: Session, order: Order, from_status: str | None, to_status: str, actor: Actor, note: str
 ) -> None:
     """Write one history row for ``order`` (a plain INSERT: no ORM object per row)."""
-    assert order.id is not None
     # Through the session so pending ORM changes are flushed first: rows keep the order of calls.
-    session.execute(
-        insert(_HISTORY),
-        {
-            "order_id": order.id,
-            "from_status": from_status,
-            "to_status": to_status,
-            "at": utcnow(),
-            "actor": actor.user,
-            "note": note,
-        },
-    )
+    session.execute(insert(_HISTORY), history_row(order, from_status, to_status, actor, note))
 
 
 def approver_emails(session: Session, order: Order, *, pending: bool) -> list[str]:
@@ -70,15 +74,27 @@ def approver_emails(session: Session, order: Order, *, pending: bool) -> list[st
     return list(dict.fromkeys(emails))
 
 
-def recipients(session: Session, order: Order, status: str) -> list[str]:
-    """Who is told about ``order`` entering ``status``: buyer, approvers, end customer if configured."""
+def recipients(
+    session: Session,
+    order: Order,
+    status: str,
+    *,
+    buyer: Buyer | None = None,
+    customer: EndCustomer | None = None,
+) -> list[str]:
+    """Who is told about ``order`` entering ``status``: buyer, approvers, end customer if configured.
+
+    ``buyer`` and ``customer`` are the order's own when the caller has them at hand (else read).
+    """
     out: list[str] = []
-    buyer = session.get(Buyer, order.buyer_id)
+    if buyer is None:
+        buyer = session.get(Buyer, order.buyer_id)
     if buyer is not None:
         out.append(buyer.email)
     out.extend(approver_emails(session, order, pending=status in _ASKS_APPROVERS))
     if order.notify_end_customer and order.end_customer_id is not None:
-        customer = session.get(EndCustomer, order.end_customer_id)
+        if customer is None:
+            customer = session.get(EndCustomer, order.end_customer_id)
         if customer is not None and customer.email:
             out.append(customer.email)
     return list(dict.fromkeys(out))
@@ -107,13 +123,20 @@ def emit_order_events(
     session: Session, order: Order, from_status: str | None, actor: Actor, note: str
 ) -> None:
     """Write the CRM, PRM and e-mail events of a status change into the current transaction."""
+    to = recipients(session, order, order.status)
+    emit_events(session, order_events(order, from_status, actor, note, to))
+
+
+def order_events(
+    order: Order, from_status: str | None, actor: Actor, note: str, to: list[str]
+) -> list[EventRow]:
+    """The CRM, PRM and e-mail events of ``order`` entering its status (e-mail only when ``to``)."""
     payload = order_event_payload(order, from_status, note)
     webhook = {"event": f"order.{order.status}", **payload}
     events: list[EventRow] = [
         ("crm.order", "order", order.number, payload, order.partner_id),
         ("prm.webhook", "order", order.number, webhook, order.partner_id),
     ]
-    to = recipients(session, order, order.status)
     if to:
         label = order.status.replace("_", " ")
         mail = {
@@ -129,7 +152,7 @@ def emit_order_events(
             "status": order.status,
         }
         events.append(("notify.email", "order", order.number, mail, order.partner_id))
-    emit_events(session, events)
+    return events
 
 
 def transition(session: Session, order: Order, target: str, actor: Actor, note: str = "") -> None:

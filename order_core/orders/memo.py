@@ -15,21 +15,9 @@ from sqlmodel import Session
 from order_core.orders.models import OrderApproval, OrderLine
 from order_core.partners.models import Program
 from order_core.partners.programs import active_programs
+from order_core.tx import transaction_memo
 
-_KEY = "orders_tx_memo"
-
-
-def _memo(session: Session) -> dict[str, Any]:
-    # Begin now if nothing ran yet, so the memo is tied to the transaction the work happens in.
-    txn = session.get_transaction() or session.begin()
-    while txn.parent is not None:  # savepoints share the memo of their transaction
-        txn = txn.parent
-    memo = session.info.get(_KEY)
-    if memo is None or memo[0] is not txn:
-        memo = (txn, {})
-        session.info[_KEY] = memo
-    data: dict[str, Any] = memo[1]
-    return data
+_memo = transaction_memo
 
 
 def programs_of(session: Session, partner_id: int) -> list[Program]:

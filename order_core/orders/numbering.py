@@ -1,4 +1,4 @@
-"""Document numbers: orders from their id, invoices from a gapless counter row advanced in the transaction."""
+"""Document numbers: orders from their id (allocated before the order is written), invoices from a gapless counter row advanced in the transaction."""
 
 from __future__ import annotations
 
@@ -28,6 +28,21 @@ def next_value(session: Session, name: str) -> int:
     )
     value = session.execute(stmt).scalar_one()
     return int(value)
+
+
+def allocate_order_id(session: Session) -> int:
+    """The id of an order about to be written (its number and its rows' references derive from it).
+
+    PostgreSQL: the next value of the table's id sequence (never handed out twice; a rolled-back
+    order leaves a gap). SQLite: one more than the highest id, which stays free until commit because
+    ``BEGIN IMMEDIATE`` makes this transaction the only writer.
+    """
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        sql = "SELECT nextval(pg_get_serial_sequence('sales_order', 'id'))"
+    else:
+        sql = "SELECT COALESCE(MAX(id), 0) + 1 FROM sales_order"
+    return int(conn.exec_driver_sql(sql).scalar_one())
 
 
 def order_number(order_id: int) -> str:

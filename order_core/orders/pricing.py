@@ -17,10 +17,8 @@ from sqlmodel import Session
 from order_core.catalog.models import Product
 from order_core.customers.models import EndCustomer
 from order_core.errors import invalid
-from order_core.orders.memo import memoized
-from order_core.partners.models import DistributorRelation, Partner
+from order_core.partners.models import Partner
 from order_core.quotes.builder import QuoteLineInput, build_pricing_inputs
-from order_core.quotes.builder import default_distributor as _distributor_on
 from order_core.types import utcnow
 from quote_engine.errors import PricingError
 from quote_engine.pricing import price_cart
@@ -60,15 +58,7 @@ class PricedCart:
     max_line_discount_pct: Decimal
     max_line_extra_discount_pct: Decimal
     floor_breaches: int
-
-
-def default_distributor(session: Session, partner_id: int) -> DistributorRelation | None:
-    """The reseller's distributor relation valid today (default first), read once per transaction."""
-    cache = memoized(session, "default_distributor")
-    if partner_id not in cache:
-        cache[partner_id] = _distributor_on(session, partner_id, utcnow().date())
-    found: DistributorRelation | None = cache[partner_id]
-    return found
+    distributor_id: int | None = None
 
 
 def price_items_now(
@@ -96,12 +86,13 @@ def price_items_now(
         result = price_cart(inputs.request, today=today)
     except PricingError as exc:
         raise invalid(f"order of partner {partner.name}", "lines", exc.message) from None
-    assert partner.id is not None
-    memoized(session, "default_distributor")[partner.id] = inputs.distributor
-    return _priced(result, inputs.products)
+    distributor = inputs.distributor.distributor_id if inputs.distributor is not None else None
+    return _priced(result, inputs.products, distributor)
 
 
-def _priced(result: PricingResult, products: Mapping[str, Product]) -> PricedCart:
+def _priced(
+    result: PricingResult, products: Mapping[str, Product], distributor_id: int | None
+) -> PricedCart:
     items = tuple(
         PricedItem(
             product=products[line.sku],
@@ -124,4 +115,5 @@ def _priced(result: PricingResult, products: Mapping[str, Product]) -> PricedCar
         max_line_discount_pct=totals.max_line_discount_percent,
         max_line_extra_discount_pct=totals.max_line_extra_discount_percent,
         floor_breaches=sum(1 for i in items if i.floor_breached),
+        distributor_id=distributor_id,
     )

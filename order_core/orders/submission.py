@@ -10,17 +10,22 @@ from sqlmodel import Session, select
 
 from order_core.actors import Actor
 from order_core.catalog.models import Product
-from order_core.credit.services import hold_for_order, peek_credit_line
+from order_core.credit.services import CreditStatus, hold_for_order, peek_credit_line
 from order_core.customers.models import EndCustomer
 from order_core.errors import invalid
-from order_core.orders.cart import content_hash, order_lines
+from order_core.orders.cart import PricedLine, content_hash, order_lines
 from order_core.orders.lifecycle import transition
 from order_core.orders.memo import known_approvals, programs_of, remember_approvals
 from order_core.orders.models import Order, OrderApproval, OrderLine
 from order_core.orders.states import OrderStatus
 from order_core.partners.models import Buyer, Partner
 from order_core.types import utcnow
-from quote_engine.approvals import ApprovalPolicy, ApprovalSubject, default_approval_policy
+from quote_engine.approvals import (
+    ApprovalPolicy,
+    ApprovalStep,
+    ApprovalSubject,
+    default_approval_policy,
+)
 from quote_engine.pricing.totals import stored_extra_discount_percent
 
 _policy: list[ApprovalPolicy] = []
@@ -47,10 +52,32 @@ def approval_subject(session: Session, order: Order, lines: Sequence[OrderLine])
     assert partner is not None and buyer is not None
     customer = session.get(EndCustomer, order.end_customer_id) if order.end_customer_id else None
     programs = programs_of(session, order.partner_id)
+    products = {ln.product_id: session.get(Product, ln.product_id) for ln in lines}
+    return order_subject(
+        order,
+        lines,
+        partner=partner,
+        buyer=buyer,
+        program=programs[0].code if programs else "",
+        customer=customer,
+        categories={p.category for p in products.values() if p is not None},
+    )
+
+
+def order_subject(
+    order: Order,
+    lines: Sequence[PricedLine],
+    *,
+    partner: Partner,
+    buyer: Buyer,
+    program: str,
+    customer: EndCustomer | None,
+    categories: Collection[str],
+) -> ApprovalSubject:
+    """The approval subject of ``order`` from its lines and the records around it (no reads)."""
     discounts = [
         (ln.unit_list - ln.unit_net) / ln.unit_list * 100 for ln in lines if ln.unit_list > 0
     ]
-    products = {ln.product_id: session.get(Product, ln.product_id) for ln in lines}
     return ApprovalSubject(
         kind="order",
         currency=order.currency,
@@ -66,10 +93,10 @@ def approval_subject(session: Session, order: Order, lines: Sequence[OrderLine])
         ),
         partner_id=str(order.partner_id),
         tier=partner.tier,
-        program=programs[0].code if programs else "",
+        program=program,
         distributor_id=str(order.distributor_id or ""),
         skus=tuple(ln.sku for ln in lines),
-        categories=tuple(sorted({p.category for p in products.values() if p is not None})),
+        categories=tuple(sorted(set(categories))),
         customer_country=(customer.country or "") if customer else "",
         buyer_spending_limit=buyer.spending_limit,
         line_count=len(lines),
@@ -93,6 +120,19 @@ def open_approvals(
         session.flush()
     lines = order_lines(session, order.id)
     steps = policy.required_steps(approval_subject(session, order, lines))
+    made = approval_steps(order, steps, preapproved)
+    session.add_all(made)
+    if made:
+        session.flush()
+    remember_approvals(session, order.id, made)
+    return made
+
+
+def approval_steps(
+    order: Order, steps: Sequence[ApprovalStep], preapproved: Collection[str] = ()
+) -> list[OrderApproval]:
+    """Approval rows for ``steps`` of the policy (``side:role`` in ``preapproved`` are met); first asked."""
+    assert order.id is not None
     made: list[OrderApproval] = []
     for step in steps:
         key = f"{step.side.value}:{step.role}"
@@ -109,12 +149,8 @@ def open_approvals(
             decided_at=utcnow() if done else None,
             expires_after_seconds=int(step.expires_after.total_seconds()),
         )
-        session.add(approval)
         made.append(approval)
     ask_next(made)
-    if made:
-        session.flush()
-    remember_approvals(session, order.id, made)
     return made
 
 
@@ -136,19 +172,24 @@ def refresh_hash(session: Session, order: Order) -> str:
     return order.content_hash
 
 
+def usable_credit_line(session: Session, order: Order) -> CreditStatus:
+    """The partner's credit line in the order's currency as committed now (no lock), or a clear refusal."""
+    line = peek_credit_line(session, order.partner_id)
+    if line is None or line.currency != order.currency:
+        raise invalid(
+            f"order {order.number}",
+            "payment_method",
+            f"partner {order.partner_id} has no {order.currency} line of credit; "
+            "choose another payment method or ask the vendor to open one",
+        )
+    return line
+
+
 def advance_to_submission(session: Session, order: Order, actor: Actor, note: str = "") -> str:
     """After approvals: hold credit (line of credit) and submit, or send to credit review when it does not fit."""
     assert order.id is not None
     if order.payment_method == "credit_line":
-        line = peek_credit_line(session, order.partner_id)
-        if line is None or line.currency != order.currency:
-            raise invalid(
-                f"order {order.number}",
-                "payment_method",
-                f"partner {order.partner_id} has no {order.currency} line of credit; "
-                "choose another payment method or ask the vendor to open one",
-            )
-        assert line.id is not None
+        line = usable_credit_line(session, order)
         amount = order.net_total + order.tax_estimate
 
         def submit() -> None:
@@ -157,7 +198,16 @@ def advance_to_submission(session: Session, order: Order, actor: Actor, note: st
 
         # A line that does not fit even unlocked goes to review without taking the lock at all.
         fits = line.active and amount <= line.available
-        if fits and hold_for_order(session, line.id, order.id, order.number, amount, actor, submit):
+        if fits and hold_for_order(
+            session,
+            order.partner_id,
+            order.currency,
+            order.id,
+            order.number,
+            amount,
+            actor,
+            submit,
+        ):
             return order.status
         transition(
             session,

@@ -9,7 +9,6 @@ from sqlmodel import Session, col, or_, select
 
 from order_core.actors import Actor, require_vendor
 from order_core.audit import diff, record_audit
-from order_core.catalog.version import block_memo
 from order_core.errors import ConflictError, NotFoundError, invalid
 from order_core.partners.models import Program, ProgramMembership
 from order_core.partners.services import load_partner
@@ -207,22 +206,8 @@ def list_memberships(partner_id: int, *, session: Session, actor: Actor) -> list
 
 
 def active_programs(session: Session, partner_id: int, on: date | None = None) -> list[Program]:
-    """The active programs a partner is a member of on ``on`` (default today); no access check.
-
-    Inside a checkout's read block (``order_core.orders.readcache``) the answer is read once.
-    """
+    """The active programs a partner is a member of on ``on`` (default today); no access check."""
     day = on or _today()
-    memo = block_memo(session)
-    if memo is None:
-        return _active_programs(session, partner_id, day)
-    key = ("active_programs", partner_id, day)
-    found: list[Program] | None = memo.get(key)
-    if found is None:
-        found = memo[key] = _active_programs(session, partner_id, day)
-    return list(found)
-
-
-def _active_programs(session: Session, partner_id: int, day: date) -> list[Program]:
     stmt = (
         select(Program)
         .join(ProgramMembership, col(ProgramMembership.program_id) == col(Program.id))

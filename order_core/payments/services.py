@@ -7,6 +7,7 @@ Card details never reach the core: a card is registered as the payment processor
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from sqlmodel import Session, col, or_, select
 
@@ -118,10 +119,20 @@ def methods_allowed(session: Session, partner: Partner, currency: str) -> list[s
 
 
 def check_payment_method(
-    session: Session, partner: Partner, method: str, currency: str, card_token_id: int | None
+    session: Session,
+    partner: Partner,
+    method: str,
+    currency: str,
+    card_token_id: int | None,
+    *,
+    allowed: Sequence[str] | None = None,
 ) -> CardToken | None:
-    """Refuse a method the partner may not use here (message lists the allowed ones); return the card if any."""
-    allowed = methods_allowed(session, partner, currency)
+    """Refuse a method the partner may not use here (message lists the allowed ones); return the card if any.
+
+    ``allowed`` is ``methods_allowed`` for the partner and currency when the caller already knows it.
+    """
+    if allowed is None:
+        allowed = methods_allowed(session, partner, currency)
     if method not in allowed:
         raise invalid(
             f"order of partner {partner.name}",

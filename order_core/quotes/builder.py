@@ -7,26 +7,19 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from order_core.catalog.authorization import ensure_authorized
-from order_core.catalog.buy_prices import applicable_buy_prices
-from order_core.catalog.models import ListPrice, Product
+from order_core.catalog.models import Product
 from order_core.customers.models import EndCustomer
 from order_core.deals.models import Deal
-from order_core.partners.models import DistributorRelation, Partner, Program
-from order_core.partners.programs import active_programs
+from order_core.partners.models import DistributorRelation, Partner
+from order_core.quotes.catalog_inputs import catalog_inputs
 from quote_engine.types import (
-    BuyPriceRule,
     CartLine,
-    Catalog,
     DealContext,
-    DistributorTerms,
     HeaderDiscount,
     PartnerContext,
     PricingRequest,
-    ProductInfo,
-    ProductKind,
     RegistrationStatus,
 )
 
@@ -82,77 +75,6 @@ class PricingInputs:
     distributor: DistributorRelation | None
 
 
-def default_distributor(session: Session, partner_id: int, on: date) -> DistributorRelation | None:
-    """The reseller's default distributor relation valid on ``on``, or None."""
-    rels = session.exec(
-        select(DistributorRelation)
-        .where(DistributorRelation.reseller_id == partner_id)
-        .order_by(col(DistributorRelation.is_default).desc(), col(DistributorRelation.id))
-    )
-    for rel in rels:
-        if (rel.starts_on is None or rel.starts_on <= on) and (
-            rel.ends_on is None or rel.ends_on >= on
-        ):
-            return rel
-    return None
-
-
-def _catalog(
-    session: Session,
-    partner: Partner,
-    products: Sequence[Product],
-    terms: DistributorRelation | None,
-) -> Catalog:
-    assert partner.id is not None
-    ids = [p.id for p in products]
-    prices: dict[int, dict[str, Decimal]] = {}
-    for row in session.exec(select(ListPrice).where(col(ListPrice.product_id).in_(ids))):
-        prices.setdefault(row.product_id, {})[row.currency] = row.amount
-    infos = tuple(
-        ProductInfo(
-            sku=p.sku,
-            name=p.name,
-            category=p.category,
-            product_group=p.product_group,
-            kind=ProductKind(p.kind) if p.kind in set(ProductKind) else ProductKind.PERPETUAL,
-            term_months=p.term_months,
-            list_prices=prices.get(p.id or 0, {}),
-        )
-        for p in products
-    )
-    skus = {p.id: p.sku for p in products}
-    codes = {pr.id: pr.code for pr in session.exec(select(Program))}
-    rules: list[BuyPriceRule] = []
-    for bp in applicable_buy_prices(session=session, partner_id=partner.id):
-        if bp.product_id is not None and bp.product_id not in skus:
-            continue
-        sku = skus.get(bp.product_id) if bp.product_id is not None else None
-        program = codes.get(bp.program_id) if bp.program_id is not None else None
-        name = f"buy_price {bp.id}"
-        if bp.fixed_price is not None and sku is not None and bp.currency:
-            fixed = {bp.currency: bp.fixed_price}
-            rules.append(
-                BuyPriceRule(name=name, program=program, tier=bp.tier, sku=sku, fixed_prices=fixed)
-            )
-        elif bp.percent_off is not None:
-            rules.append(
-                BuyPriceRule(
-                    name=name, program=program, tier=bp.tier, sku=sku, percent_off=bp.percent_off
-                )
-            )
-    distributor_terms: tuple[DistributorTerms, ...] = ()
-    if terms is not None:
-        distributor_terms = (
-            DistributorTerms(
-                distributor_id=str(terms.distributor_id),
-                percent_off=terms.terms_percent_off or Decimal(0),
-            ),
-        )
-    return Catalog(
-        products=infos, buy_price_rules=tuple(rules), distributor_terms=distributor_terms
-    )
-
-
 _STATUS = {s.value: s for s in RegistrationStatus}
 
 
@@ -186,15 +108,11 @@ def build_pricing_inputs(
 ) -> PricingInputs:
     """Check authorization of every SKU and build the pricing request from the core tables."""
     assert partner.id is not None
-    products = ensure_authorized(session, partner.id, [line.sku for line in lines], on=on)
-    by_sku = {p.sku: p for p in products}
-    unique = list(by_sku.values())
-    distributor = default_distributor(session, partner.id, on)
-    programs = active_programs(session, partner.id, on)
-    program = programs[0].code if programs else ""
+    found = catalog_inputs(session, partner, [line.sku for line in lines], on)
+    distributor = found.distributor
     context = PartnerContext(
         partner_id=str(partner.id),
-        program=program,
+        program=found.program,
         tier=partner.tier,
         distributor_id=str(distributor.distributor_id) if distributor is not None else None,
         currency=currency,
@@ -215,10 +133,15 @@ def build_pricing_inputs(
         for no, line in enumerate(lines, 1)
     )
     request = PricingRequest(
-        catalog=_catalog(session, partner, unique, distributor),
+        catalog=found.catalog,
         partner=context,
-        deal=deal_context(deal, set(by_sku)) if deal is not None else None,
+        deal=deal_context(deal, set(found.products)) if deal is not None else None,
         lines=cart,
         header_discount=header_discount,
     )
-    return PricingInputs(request=request, products=by_sku, program=program, distributor=distributor)
+    return PricingInputs(
+        request=request,
+        products=found.products,
+        program=found.program,
+        distributor=distributor,
+    )

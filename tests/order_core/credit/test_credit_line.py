@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 from sqlmodel import Session, col, select
 
-from order_core.credit.models import CreditLedgerEntry, CreditLine
+from order_core.credit.models import CreditLedgerEntry
 from order_core.credit.services import (
+    CreditStatus,
     credit_ledger,
     get_credit_status,
     peek_credit_line,
@@ -93,13 +95,11 @@ def test_losing_the_race_after_an_optimistic_start_leaves_no_trace(
     set_credit_line(world.partner_a, Decimal(100), "USD", session=session, actor=CREDIT)
     real = peek_credit_line
 
-    def stale(s: Session, partner_id: int) -> CreditLine | None:
+    def stale(s: Session, partner_id: int) -> CreditStatus | None:
         # What another checkout's commit made stale: the unlocked read still shows room.
         line = real(s, partner_id)
         assert line is not None
-        return CreditLine(
-            id=line.id, partner_id=partner_id, currency="USD", credit_limit=Decimal(10**6)
-        )
+        return replace(line, credit_limit=Decimal(10**6), available=Decimal(10**6))
 
     monkeypatch.setattr(submission, "peek_credit_line", stale)
     buyer = world.actor(session, world.buyer2)

@@ -8,15 +8,18 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import event
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from order_core.catalog.models import CatalogStamp, ListPrice, Product
 from order_core.catalog.products import set_list_price
+from order_core.catalog.snapshot import snapshot_values
 from order_core.catalog.version import writes_catalog
 from order_core.db import new_session
 from order_core.orders.checkout import CartItem, place_order
 from order_core.orders.models import Order
-from order_core.orders.readcache import cached_reads
+from order_core.partners.models import Partner
+from order_core.quotes.catalog_inputs import catalog_inputs
+from order_core.types import utcnow
 from tests.order_core.orders.world import VENDOR, World
 
 _CATALOG_READS = ("FROM program", "FROM product", "FROM list_price", "FROM partner")
@@ -112,13 +115,15 @@ def test_an_uncommitted_catalog_change_is_read_fresh_and_never_shared(
     price.amount = Decimal("300")
     session.add(price)
     session.flush()
-    stmt = select(col(ListPrice.amount)).where(ListPrice.product_id == world.products["LIC-1"])
-    with statements(session) as seen, cached_reads(session):
-        inside = sorted(session.exec(stmt).all())
-    assert inside == [Decimal("80"), Decimal("300")]  # GBP, and the uncommitted USD price
+    partner = session.get(Partner, world.partner_a)
+    assert partner is not None
+    with statements(session) as seen:
+        assert snapshot_values(session) is None  # this transaction changed the catalog
+        found = catalog_inputs(session, partner, ["LIC-1"], utcnow().date())
+    assert found.catalog.products[0].list_prices["USD"] == Decimal("300")
     assert not any("catalog_stamp" in s for s in seen)  # the snapshot was not even consulted
     session.rollback()
-    # Rolled back: the next order prices from the committed catalog again, not the shared copy.
+    # Rolled back: the next order prices from the committed catalog again, not a shared copy.
     assert _order(session, world).net_total == Decimal("80.00")
 
 

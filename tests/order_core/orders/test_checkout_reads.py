@@ -1,22 +1,26 @@
-"""Checkout's per-call read cache: repeated catalog reads run once, and nothing outlives the call."""
+"""What checkout reads: values remembered per catalog stamp, shared engine-wide, never stale or owned."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event
+import pytest
+from sqlalchemy import event, inspect
 from sqlmodel import Session, col, select
 
+from order_core.catalog.snapshot import remembered
 from order_core.credit.models import CreditLine
+from order_core.db import new_session
+from order_core.errors import AccessDenied
 from order_core.orders.checkout import CartItem, place_order
+from order_core.orders.context import buyer_context
 from order_core.orders.models import OrderStatusChange
-from order_core.orders.readcache import cached_reads
 from order_core.outbox import OutboxEvent
-from order_core.partners.models import Program
-from order_core.partners.programs import active_programs
+from order_core.partners.models import Buyer, Program
+from order_core.types import utcnow
 from tests.order_core.orders.world import World
 
 
@@ -40,50 +44,86 @@ def _program_reads(seen: list[str]) -> int:
     return sum(1 for s in seen if s.lstrip().upper().startswith("SELECT") and "FROM program" in s)
 
 
-def test_repeated_catalog_read_runs_once_inside_and_again_after(
+def test_a_value_is_computed_once_per_stamp_for_every_session_of_the_engine(
     session: Session, world: World
 ) -> None:
-    with statements(session) as seen:
-        with cached_reads(session):
-            first = active_programs(session, world.partner_a)
-            again = active_programs(session, world.partner_a)
-            other = active_programs(session, world.partner_b)
-        after = active_programs(session, world.partner_a)
-    assert [p.code for p in first] == [p.code for p in again] == ["RESELLER"]
-    assert [p.code for p in other] == ["RESELLER"]
-    assert [p.code for p in after] == ["RESELLER"]
-    # partner_a inside (once), partner_b inside (other parameters), partner_a after the block.
-    assert _program_reads(seen) == 3
+    calls: list[int] = []
 
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
 
-def test_cache_does_not_outlive_the_block(session: Session, world: World) -> None:
-    with cached_reads(session):
-        assert [p.code for p in active_programs(session, world.partner_a)] == ["RESELLER"]
+    assert remembered(session, "probe", compute) == 1
+    session.commit()
+    other = new_session(session.get_bind())  # type: ignore[arg-type]
+    try:
+        assert remembered(other, "probe", compute) == 1  # another session, same stamp
+        other.commit()
+    finally:
+        other.close()
     program = session.get(Program, world.program)
     assert program is not None
-    program.active = False
+    program.name = "Renamed"
     session.add(program)
     session.flush()
-    with cached_reads(session):
-        assert active_programs(session, world.partner_a) == []
+    assert remembered(session, "probe", compute) == 2  # this transaction wrote the catalog
+    session.commit()
+    assert remembered(session, "probe", compute) == 3  # a new stamp: computed again, then kept
+    assert remembered(session, "probe", compute) == 3
     session.rollback()
 
 
-def test_locking_reads_are_never_served_from_the_cache(session: Session, world: World) -> None:
-    stmt = select(CreditLine).where(CreditLine.partner_id == world.partner_a)
-    with statements(session) as seen, cached_reads(session):
-        session.exec(stmt).one()
-        session.exec(stmt).one()
-    credit_reads = [s for s in seen if "FROM credit_line" in s]
-    assert len(credit_reads) == 2  # credit_line is not a read-only table: both reads go out
+def test_errors_are_not_remembered(session: Session, world: World) -> None:
+    calls: list[int] = []
+
+    def failing() -> int:
+        calls.append(1)
+        raise ValueError("no")
+
+    for _ in range(2):
+        with suppress(ValueError):
+            remembered(session, "failing", failing)
+    assert len(calls) == 2
     session.rollback()
 
 
-def test_checkout_reads_programs_once_and_writes_history_and_events_in_order(
+def test_remembered_rows_belong_to_no_session(session: Session, world: World) -> None:
+    actor = world.actor(session, world.buyer)
+    session.commit()
+    context = buyer_context(session, actor, None, utcnow().date())
+    assert inspect(context.partner).transient and inspect(context.buyer).transient
+    assert context.partner not in session and context.buyer not in session
+    assert (context.currency, context.program) == ("USD", "RESELLER")
+    assert context.buyer.email == "buyer@alpha.example"
+    session.rollback()
+
+
+def test_a_deactivated_buyer_is_refused_at_the_next_order(session: Session, world: World) -> None:
+    actor = world.actor(session, world.buyer)
+    session.commit()
+    place_order(
+        session=session, actor=actor, lines=[CartItem("LIC-1", 1)], payment_method="credit_line"
+    )
+    buyer = session.get(Buyer, world.buyer)
+    assert buyer is not None
+    buyer.active = False
+    session.add(buyer)
+    session.commit()
+    with pytest.raises(AccessDenied, match="was deactivated"):
+        place_order(
+            session=session, actor=actor, lines=[CartItem("LIC-1", 1)], payment_method="credit_line"
+        )
+
+
+def test_a_later_checkout_reads_no_program_and_writes_history_and_events_in_order(
     session: Session, world: World
 ) -> None:
     actor = world.actor(session, world.buyer)
     session.commit()
+    for sku in ("LIC-1", "HW-1"):  # each SKU seen once, in other carts
+        place_order(
+            session=session, actor=actor, lines=[CartItem(sku, 1)], payment_method="credit_line"
+        )
     with statements(session) as seen:
         order = place_order(
             session=session,
@@ -92,7 +132,7 @@ def test_checkout_reads_programs_once_and_writes_history_and_events_in_order(
             payment_method="credit_line",
         )
     assert order.status == "submitted"
-    assert _program_reads(seen) == 2  # the memberships once, and all program codes once
+    assert _program_reads(seen) == 0  # the same stamp: remembered from the first orders
     history = session.exec(
         select(OrderStatusChange)
         .where(OrderStatusChange.order_id == order.id)
@@ -111,5 +151,4 @@ def test_checkout_reads_programs_once_and_writes_history_and_events_in_order(
     assert events[1].data()["event"] == "order.submitted"
     assert events[2].data()["to"] == ["buyer@alpha.example"]
     line = session.exec(select(CreditLine).where(CreditLine.partner_id == world.partner_a)).one()
-    assert line.held == order.net_total + order.tax_estimate
-    assert line.held > Decimal(0)
+    assert line.held > order.net_total + order.tax_estimate > Decimal(0)  # every order held

@@ -1,0 +1,97 @@
+"""Values derived from the catalog and partner read model, shared engine-wide per catalog stamp.
+
+Checkout asks the same questions of the read model on every order: who is this buyer, what may
+the partner buy and at which prices, which payment methods apply. ``remembered`` answers each from
+a per-engine memo that is valid while the catalog stamp (``order_core.catalog.version``) stays
+the same. The stamp is read once per transaction, so a committed catalog change is seen by the
+very next transaction; a transaction that changed the catalog itself (or holds unflushed changes)
+computes from the database and shares nothing.
+
+Remembered values are shared by every thread using the engine: they must be immutable plain data
+or ``detached_copy`` rows that no session owns (never attach them to a session).
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
+
+from order_core.catalog.version import read_stamp, written_in_transaction
+from order_core.tx import transaction_memo
+
+T = TypeVar("T")
+M = TypeVar("M", bound=SQLModel)
+
+_MAX_ENTRIES = 5000
+_TX_KEY = "catalog_snapshot"
+
+
+@dataclass
+class _Shared:
+    stamp: int
+    values: dict[Hashable, Any] = field(default_factory=dict)
+
+
+_shared: weakref.WeakKeyDictionary[Engine, _Shared] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def _fresh_only(session: Session) -> bool:
+    # Unflushed changes or catalog writes in this transaction: the shared values may not apply.
+    return not session._is_clean() or written_in_transaction(session.connection())
+
+
+def snapshot_values(session: Session) -> dict[Hashable, Any] | None:
+    """The engine-wide memo for the catalog stamp this transaction sees, or None (compute fresh)."""
+    memo = transaction_memo(session)
+    if _TX_KEY in memo:
+        values: dict[Hashable, Any] | None = memo[_TX_KEY]
+        if values is not None and _fresh_only(session):
+            memo[_TX_KEY] = values = None  # the transaction changed the catalog meanwhile
+        return values
+    if _fresh_only(session):
+        memo[_TX_KEY] = None
+        return None
+    conn = session.connection()
+    stamp = read_stamp(conn)
+    if stamp is None:
+        memo[_TX_KEY] = None
+        return None
+    engine = conn.engine
+    current = _shared.get(engine)
+    if current is None or current.stamp != stamp:
+        with _lock:
+            current = _shared.get(engine)
+            if current is None or current.stamp != stamp:
+                current = _shared[engine] = _Shared(stamp)
+    memo[_TX_KEY] = current.values
+    return current.values
+
+
+def remembered(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, or its result remembered for the current catalog stamp under ``key``.
+
+    ``key`` must name everything the result depends on besides the catalog (partner, currency,
+    day, SKUs). Errors are never remembered: a refused checkout is checked again next time.
+    """
+    values = snapshot_values(session)
+    if values is None:
+        return compute()
+    try:
+        found: T = values[key]
+    except KeyError:
+        found = compute()
+        if len(values) < _MAX_ENTRIES:
+            values[key] = found
+    return found
+
+
+def detached_copy(row: M) -> M:
+    """A copy of ``row`` that belongs to no session: safe to remember and to read from any thread."""
+    return type(row)(**row.model_dump())

@@ -1,0 +1,104 @@
+"""New rows for several tables written in one round trip (PostgreSQL) or one executemany per table.
+
+A hot path that adds an order with its lines, history, events, ledger entry and audit entry
+would otherwise pay one round trip per table. On PostgreSQL ``insert_rows`` sends them as one
+statement with one parameter per table: each table's rows travel as a JSON array expanded by
+``json_populate_recordset``, and every table but the last is a data-modifying common table
+expression (``WITH t1 AS (INSERT ...), t2 AS (INSERT ...) INSERT ...``). The statement text
+depends only on the tables and columns, so the driver prepares it once per connection. Foreign
+keys are checked at the end of the statement, so a parent and its children may travel together;
+the caller supplies the primary keys children refer to (e.g. ``allocate_order_id``). Within one
+table rows get their ids in the order given. SQLite runs in-process, so there each table is a
+plain executemany. Either way values pass through the columns' types (exact money, UTC times).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Table, insert
+from sqlalchemy.engine import Connection, Dialect
+from sqlmodel import Session
+
+Rows = Sequence[Mapping[str, Any]]
+_Shape = tuple[tuple[Table, tuple[str, ...]], ...]
+
+
+def insert_rows(session: Session, batches: Sequence[tuple[Table, Rows]]) -> None:
+    """Insert every ``(table, rows)`` batch, in the order given, in the session's transaction.
+
+    Parents must come before the tables that refer to them, and every row of a batch must have
+    the same keys. Nothing is returned: callers that need ids assign them up front.
+    """
+    batches = [(table, rows) for table, rows in batches if rows]
+    if not batches:
+        return
+    conn = session.connection()  # flushes nothing: the ORM's pending rows are the caller's
+    if conn.dialect.name != "postgresql":
+        for table, rows in batches:
+            conn.execute(insert(table), [dict(r) for r in rows])
+        return
+    _insert_as_json(conn, batches)
+
+
+def _insert_as_json(conn: Connection, batches: Sequence[tuple[Table, Rows]]) -> None:
+    shape: _Shape = tuple((table, tuple(rows[0])) for table, rows in batches)
+    params = {
+        f"rows_{no}": json.dumps(
+            [_encoded(conn.dialect, table, columns, row) for row in rows], default=_json_value
+        )
+        for no, ((table, columns), (_, rows)) in enumerate(zip(shape, batches, strict=True))
+    }
+    conn.exec_driver_sql(_statement(conn.dialect, shape), params)
+
+
+@lru_cache(maxsize=256)
+def _statement(dialect: Dialect, shape: _Shape) -> str:
+    quote = dialect.identifier_preparer.quote
+    parts = []
+    for no, (table, columns) in enumerate(shape):
+        name = dialect.identifier_preparer.format_table(table)
+        cols = ", ".join(quote(c) for c in columns)
+        # Identifiers come from the table metadata, quoted by the dialect; values are parameters.
+        parts.append(
+            f"INSERT INTO {name} ({cols}) SELECT {cols} "  # noqa: S608
+            f"FROM json_populate_recordset(NULL::{name}, %(rows_{no})s) WITH ORDINALITY AS r "
+            "ORDER BY r.ordinality"
+        )
+    *leading, last = parts
+    if not leading:
+        return last
+    ctes = ", ".join(f"new_{no} AS ({sql})" for no, sql in enumerate(leading))
+    return f"WITH {ctes} {last}"
+
+
+@lru_cache(maxsize=1024)
+def _processor(dialect: Dialect, table: Table, column: str) -> Callable[[Any], Any] | None:
+    processor: Callable[[Any], Any] | None = table.c[column].type.bind_processor(dialect)
+    return processor
+
+
+def _encoded(
+    dialect: Dialect, table: Table, columns: tuple[str, ...], row: Mapping[str, Any]
+) -> dict[str, Any]:
+    out = {}
+    for column in columns:
+        value = row[column]
+        processor = _processor(dialect, table, column)
+        out[column] = processor(value) if processor is not None and value is not None else value
+    return out
+
+
+def _json_value(value: object) -> str:
+    # Exact text for the column's input function: NUMERIC from the decimal string, TIMESTAMPTZ
+    # from ISO 8601 with its offset.
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} through a row batch")
