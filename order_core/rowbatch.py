@@ -23,21 +23,30 @@ from typing import Any
 
 from sqlalchemy import Table, insert
 from sqlalchemy.engine import Connection, Dialect
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 Rows = Sequence[Mapping[str, Any]]
 _Shape = tuple[tuple[Table, tuple[str, ...]], ...]
 
 
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a SQLModel table class (what ``insert_rows`` takes)."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
 def insert_rows(session: Session, batches: Sequence[tuple[Table, Rows]]) -> None:
     """Insert every ``(table, rows)`` batch, in the order given, in the session's transaction.
 
-    Parents must come before the tables that refer to them, and every row of a batch must have
-    the same keys. Nothing is returned: callers that need ids assign them up front.
+    Parents must come before the tables that refer to them. Every row names every column of its
+    table (an autoincrement primary key may be left out): column defaults are not applied, the
+    same on both databases. Nothing is returned: callers that need ids assign them up front.
     """
     batches = [(table, rows) for table, rows in batches if rows]
     if not batches:
         return
+    for table, rows in batches:
+        _check_columns(table, tuple(rows[0]))
     conn = session.connection()  # flushes nothing: the ORM's pending rows are the caller's
     if conn.dialect.name != "postgresql":
         for table, rows in batches:
@@ -55,6 +64,18 @@ def _insert_as_json(conn: Connection, batches: Sequence[tuple[Table, Rows]]) -> 
         for no, ((table, columns), (_, rows)) in enumerate(zip(shape, batches, strict=True))
     }
     conn.exec_driver_sql(_statement(conn.dialect, shape), params)
+
+
+@lru_cache(maxsize=256)
+def _check_columns(table: Table, given: tuple[str, ...]) -> None:
+    optional = {c.name for c in table.primary_key.columns if c.autoincrement in (True, "auto")}
+    missing = sorted({c.name for c in table.columns} - optional - set(given))
+    unknown = sorted(set(given) - {c.name for c in table.columns})
+    if missing or unknown:
+        raise ValueError(
+            f"rows for table {table.name} must name every column: "
+            f"missing {', '.join(missing) or 'none'}; unknown {', '.join(unknown) or 'none'}"
+        )
 
 
 @lru_cache(maxsize=256)
@@ -79,7 +100,10 @@ def _statement(dialect: Dialect, shape: _Shape) -> str:
 
 @lru_cache(maxsize=1024)
 def _processor(dialect: Dialect, table: Table, column: str) -> Callable[[Any], Any] | None:
-    processor: Callable[[Any], Any] | None = table.c[column].type.bind_processor(dialect)
+    # The type as adapted to this driver: the generic numeric type would pass money as float.
+    processor: Callable[[Any], Any] | None = (
+        table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+    )
     return processor
 
 

@@ -28,7 +28,7 @@ from order_core.tx import transaction_memo
 T = TypeVar("T")
 M = TypeVar("M", bound=SQLModel)
 
-_MAX_ENTRIES = 5000
+_MAX_ENTRIES = 20_000  # per engine and stamp; beyond it values are computed, not kept
 _TX_KEY = "catalog_snapshot"
 
 

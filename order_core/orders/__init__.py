@@ -12,4 +12,8 @@ Public services (each one transaction, keyword-only ``session=`` and ``actor=``)
 - ``templates``: ``save_template``, ``list_templates``, ``delete_template``,
   ``order_from_template``, ``reorder``
 - ``states``: the explicit transition table ``TRANSITIONS`` and ``check_transition``
+
+Checkout's inner parts: ``context`` (the buyer, partner and payment rules, remembered per catalog
+stamp), ``pricing`` / ``cart`` (authorized, priced lines), ``placement`` (a new order written in
+one batch and routed, the credit hold last).
 """

@@ -44,22 +44,16 @@ from order_core.orders.taxes import line_taxes, place_of_supply
 from order_core.outbox import OutboxEvent, event_rows
 from order_core.partners.models import Buyer, Partner
 from order_core.payments.services import check_payment_method
-from order_core.rowbatch import insert_rows
+from order_core.rowbatch import insert_rows, table_of
 from order_core.types import utcnow
 from quote_engine.approvals import ApprovalPolicy
 
-
-def _table(model: type[SQLModel]) -> Table:
-    table: Table = model.__table__  # type: ignore[attr-defined]
-    return table
-
-
-_ORDERS = _table(Order)
-_LINES = _table(OrderLine)
-_APPROVALS = _table(OrderApproval)
-_HISTORY = _table(OrderStatusChange)
-_EVENTS = _table(OutboxEvent)
-_AUDIT = _table(AuditEntry)
+_ORDERS = table_of(Order)
+_LINES = table_of(OrderLine)
+_APPROVALS = table_of(OrderApproval)
+_HISTORY = table_of(OrderStatusChange)
+_EVENTS = table_of(OutboxEvent)
+_AUDIT = table_of(AuditEntry)
 _ORDER_COLUMNS = tuple(c.name for c in _ORDERS.columns)
 
 

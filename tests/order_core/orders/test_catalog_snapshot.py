@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import event
 from sqlmodel import Session, select
 
 from order_core.catalog.models import CatalogStamp, ListPrice, Product
@@ -21,24 +17,9 @@ from order_core.partners.models import Partner
 from order_core.quotes.catalog_inputs import catalog_inputs
 from order_core.types import utcnow
 from tests.order_core.orders.world import VENDOR, World
+from tests.sql_capture import statements
 
 _CATALOG_READS = ("FROM program", "FROM product", "FROM list_price", "FROM partner")
-
-
-@contextmanager
-def statements(session: Session) -> Iterator[list[str]]:
-    """Collect the SQL statements the session's engine sends while inside."""
-    seen: list[str] = []
-    engine = session.get_bind()
-
-    def listener(*args: Any) -> None:
-        seen.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
 
 
 def _catalog_reads(seen: list[str]) -> list[str]:

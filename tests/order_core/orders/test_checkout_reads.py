@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from sqlalchemy import event, inspect
-from sqlmodel import Session, col, select
+from sqlalchemy import inspect
+from sqlmodel import Session, select
 
 from order_core.catalog.snapshot import remembered
 from order_core.credit.models import CreditLine
@@ -17,27 +15,10 @@ from order_core.db import new_session
 from order_core.errors import AccessDenied
 from order_core.orders.checkout import CartItem, place_order
 from order_core.orders.context import buyer_context
-from order_core.orders.models import OrderStatusChange
-from order_core.outbox import OutboxEvent
 from order_core.partners.models import Buyer, Program
 from order_core.types import utcnow
-from tests.order_core.orders.world import World
-
-
-@contextmanager
-def statements(session: Session) -> Iterator[list[str]]:
-    """Collect the SQL statements the session's connection sends while inside."""
-    seen: list[str] = []
-    engine = session.get_bind()
-
-    def listener(*args: Any) -> None:
-        seen.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
+from tests.order_core.orders.world import World, events_of, history_of
+from tests.sql_capture import statements
 
 
 def _program_reads(seen: list[str]) -> int:
@@ -133,20 +114,8 @@ def test_a_later_checkout_reads_no_program_and_writes_history_and_events_in_orde
         )
     assert order.status == "submitted"
     assert _program_reads(seen) == 0  # the same stamp: remembered from the first orders
-    history = session.exec(
-        select(OrderStatusChange)
-        .where(OrderStatusChange.order_id == order.id)
-        .order_by(col(OrderStatusChange.id))
-    ).all()
-    assert [(h.from_status, h.to_status) for h in history] == [
-        (None, "draft"),
-        ("draft", "submitted"),
-    ]
-    events = session.exec(
-        select(OutboxEvent)
-        .where(OutboxEvent.aggregate_id == order.number)
-        .order_by(col(OutboxEvent.id))
-    ).all()
+    assert history_of(session, order) == [(None, "draft"), ("draft", "submitted")]
+    events = events_of(session, order)
     assert [e.topic for e in events] == ["crm.order", "prm.webhook", "notify.email"]
     assert events[1].data()["event"] == "order.submitted"
     assert events[2].data()["to"] == ["buyer@alpha.example"]

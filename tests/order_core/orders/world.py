@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from order_core.actors import Actor
 from order_core.catalog.models import AuthorizationRule, BuyPrice, ListPrice, Product
 from order_core.credit.models import CreditLine
 from order_core.customers.models import EndCustomer
+from order_core.orders.models import Order, OrderStatusChange
+from order_core.outbox import OutboxEvent
 from order_core.partners.buyers import buyer_actor
 from order_core.partners.models import Buyer, Partner, Program, ProgramMembership
 from order_core.payments.models import PaymentMethodRule
@@ -129,3 +131,23 @@ def make_world(session: Session, *, credit_limit: Decimal = Decimal("100000")) -
         customer_b=_id(cb.id),
         products={p.sku: _id(p.id) for p in products},
     )
+
+
+def history_of(session: Session, order: Order) -> list[tuple[str | None, str]]:
+    """The order's status history as (from, to) pairs, oldest first."""
+    rows = session.exec(
+        select(OrderStatusChange)
+        .where(OrderStatusChange.order_id == order.id)
+        .order_by(col(OrderStatusChange.id))
+    ).all()
+    return [(h.from_status, h.to_status) for h in rows]
+
+
+def events_of(session: Session, order: Order) -> list[OutboxEvent]:
+    """The outbox events of the order, in the order they were written."""
+    stmt = (
+        select(OutboxEvent)
+        .where(OutboxEvent.aggregate_id == order.number)
+        .order_by(col(OutboxEvent.id))
+    )
+    return list(session.exec(stmt).all())
