@@ -31,17 +31,20 @@ class AuditEntry(SQLModel, table=True):
     changes: str = Field(default="{}", sa_column=Column(Text, nullable=False))
 
 
-def _jsonable(value: Any) -> Any:
-    """``value`` made JSON-safe: Decimals as exact text, dates and datetimes as ISO text."""
+def _json_default(value: Any) -> Any:
+    # What the json module does not know: Decimals as exact text, dates as ISO text, sets as lists.
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, date):  # datetime is a date too
         return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_jsonable(v) for v in value]
-    return value
+    if isinstance(value, set | frozenset):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def json_text(value: Any) -> str:
+    """``value`` as JSON with sorted keys: Decimals as exact text, dates and datetimes as ISO text."""
+    return json.dumps(value, sort_keys=True, default=_json_default)
 
 
 def decimal_text(value: Decimal) -> str:
@@ -58,11 +61,11 @@ def _change_value(value: Any) -> Any:
         return {str(k): _change_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_change_value(v) for v in value]
-    return _jsonable(value)
+    return value
 
 
 def _changes_json(changes: dict[str, Any] | None) -> str:
-    return json.dumps(_change_value(changes or {}), sort_keys=True)
+    return json_text(_change_value(changes or {}))
 
 
 def record_audit(

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Column, Text, insert
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from order_core.audit import _jsonable
+from order_core.audit import json_text
 from order_core.types import UtcDateTime, utcnow
 
 # Topics: "crm.<entity>" (push-back to the CRM), "prm.webhook" (signed PRM webhook),
@@ -63,7 +63,7 @@ def emit_event(
         aggregate=aggregate,
         aggregate_id=str(aggregate_id),
         partner_id=partner_id,
-        payload=json.dumps(_jsonable(payload), sort_keys=True),
+        payload=json_text(payload),
     )
     session.add(event)
     return event
@@ -94,7 +94,7 @@ def event_rows(rows: Sequence[EventRow]) -> list[dict[str, Any]]:
             "aggregate": aggregate,
             "aggregate_id": str(aggregate_id),
             "partner_id": partner_id,
-            "payload": json.dumps(_jsonable(payload), sort_keys=True),
+            "payload": json_text(payload),
             "status": "pending",
             "attempts": 0,
             "created_at": now,

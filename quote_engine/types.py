@@ -355,7 +355,15 @@ class TraceStep(NamedTuple):
 
     def to_jsonable(self) -> dict[str, object]:
         """Return plain JSON-ready data; Decimals become strings."""
-        return {k: _jsonable(v) for k, v in self._asdict().items()}
+        # Spelled out: a checkout serialises every step of every line.
+        return {
+            "step": self.step.value,
+            "before": str(self.before),
+            "after": str(self.after),
+            "reason": self.reason,
+            "rule": self.rule,
+            "rate": None if self.rate is None else str(self.rate),
+        }
 
 
 class PricedLine(NamedTuple):

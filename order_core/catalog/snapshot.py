@@ -59,18 +59,34 @@ def snapshot_values(session: Session) -> dict[Hashable, Any] | None:
         memo[_TX_KEY] = None
         return None
     conn = session.connection()
-    stamp = read_stamp(conn)
+    values = memo[_TX_KEY] = _values_for(conn.engine, read_stamp(conn))
+    return values
+
+
+def stamp_unread(session: Session) -> bool:
+    """Whether the current transaction has yet to read the catalog stamp."""
+    return _TX_KEY not in transaction_memo(session)
+
+
+def use_stamp(session: Session, stamp: int | None) -> None:
+    """Take the catalog stamp the caller read along with a statement of its own in this transaction.
+
+    Saves the round trip of reading it alone (select ``catalog.version.STAMP_SQL``).
+    """
+    fresh_only = _fresh_only(session)
+    engine = session.connection().engine
+    transaction_memo(session)[_TX_KEY] = None if fresh_only else _values_for(engine, stamp)
+
+
+def _values_for(engine: Engine, stamp: int | None) -> dict[Hashable, Any] | None:
     if stamp is None:
-        memo[_TX_KEY] = None
         return None
-    engine = conn.engine
     current = _shared.get(engine)
     if current is None or current.stamp != stamp:
         with _lock:
             current = _shared.get(engine)
             if current is None or current.stamp != stamp:
                 current = _shared[engine] = _Shared(stamp)
-    memo[_TX_KEY] = current.values
     return current.values
 
 

@@ -39,7 +39,10 @@ _TRUNCATE = re.compile(r"\s*TRUNCATE\b", re.IGNORECASE)
 _WITH = re.compile(r"\s*WITH\b", re.IGNORECASE)
 _ANY_WRITE = re.compile(r'\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
 _WRITTEN = "catalog_written_in"  # Connection.info key: the transaction that wrote the catalog
-_READ = "SELECT value FROM catalog_stamp WHERE id = 1"
+# The stamp as a scalar subquery: NULL when the row does not exist yet. A statement that runs
+# anyway at the start of a transaction may read it along (see ``catalog.snapshot.use_stamp``).
+STAMP_SQL = "(SELECT value FROM catalog_stamp WHERE id = 1)"
+_READ = f"SELECT {STAMP_SQL}"
 
 
 def _bump_sql() -> str:

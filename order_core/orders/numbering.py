@@ -7,6 +7,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from order_core.catalog.snapshot import stamp_unread, use_stamp
+from order_core.catalog.version import STAMP_SQL
 from order_core.orders.models import DocumentCounter
 
 
@@ -35,14 +37,21 @@ def allocate_order_id(session: Session) -> int:
 
     PostgreSQL: the next value of the table's id sequence (never handed out twice; a rolled-back
     order leaves a gap). SQLite: one more than the highest id, which stays free until commit because
-    ``BEGIN IMMEDIATE`` makes this transaction the only writer.
+    ``BEGIN IMMEDIATE`` makes this transaction the only writer. On PostgreSQL, called before the
+    transaction read the catalog stamp, it reads the stamp too (``catalog.snapshot.use_stamp``).
     """
     conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        sql = "SELECT nextval(pg_get_serial_sequence('sales_order', 'id'))"
-    else:
-        sql = "SELECT COALESCE(MAX(id), 0) + 1 FROM sales_order"
-    return int(conn.exec_driver_sql(sql).scalar_one())
+    if conn.dialect.name != "postgresql":
+        return int(
+            conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) + 1 FROM sales_order").scalar_one()
+        )
+    sql = "SELECT nextval(pg_get_serial_sequence('sales_order', 'id'))"
+    if not stamp_unread(session):
+        return int(conn.exec_driver_sql(sql).scalar_one())
+    # The checkout reads the catalog stamp next: read it along, in the same round trip.
+    order_id, stamp = conn.exec_driver_sql(f"{sql}, {STAMP_SQL}").one()
+    use_stamp(session, stamp)
+    return int(order_id)
 
 
 def order_number(order_id: int) -> str:

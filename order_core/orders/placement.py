@@ -84,6 +84,7 @@ class NewOrder:
     notify_end_customer: bool = False
     quote_id: int | None = None
     notes: str | None = None
+    order_id: int | None = None  # reserved by the caller (``allocate_order_id``), else here
 
 
 @dataclass
@@ -229,7 +230,7 @@ def write_new_order(
         new.card_token_id,
         allowed=new.payment_methods,
     )
-    order, lines = _build(new, allocate_order_id(session))
+    order, lines = _build(new, new.order_id or allocate_order_id(session))
     route = (
         _route(session, order, lines, new, policy or order_policy(), preapproved)
         if submit
