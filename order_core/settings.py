@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import lru_cache
+from typing import Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,6 +42,17 @@ class CoreSettings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
+    smtp_ssl: bool = Field(
+        default=False,
+        description="Implicit TLS: SMTP over TLS from the first byte (usually port 465)",
+    )
+    smtp_ca_file: str | None = Field(
+        default=None,
+        description=(
+            "PEM CA bundle trusted for the SMTP server certificate instead of the system store "
+            "(e.g. a private mail relay); the certificate and host name are always verified"
+        ),
+    )
     mail_from: str = "channelsync@localhost"
     license_signing_key: SecretStr = SecretStr("change-me-license-signing-key")
     quote_link_secret: SecretStr = SecretStr("change-me-quote-link-secret")
@@ -50,6 +62,16 @@ class CoreSettings(BaseSettings):
         description="Tax rate per country or country-region (e.g. US-CA); JSON in the env var",
     )
     invoice_payment_terms_days: int = 30
+
+    @model_validator(mode="after")
+    def _one_smtp_tls_mode(self) -> Self:
+        if self.smtp_starttls and self.smtp_ssl:
+            raise ValueError(
+                "smtp_starttls and smtp_ssl (CHANNELSYNC_SMTP_STARTTLS, CHANNELSYNC_SMTP_SSL) "
+                "cannot both be enabled: choose smtp_ssl for implicit TLS (usually port 465) "
+                "or smtp_starttls for a STARTTLS upgrade (usually port 587)"
+            )
+        return self
 
 
 @lru_cache(maxsize=1)

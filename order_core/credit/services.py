@@ -1,21 +1,18 @@
 """Line-of-credit services: set a line, read available credit, and the ledger moves orders and invoices make.
 
 Concurrency: every move locks the partner's credit line row (SELECT ... FOR NO KEY UPDATE on
-PostgreSQL, or for an order's hold one conditional UPDATE that takes the same lock and re-checks
-the fit; on SQLite the engine's BEGIN IMMEDIATE already serialises writers), checks, then
-writes the ledger entry and the running totals, so two orders can never both spend the same credit.
+PostgreSQL; on SQLite the engine's BEGIN IMMEDIATE already serialises writers), checks, then
+writes the ledger entry and the running totals, so two orders can never both spend the same
+credit. A checkout's hold is one conditional statement instead: ``order_core.credit.holds``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import Table
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -25,7 +22,7 @@ from order_core.credit.models import CreditLedgerEntry, CreditLine
 from order_core.errors import NotFoundError, invalid
 from order_core.partners.models import Partner
 from order_core.tx import transactional
-from order_core.types import MoneyType, utcnow
+from order_core.types import utcnow
 
 _LINE: Table = CreditLine.__table__  # type: ignore[attr-defined]
 _LEDGER: Table = CreditLedgerEntry.__table__  # type: ignore[attr-defined]
@@ -75,45 +72,6 @@ def lock_credit_line(session: Session, partner_id: int) -> CreditLine | None:
         return session.exec(stmt.execution_options(populate_existing=True)).first()
 
 
-def _move(
-    session: Session,
-    line: CreditLine,
-    kind: str,
-    amount: Decimal,
-    actor: Actor,
-    *,
-    order_id: int | None = None,
-    invoice_id: int | None = None,
-    reference: str = "",
-    note: str = "",
-) -> CreditLedgerEntry:
-    assert line.id is not None
-    if kind == "hold":
-        line.held += amount
-    elif kind == "release":
-        line.held -= amount
-    elif kind == "charge":
-        line.outstanding += amount
-    elif kind == "payment":
-        line.outstanding -= amount
-    else:  # pragma: no cover - programming error
-        raise ValueError(f"unknown ledger kind {kind}")
-    line.updated_at = utcnow()
-    session.add(line)
-    entry = CreditLedgerEntry(
-        credit_line_id=line.id,
-        kind=kind,
-        amount=amount,
-        order_id=order_id,
-        invoice_id=invoice_id,
-        reference=reference,
-        actor=actor.user,
-        note=note,
-    )
-    session.add(entry)
-    return entry
-
-
 def ledger_row(
     line_id: int,
     kind: str,
@@ -139,6 +97,46 @@ def ledger_row(
     }
 
 
+def _move(
+    session: Session,
+    line: CreditLine,
+    kind: str,
+    amount: Decimal,
+    actor: Actor,
+    *,
+    order_id: int | None = None,
+    invoice_id: int | None = None,
+    reference: str = "",
+    note: str = "",
+) -> CreditLedgerEntry:
+    assert line.id is not None
+    if kind == "hold":
+        line.held += amount
+    elif kind == "release":
+        line.held -= amount
+    elif kind == "charge":
+        line.outstanding += amount
+    elif kind == "payment":
+        line.outstanding -= amount
+    else:  # pragma: no cover - programming error
+        raise ValueError(f"unknown ledger kind {kind}")
+    line.updated_at = utcnow()
+    session.add(line)
+    row = ledger_row(
+        line.id,
+        kind,
+        amount,
+        actor,
+        order_id=order_id,
+        invoice_id=invoice_id,
+        reference=reference,
+        note=note,
+    )
+    entry = CreditLedgerEntry(**row)
+    session.add(entry)
+    return entry
+
+
 def try_hold(
     session: Session, line: CreditLine, order_id: int, reference: str, amount: Decimal, actor: Actor
 ) -> bool:
@@ -146,108 +144,6 @@ def try_hold(
     if not line.active or amount > line.available:
         return False
     _move(session, line, "hold", amount, actor, order_id=order_id, reference=reference)
-    return True
-
-
-def hold_for_order(
-    session: Session,
-    partner_id: int,
-    currency: str,
-    order_id: int,
-    reference: str,
-    amount: Decimal,
-    actor: Actor,
-    on_hold: Callable[[], None],
-) -> bool:
-    """Hold ``amount`` for an order if it fits, writing what the hold causes (``on_hold``) with it.
-
-    ``on_hold``'s writes (the order's submission) go to the database first inside a savepoint,
-    then ``hold_credit`` as the last write; if the credit no longer fits, the savepoint is rolled
-    back and False returned. The credit line stays locked only for the hold and the commit.
-    """
-    savepoint = session.begin_nested()
-    on_hold()
-    session.flush()
-    if not hold_credit(
-        session, partner_id, currency, amount, actor, order_id=order_id, reference=reference
-    ):
-        savepoint.rollback()
-        return False
-    savepoint.commit()
-    return True
-
-
-@cache
-def _hold_statement() -> Any:
-    # UPDATE the line if the hold still fits, and INSERT the ledger entry from what it returns.
-    held = (
-        update(_LINE)
-        .where(
-            # Not named like a column: SQLAlchemy would take such keys as SET values.
-            _LINE.c.partner_id == bindparam("line_partner"),
-            _LINE.c.currency == bindparam("line_currency"),
-            _LINE.c.active.is_(True),
-            _LINE.c.credit_limit - _LINE.c.outstanding - _LINE.c.held
-            >= bindparam("amount", type_=MoneyType()),
-        )
-        .values(
-            held=_LINE.c.held + bindparam("amount", type_=MoneyType()),
-            updated_at=bindparam("at", type_=_LINE.c.updated_at.type),
-        )
-        .returning(_LINE.c.id, _LINE.c.held)
-        .cte("held")
-    )
-    columns = ("credit_line_id", "kind", "amount", "order_id", "reference", "actor", "note", "at")
-    values = [held.c.id] + [bindparam(c, type_=_LEDGER.c[c].type) for c in columns[1:]]
-    return (
-        insert(_LEDGER)
-        .from_select(columns, select(*values))
-        .add_cte(held)
-        .returning(_LEDGER.c.credit_line_id, select(held.c.held).scalar_subquery())
-    )
-
-
-def hold_credit(
-    session: Session,
-    partner_id: int,
-    currency: str,
-    amount: Decimal,
-    actor: Actor,
-    *,
-    order_id: int,
-    reference: str,
-) -> bool:
-    """Hold ``amount`` on the partner's active ``currency`` line of credit if it fits; False if not.
-
-    The ledger entry is written with the hold, nothing when it does not fit (no line, another
-    currency, inactive, or not enough room: ``peek_credit_line`` tells which). PostgreSQL: one
-    statement whose UPDATE waits for the row lock and re-checks the room on the committed totals
-    (exact NUMERIC arithmetic); the row then stays locked until commit, so make this the
-    transaction's last write. SQLite: BEGIN IMMEDIATE already serialises writers; read, check in
-    exact Decimals, update.
-    """
-    entry = ledger_row(0, "hold", amount, actor, order_id=order_id, reference=reference)
-    if session.get_bind().dialect.name == "postgresql":
-        params = {k: v for k, v in entry.items() if k not in ("credit_line_id", "invoice_id")}
-        params.update(line_partner=partner_id, line_currency=currency)
-        row = session.connection().execute(_hold_statement(), params).first()
-        if row is None:
-            return False
-        # Keep a copy of the line already in this session in step with the row (no reload).
-        loaded = session.identity_map.get(session.identity_key(CreditLine, row[0]))
-        if loaded is not None:
-            set_committed_value(loaded, "held", row[1])
-            set_committed_value(loaded, "updated_at", entry["at"])
-        return True
-    stmt = select(CreditLine).where(CreditLine.partner_id == partner_id)
-    line = session.exec(stmt.execution_options(populate_existing=True)).first()
-    if line is None or line.currency != currency or not line.active or amount > line.available:
-        return False
-    assert line.id is not None
-    line.held += amount
-    line.updated_at = entry["at"]
-    session.add(line)
-    session.connection().execute(insert(_LEDGER), {**entry, "credit_line_id": line.id})
     return True
 
 

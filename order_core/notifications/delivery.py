@@ -6,7 +6,9 @@ and becomes a dead letter after the outbox's attempt limit; the error kept never
 
 from __future__ import annotations
 
+import logging
 import smtplib
+import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -17,6 +19,8 @@ from order_core.outbox import OutboxEvent, mark_delivered, mark_failed, pending_
 from order_core.settings import CoreSettings, get_settings
 
 TOPIC = "notify.email"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -43,14 +47,50 @@ def build_message(event: OutboxEvent, sender: str) -> EmailMessage:
     return msg
 
 
+def _tls_context(settings: CoreSettings) -> ssl.SSLContext:
+    """The client TLS context for the SMTP server: certificate and host name always verified.
+
+    Trusts ``smtp_ca_file`` alone when it is set, otherwise the system CA store.
+    """
+    return ssl.create_default_context(cafile=settings.smtp_ca_file)
+
+
 def _connect(settings: CoreSettings) -> smtplib.SMTP:
-    client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30)
-    if settings.smtp_starttls:
-        client.starttls()
-    if settings.smtp_username:
-        password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
-        client.login(settings.smtp_username, password)
+    context = _tls_context(settings) if settings.smtp_ssl or settings.smtp_starttls else None
+    client: smtplib.SMTP
+    if settings.smtp_ssl:
+        client = smtplib.SMTP_SSL(
+            settings.smtp_host, settings.smtp_port, timeout=30, context=context
+        )
+    else:
+        client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30)
+    try:
+        if settings.smtp_starttls:
+            client.starttls(context=context)
+        if settings.smtp_username:
+            password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
+            client.login(settings.smtp_username, password)
+    except BaseException:
+        client.close()
+        raise
     return client
+
+
+def _connect_error(settings: CoreSettings, exc: Exception) -> str:
+    # Only the exception type and texts made on this side: a server reply might echo credentials.
+    where = f"SMTP {settings.smtp_host}:{settings.smtp_port}"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        ca = settings.smtp_ca_file or "the system CA store"
+        return f"{where} TLS certificate not trusted ({exc.verify_message}; trusted: {ca})"
+    if isinstance(exc, ssl.SSLError):
+        return f"{where} TLS handshake failed: {type(exc).__name__} ({exc.reason})"
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return f"{where} login refused for user {settings.smtp_username!r} (code {exc.smtp_code})"
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return f"{where} does not support what was asked: {exc}"
+    if isinstance(exc, FileNotFoundError) and settings.smtp_ca_file:
+        return f"{where} not tried: CA file {settings.smtp_ca_file!r} not found"
+    return f"{where} unreachable: {type(exc).__name__}"
 
 
 def deliver_pending_notifications(
@@ -59,7 +99,8 @@ def deliver_pending_notifications(
     """Send due ``notify.email`` events (up to ``limit``) and commit their new status.
 
     One SMTP connection per run. If the server cannot be reached every event of the batch is
-    marked failed (retried later); a refused recipient fails only its own event.
+    marked failed (retried later); a refused recipient fails only its own event; a connection
+    lost midway leaves the events not yet sent for the next run.
     """
     cfg = settings or get_settings()
     events = pending_events(session, TOPIC, limit=limit)
@@ -72,16 +113,14 @@ def deliver_pending_notifications(
     try:
         client = _connect(cfg)
     except (OSError, smtplib.SMTPException) as exc:
+        error = _connect_error(cfg, exc)
+        logger.warning("%s; %d notification(s) marked failed", error, len(events))
         for event in events:
-            mark_failed(
-                session,
-                event,
-                f"SMTP {cfg.smtp_host}:{cfg.smtp_port} unreachable: {type(exc).__name__}",
-            )
+            mark_failed(session, event, error)
         session.commit()
         return DeliveryReport(0, len(events), 0)
     try:
-        for event in events:
+        for index, event in enumerate(events):
             message = build_message(event, cfg.mail_from)
             to = [a.strip() for a in str(message["To"]).split(",") if a.strip()]
             if not to:
@@ -90,6 +129,15 @@ def deliver_pending_notifications(
                 continue
             try:
                 client.send_message(message, from_addr=cfg.mail_from, to_addrs=to)
+            except (smtplib.SMTPServerDisconnected, OSError) as exc:
+                # The connection is gone: this event and the ones not tried yet go next run;
+                # those already sent stay delivered (below), so nobody gets a message twice.
+                error = f"SMTP connection lost: {type(exc).__name__}"
+                logger.warning("%s; %d notification(s) left for retry", error, len(events) - index)
+                for rest in events[index:]:
+                    mark_failed(session, rest, error)
+                failed += len(events) - index
+                break
             except smtplib.SMTPException as exc:
                 mark_failed(session, event, f"SMTP refused: {type(exc).__name__}: {exc}"[:500])
                 failed += 1

@@ -25,7 +25,7 @@ from sqlmodel import Session, SQLModel
 from order_core.actors import Actor
 from order_core.audit import AuditEntry, audit_rows
 from order_core.catalog.models import Product
-from order_core.credit.services import hold_credit
+from order_core.credit.holds import hold_credit
 from order_core.customers.models import EndCustomer
 from order_core.errors import invalid
 from order_core.orders.cart import LockedLine, associate, content_hash

@@ -10,7 +10,8 @@ from sqlmodel import Session, select
 
 from order_core.actors import Actor
 from order_core.catalog.models import Product
-from order_core.credit.services import CreditStatus, hold_for_order, peek_credit_line
+from order_core.credit.holds import hold_for_order
+from order_core.credit.services import CreditStatus, peek_credit_line
 from order_core.customers.models import EndCustomer
 from order_core.errors import invalid
 from order_core.orders.cart import PricedLine, content_hash, order_lines

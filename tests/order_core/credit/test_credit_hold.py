@@ -11,8 +11,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
 from order_core.audit import AuditEntry
+from order_core.credit.holds import hold_credit
 from order_core.credit.models import CreditLedgerEntry, CreditLine
-from order_core.credit.services import hold_credit, peek_credit_line, set_credit_line
+from order_core.credit.services import peek_credit_line, set_credit_line
 from order_core.db import new_session
 from order_core.errors import ValidationFailed
 from order_core.orders.checkout import CartItem, place_order

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import smtplib
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from order_core.orders.approvals import approve_order
 from order_core.orders.checkout import CartItem, place_order
 from order_core.outbox import OutboxEvent
 from order_core.settings import CoreSettings
+from order_core.types import utcnow
 from tests.order_core.orders.world import World
 
 
@@ -132,3 +134,44 @@ def test_unreachable_server_keeps_events_for_retry(session: Session, world: Worl
         "unreachable" in (e.last_error or "") and "hunter2" not in (e.last_error or "")
         for e in events
     )
+
+
+def test_a_connection_lost_midway_sends_nobody_a_message_twice(
+    session: Session, world: World, smtp: tuple[Sink, CoreSettings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sink, settings = smtp
+    buyer = world.actor(session, world.buyer2)
+    for _ in range(3):
+        place_order(
+            session=session, actor=buyer, lines=[CartItem("HW-1", 1)], payment_method="credit_line"
+        )
+    real_send = smtplib.SMTP.send_message
+    calls: list[int] = []
+
+    def drops_on_the_second(self: smtplib.SMTP, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 2:
+            raise ConnectionResetError("peer reset the connection")
+        return real_send(self, *args, **kwargs)
+
+    monkeypatch.setattr(smtplib.SMTP, "send_message", drops_on_the_second)
+    report = deliver_pending_notifications(session, settings)
+    assert (report.sent, report.failed) == (1, 2)
+    events = session.exec(
+        select(OutboxEvent).where(OutboxEvent.topic == "notify.email").order_by(col(OutboxEvent.id))
+    ).all()
+    assert [(e.status, e.attempts) for e in events] == [
+        ("delivered", 1),
+        ("pending", 1),
+        ("pending", 1),
+    ]
+    assert events[1].last_error == "SMTP connection lost: ConnectionResetError"
+    monkeypatch.setattr(smtplib.SMTP, "send_message", real_send)
+    for event in events[1:]:  # the backoff has passed
+        event.next_attempt_at = utcnow()
+        session.add(event)
+    session.commit()
+    later = deliver_pending_notifications(session, settings)
+    assert (later.sent, later.failed) == (2, 0)
+    numbers = [m.message["Subject"] for m in sink.messages]
+    assert len(numbers) == len(set(numbers)) == 3  # each order's message exactly once
