@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class CoreSettings(BaseSettings):
-    """Settings of the order core: database, notifications, licenses, invoices, quote links."""
+    """Settings of the order core: database, mail, licenses, invoices, quote links, pricing rules."""
 
     model_config = SettingsConfigDict(
         env_prefix="CHANNELSYNC_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
@@ -62,6 +62,13 @@ class CoreSettings(BaseSettings):
         description="Tax rate per country or country-region (e.g. US-CA); JSON in the env var",
     )
     invoice_payment_terms_days: int = 30
+    pricing_rules_file: str | None = Field(
+        default=None,
+        description=(
+            "Pricing rules file (YAML, see examples/pricing_rules.yaml) applied to quotes and "
+            "orders when the caller passes none; re-read when its modification time changes"
+        ),
+    )
 
     @model_validator(mode="after")
     def _one_smtp_tls_mode(self) -> Self:

@@ -19,6 +19,7 @@ from order_core.orders.memo import known_lines
 from order_core.orders.models import Order, OrderLine
 from order_core.orders.pricing import CartItem, PricedCart, price_items_now
 from order_core.partners.models import Partner
+from quote_engine.pricing import RuleSet
 
 
 class PricedLine(Protocol):
@@ -80,11 +81,15 @@ def price_items(
     items: Sequence[CartItem],
     currency: str,
     end_customer: EndCustomer | None,
+    rules: RuleSet | None = None,
 ) -> PricedCart:
-    """Authorized products only (ProductNotAuthorized names the SKUs), priced at today's prices."""
+    """Authorized products only (ProductNotAuthorized names the SKUs), priced at today's prices.
+
+    Promotion rules are ``rules``, or the installed rules file when None.
+    """
     assert partner.id is not None
     check_items(f"order of partner {partner.name}", items)
-    return price_items_now(session, partner, items, currency, end_customer)
+    return price_items_now(session, partner, items, currency, end_customer, rules)
 
 
 def resolve_end_customer(

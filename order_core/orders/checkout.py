@@ -34,6 +34,7 @@ from order_core.tx import transactional
 from order_core.types import utcnow
 from quote_engine.approvals import ApprovalPolicy
 from quote_engine.money import is_supported_currency
+from quote_engine.pricing import RuleSet
 
 __all__ = ["CartItem", "LockedLine", "create_order_from_quote", "place_order", "submit_order"]
 
@@ -60,11 +61,14 @@ def place_order(
     notes: str | None = None,
     submit: bool = True,
     policy: ApprovalPolicy | None = None,
+    rules: RuleSet | None = None,
 ) -> Order:
     """Place an order as the acting authorized buyer, for the buyer's partner company.
 
     Lines are priced at today's prices and must be authorized; ``currency`` defaults to the
-    partner's. With ``submit`` (default) the order leaves draft at once (see the module doc).
+    partner's. Promotion rules are ``rules``, or the installed rules file
+    (``CHANNELSYNC_PRICING_RULES_FILE``, see ``order_core.pricing_rules``) when None. With
+    ``submit`` (default) the order leaves draft at once (see the module doc).
     """
     # First, so that on PostgreSQL the catalog stamp comes along (one round trip for both); a
     # refused checkout leaves a gap in the order numbers, which they allow.
@@ -76,7 +80,7 @@ def place_order(
     customer = resolve_end_customer(
         session, partner, end_customer_id, required=context.required_customer_fields
     )
-    cart = price_items(session, partner, lines, code, customer)
+    cart = price_items(session, partner, lines, code, customer, rules)
     new = NewOrder(
         partner=partner,
         buyer=context.buyer,

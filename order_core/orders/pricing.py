@@ -2,7 +2,9 @@
 
 ``order_core.quotes.builder`` turns the core tables (authorization, list and buy prices, programs,
 distributor terms, end customer) into a ``PricingRequest``; orders use it as is, so a cart costs
-the same whether it is quoted or ordered. This module keeps the order's view of the result.
+the same whether it is quoted or ordered: both price with the same promotion rules (the caller's
+``RuleSet``, else the installed file of ``order_core.pricing_rules``). This module keeps the
+order's view of the result.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from order_core.catalog.models import Product
 from order_core.customers.models import EndCustomer
 from order_core.errors import invalid
 from order_core.partners.models import Partner
+from order_core.pricing_rules import rules_or_installed
 from order_core.quotes.builder import QuoteLineInput, build_pricing_inputs
 from order_core.types import utcnow
 from quote_engine.errors import PricingError
-from quote_engine.pricing import price_cart
+from quote_engine.pricing import RuleSet, price_cart
 from quote_engine.types import PricingResult
 
 
@@ -67,13 +70,16 @@ def price_items_now(
     items: Sequence[CartItem],
     currency: str,
     end_customer: EndCustomer | None,
+    rules: RuleSet | None = None,
 ) -> PricedCart:
     """Authorize and price ``items`` for ``partner`` in ``currency`` at today's prices.
 
+    Promotion rules are ``rules``, or the installed rules file when None (as quotes do).
     ProductNotAuthorized names SKUs the partner may not buy; an unpriceable line (no price in the
     currency) is a ValidationFailed naming the SKU, the field and the fix.
     """
     today = utcnow().date()
+    active = rules_or_installed(rules)
     try:
         inputs = build_pricing_inputs(
             session,
@@ -83,7 +89,7 @@ def price_items_now(
             on=today,
             customer=end_customer,
         )
-        result = price_cart(inputs.request, today=today)
+        result = price_cart(inputs.request, active, today=today)
     except PricingError as exc:
         raise invalid(f"order of partner {partner.name}", "lines", exc.message) from None
     distributor = inputs.distributor.distributor_id if inputs.distributor is not None else None

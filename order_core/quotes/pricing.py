@@ -14,6 +14,7 @@ from order_core.customers.models import EndCustomer
 from order_core.deals.models import Deal
 from order_core.errors import DomainError, NotFoundError
 from order_core.partners.models import Partner
+from order_core.pricing_rules import rules_or_installed
 from order_core.quotes.builder import QuoteLineInput, build_pricing_inputs
 from order_core.quotes.content import build_content, canonical_json, hash_text
 from order_core.quotes.models import Quote, QuoteLine
@@ -48,7 +49,10 @@ def price_into(
     rules: RuleSet | None,
     on: date,
 ) -> None:
-    """Price ``lines`` for ``quote`` and store the content, its hash, the totals and the line rows."""
+    """Price ``lines`` for ``quote`` and store the content, its hash, the totals and the line rows.
+
+    Promotion rules are ``rules``, or the installed rules file when None (as orders do).
+    """
     label = f"quote {quote.number or '(new)'} v{quote.version}"
     if not lines:
         raise DomainError(
@@ -59,6 +63,7 @@ def price_into(
         raise NotFoundError(f"partner {quote.partner_id} not found")
     customer = session.get(EndCustomer, quote.end_customer_id) if quote.end_customer_id else None
     deal = session.get(Deal, quote.deal_id) if quote.deal_id is not None else None
+    active = rules_or_installed(rules)
     inputs = build_pricing_inputs(
         session,
         partner,
@@ -70,7 +75,7 @@ def price_into(
         header_discount=header,
     )
     try:
-        result = price_cart(inputs.request, rules, today=on)
+        result = price_cart(inputs.request, active, today=on)
     except PricingError as exc:
         raise DomainError(f"{label} cannot be priced: {exc.message}") from None
     quote.distributor_id = inputs.distributor.distributor_id if inputs.distributor else None

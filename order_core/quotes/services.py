@@ -76,7 +76,11 @@ def create_quote(
     deal_id: int | None = None,
     on: date | None = None,
 ) -> Quote:
-    """Create and price a draft quote for a partner and (optionally) an end customer."""
+    """Create and price a draft quote for a partner and (optionally) an end customer.
+
+    ``rules`` (here and in the other services) are the promotion rules; None prices with the
+    installed rules file (``order_core.pricing_rules``), as orders do.
+    """
     require_quote_author(actor, partner_id, action="create quotes")
     partner = session.get(Partner, partner_id)
     if partner is None:
