@@ -27,7 +27,6 @@ from order_core.audit import AuditEntry, audit_rows
 from order_core.catalog.models import Product
 from order_core.credit.holds import hold_credit
 from order_core.customers.models import EndCustomer
-from order_core.errors import invalid
 from order_core.orders.cart import LockedLine, associate, content_hash
 from order_core.orders.lifecycle import history_row, order_events, recipients
 from order_core.orders.memo import remember_approvals
@@ -35,9 +34,11 @@ from order_core.orders.models import Order, OrderApproval, OrderLine, OrderStatu
 from order_core.orders.numbering import allocate_order_id, order_number
 from order_core.orders.states import OrderStatus, check_transition
 from order_core.orders.submission import (
+    approval_note,
     approval_steps,
     order_policy,
     order_subject,
+    require_po_number,
     usable_credit_line,
 )
 from order_core.orders.taxes import line_taxes, place_of_supply
@@ -168,12 +169,7 @@ def _route(
     policy: ApprovalPolicy,
     preapproved: Collection[str],
 ) -> _Route:
-    if order.payment_method == "purchase_order" and not order.po_number:
-        raise invalid(
-            f"order {order.number}",
-            "po_number",
-            "is required when paying by purchase order; enter your PO number",
-        )
+    require_po_number(order)
     subject = order_subject(
         order,
         lines,
@@ -184,10 +180,9 @@ def _route(
         categories={p.category for p in new.products.values()},
     )
     steps = approval_steps(order, policy.required_steps(subject), preapproved)
-    waiting = [a for a in steps if a.status == "pending"]
-    if waiting:
-        who = ", ".join(f"{a.side} {a.role}" for a in waiting)
-        return _Route(OrderStatus.PENDING_APPROVAL, f"needs approval by {who}", steps)
+    note = approval_note(steps)
+    if note:
+        return _Route(OrderStatus.PENDING_APPROVAL, note, steps)
     if order.payment_method != "credit_line":
         return _Route(OrderStatus.SUBMITTED, "submitted", steps)
     # Optimistic: submitted with a hold; if the hold does not fit, credit_review after all.

@@ -223,6 +223,24 @@ def advance_to_submission(session: Session, order: Order, actor: Actor, note: st
     return order.status
 
 
+def require_po_number(order: Order) -> None:
+    """Refuse an order paid by purchase order without a PO number."""
+    if order.payment_method == "purchase_order" and not order.po_number:
+        raise invalid(
+            f"order {order.number}",
+            "po_number",
+            "is required when paying by purchase order; enter your PO number",
+        )
+
+
+def approval_note(steps: Sequence[OrderApproval]) -> str:
+    """The history note of an order waiting for ``steps`` still pending, or "" when none is."""
+    waiting = [a for a in steps if a.status == "pending"]
+    return (
+        f"needs approval by {', '.join(f'{a.side} {a.role}' for a in waiting)}" if waiting else ""
+    )
+
+
 def route_after_placing(
     session: Session,
     order: Order,
@@ -231,16 +249,10 @@ def route_after_placing(
     preapproved: Collection[str] = (),
 ) -> str:
     """From draft: to pending_approval when the policy asks for approvals still open, else onward."""
-    if order.payment_method == "purchase_order" and not order.po_number:
-        raise invalid(
-            f"order {order.number}",
-            "po_number",
-            "is required when paying by purchase order; enter your PO number",
-        )
+    require_po_number(order)
     approvals = open_approvals(session, order, policy or order_policy(), preapproved)
-    waiting = [a for a in approvals if a.status == "pending"]
-    if waiting:
-        who = ", ".join(f"{a.side} {a.role}" for a in waiting)
-        transition(session, order, OrderStatus.PENDING_APPROVAL, actor, f"needs approval by {who}")
+    note = approval_note(approvals)
+    if note:
+        transition(session, order, OrderStatus.PENDING_APPROVAL, actor, note)
         return order.status
     return advance_to_submission(session, order, actor)
