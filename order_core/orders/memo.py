@@ -8,7 +8,6 @@ Rows it keeps stay strongly referenced, so ``session.get`` finds them in the ide
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlmodel import Session
 
@@ -53,9 +52,3 @@ def known_approvals(session: Session, order_id: int) -> list[OrderApproval] | No
     """The order's approval steps if this transaction wrote them, else None."""
     found: list[OrderApproval] | None = _memo(session).get("approvals", {}).get(order_id)
     return found
-
-
-def memoized(session: Session, key: str) -> dict[Any, Any]:
-    """A free-form dictionary for the transaction (e.g. the default distributor per partner)."""
-    data: dict[Any, Any] = _memo(session).setdefault(key, {})
-    return data
