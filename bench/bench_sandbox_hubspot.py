@@ -14,7 +14,7 @@ import httpx
 from hubspot import HubSpot
 from hubspot.crm.deals import PublicObjectSearchRequest
 
-from connector.sandbox.hubspot import RateLimitConfig, running_hubspot_sandbox
+from crm_sandbox.hubspot import RateLimitConfig, running_hubspot_sandbox
 
 
 def _list_all(client: HubSpot) -> int:

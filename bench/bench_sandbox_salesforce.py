@@ -19,12 +19,12 @@ from urllib.parse import urlencode
 import requests
 from simple_salesforce.api import Salesforce
 
-from connector.sandbox.common.http import Request
-from connector.sandbox.common.server import serve_forever
-from connector.sandbox.salesforce.app import SalesforceSandboxApp
-from connector.sandbox.salesforce.auth import Credentials
-from connector.sandbox.salesforce.testing import LoginHostAdapter
-from connector.sandbox.salesforce.tls import make_tls
+from crm_sandbox.common.http import Request
+from crm_sandbox.common.server import serve_forever
+from crm_sandbox.salesforce.app import SalesforceSandboxApp
+from crm_sandbox.salesforce.auth import Credentials
+from crm_sandbox.salesforce.testing import LoginHostAdapter
+from crm_sandbox.salesforce.tls import make_tls
 
 SOQL = (
     "SELECT Id, Name, StageName, Amount, CloseDate, AccountId, PartnerAccountId, "

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
 import tempfile
 from enum import StrEnum
 
 import typer
 from rich.console import Console
 
-from connector.sandbox.common.server import SandboxApp, serve_forever
-from connector.sandbox.salesforce.app import SalesforceSandboxApp
-from connector.sandbox.salesforce.tls import SandboxTls, make_tls
+from crm_sandbox.common.server import SandboxApp, serve_forever
+from crm_sandbox.hubspot.testing import build_hubspot_sandbox
+from crm_sandbox.salesforce.app import SalesforceSandboxApp
+from crm_sandbox.salesforce.tls import SandboxTls, make_tls
 
 sandbox_app = typer.Typer(
     help="Local CRM sandboxes (Salesforce- and HubSpot-compatible servers) for demos and tests.",
@@ -68,11 +68,8 @@ def _serve_salesforce(host: str, port: int, seed: int, records: int) -> None:
 
 
 def build_hubspot(*, seed: int, records: int) -> tuple[SandboxApp, str]:
-    """A seeded HubSpot sandbox app and its access token (imported lazily: a separate package)."""
-    testing = importlib.import_module("connector.sandbox.hubspot.testing")
-    hs_app, token = testing.build_hubspot_sandbox(seed=seed, records=records)
-    assert isinstance(hs_app, SandboxApp) and isinstance(token, str)
-    return hs_app, token
+    """A seeded HubSpot sandbox app and its access token."""
+    return build_hubspot_sandbox(seed=seed, records=records)
 
 
 def describe_hubspot(base_url: str, token: str) -> list[str]:

@@ -1,0 +1,1 @@
+"""Local Salesforce- and HubSpot-compatible CRM servers for the demo, the tests and third-party tools."""

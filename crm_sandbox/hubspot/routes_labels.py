@@ -1,0 +1,73 @@
+"""Associations v4 label definitions between two object types: read, create, rename, delete."""
+
+from __future__ import annotations
+
+from crm_sandbox.common.http import Request, Response, json_response
+from crm_sandbox.hubspot.objects import ObjectType, resolve
+from crm_sandbox.hubspot.portal import Portal
+from crm_sandbox.hubspot.routes_common import (
+    BadRequest,
+    RouteSpec,
+    body_object,
+    guarded,
+    int_arg,
+)
+from crm_sandbox.hubspot.wire import not_found, validation_error
+
+
+def _type(name: str) -> ObjectType:
+    t = resolve(name)
+    if t is None:
+        raise BadRequest(validation_error(f"Unable to infer object type from: {name}"))
+    return t
+
+
+def label_routes(portal: Portal, pair: str) -> list[RouteSpec]:
+    """The ``/crm/v4/associations/{from}/{to}/labels`` routes."""
+    p = portal
+
+    def read(req: Request) -> Response:
+        frm, to = _type(req.params["from"]), _type(req.params["to"])
+        return json_response({"results": [t.spec() for t in p.catalog.between(frm.name, to.name)]})
+
+    def create(req: Request) -> Response:
+        frm, to = _type(req.params["from"]), _type(req.params["to"])
+        body = body_object(req)
+        label, name = body.get("label"), body.get("name")
+        if not label or not name:
+            raise BadRequest(validation_error("A label definition needs 'label' and 'name'"))
+        inverse = body.get("inverseLabel")
+        made = p.catalog.create_label(
+            frm.name, to.name, str(label), str(inverse) if inverse else None, str(name)
+        )
+        return json_response({"results": [t.spec() for t in made]})
+
+    def update(req: Request) -> Response:
+        body = body_object(req)
+        tid = int_arg(body.get("associationTypeId"), "associationTypeId", default=-1)
+        inverse = body.get("inverseLabel")
+        ok = p.catalog.rename_label(
+            tid, str(body.get("label") or ""), str(inverse) if inverse else None
+        )
+        if not ok:
+            raise BadRequest(not_found(f"No user-defined association type {tid}"))
+        return Response(204)
+
+    def delete(req: Request) -> Response:
+        tid = int_arg(req.params["type_id"], "associationTypeId", default=-1)
+        if not p.catalog.remove_label(tid):
+            raise BadRequest(not_found(f"No user-defined association type {tid}"))
+        return Response(204)
+
+    g = guarded
+    return [
+        RouteSpec("GET", pair + "/labels", "associations.v4.labels.read", g(read)),
+        RouteSpec("POST", pair + "/labels", "associations.v4.labels.create", g(create)),
+        RouteSpec("PUT", pair + "/labels", "associations.v4.labels.update", g(update)),
+        RouteSpec(
+            "DELETE",
+            pair + r"/labels/(?P<type_id>[^/]+)",
+            "associations.v4.labels.delete",
+            g(delete),
+        ),
+    ]

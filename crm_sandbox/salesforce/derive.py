@@ -1,0 +1,58 @@
+"""Fields the platform computes on write: names, closed/won flags, list prices and totals."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from crm_sandbox.salesforce.objects import CLOSED_STAGES
+from crm_sandbox.salesforce.schema import ObjectDef
+
+if TYPE_CHECKING:
+    from crm_sandbox.salesforce.store import Record, Store
+
+
+def _lookup(store: Store, sobject: str, record_id: object) -> Record | None:
+    if not isinstance(record_id, str):
+        return None
+    return store.records[sobject].get(record_id)
+
+
+def _total(rec: Record) -> None:
+    qty, price = rec.get("Quantity"), rec.get("UnitPrice")
+    if isinstance(qty, Decimal) and isinstance(price, Decimal):
+        total = qty * price
+        discount = rec.get("Discount")
+        if isinstance(discount, Decimal):
+            total = total * (Decimal(100) - discount) / Decimal(100)
+        rec["TotalPrice"] = total.quantize(Decimal("0.01"))
+
+
+def derive(store: Store, obj: ObjectDef, rec: Record) -> None:
+    """Fill computed fields of ``rec`` (called after every insert and update)."""
+    name = obj.name
+    if name == "Contact":
+        rec["Name"] = " ".join(str(p) for p in (rec.get("FirstName"), rec.get("LastName")) if p)
+    elif name == "Opportunity":
+        stage = rec.get("StageName")
+        rec["IsClosed"] = stage in CLOSED_STAGES
+        rec["IsWon"] = CLOSED_STAGES.get(str(stage), False)
+    elif name == "PricebookEntry":
+        product = _lookup(store, "Product2", rec.get("Product2Id"))
+        if product is not None:
+            rec["Name"], rec["ProductCode"] = product["Name"], product["ProductCode"]
+    elif name in ("OpportunityLineItem", "QuoteLineItem", "OrderItem"):
+        entry = _lookup(store, "PricebookEntry", rec.get("PricebookEntryId"))
+        if entry is not None:
+            rec["Product2Id"] = entry["Product2Id"]
+            if "ListPrice" in rec:
+                rec["ListPrice"] = entry["UnitPrice"]
+            if rec.get("UnitPrice") is None:
+                rec["UnitPrice"] = entry["UnitPrice"]
+            if "ProductCode" in rec:
+                rec["Name"], rec["ProductCode"] = entry["Name"], entry["ProductCode"]
+        if name != "OpportunityLineItem" or rec.get("TotalPrice") is None or rec.get("UnitPrice"):
+            _total(rec)
+    elif name == "Quote":
+        opp = _lookup(store, "Opportunity", rec.get("OpportunityId"))
+        rec["AccountId"] = opp["AccountId"] if opp is not None else None

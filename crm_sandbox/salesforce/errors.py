@@ -1,0 +1,62 @@
+"""Salesforce API errors and their wire form: a list of ``{message, errorCode, fields}``."""
+
+from __future__ import annotations
+
+from crm_sandbox.common.http import Response
+from crm_sandbox.salesforce.values import dumps
+
+JSON_TYPE = "application/json;charset=UTF-8"
+
+
+class SalesforceApiError(Exception):
+    """An error the sandbox answers in Salesforce's format (raised inside handlers)."""
+
+    def __init__(
+        self, status: int, error_code: str, message: str, fields: list[str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_code = error_code
+        self.message = message
+        self.fields = list(fields or [])
+
+    def as_rest(self) -> dict[str, object]:
+        """The REST API form of one error."""
+        out: dict[str, object] = {"message": self.message, "errorCode": self.error_code}
+        if self.fields:
+            out["fields"] = self.fields
+        return out
+
+    def as_collection(self) -> dict[str, object]:
+        """The form inside composite collection results (``statusCode`` instead of ``errorCode``)."""
+        return {"statusCode": self.error_code, "message": self.message, "fields": self.fields}
+
+
+def error_body(error_code: str, message: str, fields: list[str] | None = None) -> bytes:
+    """A REST error body, e.g. for injected faults."""
+    return dumps([SalesforceApiError(400, error_code, message, fields).as_rest()])
+
+
+def error_response(error: SalesforceApiError) -> Response:
+    """The HTTP response for an error."""
+    return Response(error.status, dumps([error.as_rest()]), {"Content-Type": JSON_TYPE})
+
+
+def json_ok(payload: object, status: int = 200) -> Response:
+    """A JSON response with typed values encoded the Salesforce way."""
+    return Response(status, dumps(payload), {"Content-Type": JSON_TYPE})
+
+
+def not_found(message: str = "The requested resource does not exist") -> SalesforceApiError:
+    """404 NOT_FOUND."""
+    return SalesforceApiError(404, "NOT_FOUND", message)
+
+
+def malformed_query(message: str) -> SalesforceApiError:
+    """400 MALFORMED_QUERY."""
+    return SalesforceApiError(400, "MALFORMED_QUERY", message)
+
+
+def invalid_field(message: str, fields: list[str] | None = None) -> SalesforceApiError:
+    """400 INVALID_FIELD."""
+    return SalesforceApiError(400, "INVALID_FIELD", message, fields)
