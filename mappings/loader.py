@@ -9,37 +9,13 @@ from pydantic import ValidationError
 from mappings.checks import problems
 from mappings.engine import Mapping
 from mappings.spec import MappingFile
-from mappings.yaml_lines import Path_, YamlError, line_of, read_with_lines
+from mappings.yaml_lines import YamlError, line_of, read_with_lines, validation_problems
 
 SHIPPED = Path(__file__).resolve().parent
 
 
 class MappingError(ValueError):
     """A mapping file that cannot be used; the message has one line per problem."""
-
-
-def _data_path(data: object, loc: tuple[str | int, ...]) -> Path_:
-    """The part of a pydantic location that exists in the data (drops validator and union tags)."""
-    path: list[str | int] = []
-    node = data
-    for step in loc:
-        in_dict = isinstance(node, dict) and step in node
-        in_list = isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)
-        if not (in_dict or in_list):
-            continue
-        node = node[step]  # type: ignore[index]
-        path.append(step)
-    return tuple(path)
-
-
-def _problems(source: str, data: object, lines: dict[Path_, int], exc: ValidationError) -> str:
-    out = []
-    for err in exc.errors():
-        path = _data_path(data, tuple(err["loc"]))
-        key = ".".join(str(p) for p in path) or "(top level)"
-        message = str(err["msg"]).removeprefix("Value error, ")
-        out.append(f"{source} line {line_of(lines, path)}: {key}: {message}")
-    return "\n".join(out)
 
 
 def load_mapping(path: str | Path) -> Mapping:
@@ -52,7 +28,7 @@ def load_mapping(path: str | Path) -> Mapping:
     try:
         spec = MappingFile.model_validate(data)
     except ValidationError as exc:
-        raise MappingError(_problems(source, data, lines, exc)) from None
+        raise MappingError(validation_problems(source, data, lines, exc)) from None
     found = problems(spec)
     if found:
         raise MappingError(

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import yaml
+from pydantic import ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 Path_ = tuple[str | int, ...]
@@ -90,3 +91,30 @@ def line_of(lines: dict[Path_, int], path: Path_) -> int:
         if line is not None:
             return line
     return 0
+
+
+def _data_path(data: object, loc: tuple[str | int, ...]) -> Path_:
+    """The part of a pydantic location that exists in the data (drops validator and union tags)."""
+    path: list[str | int] = []
+    node = data
+    for step in loc:
+        in_dict = isinstance(node, dict) and step in node
+        in_list = isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)
+        if not (in_dict or in_list):
+            continue
+        node = node[step]  # type: ignore[index]
+        path.append(step)
+    return tuple(path)
+
+
+def validation_problems(
+    source: str, data: object, lines: dict[Path_, int], exc: ValidationError
+) -> str:
+    """One line per pydantic problem: ``<file> line <n>: <key path>: <message>``."""
+    out = []
+    for err in exc.errors():
+        path = _data_path(data, tuple(err["loc"]))
+        key = ".".join(str(p) for p in path) or "(top level)"
+        message = str(err["msg"]).removeprefix("Value error, ")
+        out.append(f"{source} line {line_of(lines, path)}: {key}: {message}")
+    return "\n".join(out)
