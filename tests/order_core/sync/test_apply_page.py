@@ -397,7 +397,7 @@ def test_a_customer_found_by_domain_is_linked_not_duplicated(
     assert (customer.name, customer.city, customer.crm_source) == ("End Co", "Berlin", SRC)
     links = session.execute(
         select(col(SyncRecord.source), col(SyncRecord.core_id)).where(
-            SyncRecord.target == "end_customer"
+            col(SyncRecord.target) == "end_customer"
         )
     ).all()
     assert sorted(links) == [("acme-sf", customer.id), ("emea-hs", customer.id)]
