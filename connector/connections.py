@@ -9,6 +9,7 @@ name is the ``source`` of every core row it writes. Without a file, one connecti
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -107,6 +108,7 @@ class Connection(BaseModel):
     name: str
     spec: SalesforceSpec | HubSpotSpec
     mapping_path: Path
+    ca_bundle: Path | None = None
     secrets: dict[str, SecretStr] = Field(default_factory=dict, repr=False)
 
     @property
@@ -138,6 +140,22 @@ def _read_secrets(
     return found
 
 
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _path(value: str, base: Path, env: dict[str, str], what: str) -> Path:
+    """A path from the file: ``${VAR}`` and ``~`` expanded, relative to the file's folder."""
+
+    def var(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in env:
+            raise ConnectionsError(f"{what}: the environment variable {name} is not set; export it")
+        return env[name]
+
+    path = Path(_VAR.sub(var, value)).expanduser()
+    return path if path.is_absolute() else base / path
+
+
 def load_connections(path: str | Path, env: dict[str, str] | None = None) -> dict[str, Connection]:
     """Read a connections file; every problem raises ConnectionsError naming file, line and key."""
     source = str(path)
@@ -153,14 +171,37 @@ def load_connections(path: str | Path, env: dict[str, str] | None = None) -> dic
     base = Path(path).resolve().parent
     out: dict[str, Connection] = {}
     for name, spec in parsed.connections.items():
-        mapping = Path(spec.mapping)
-        mapping = mapping if mapping.is_absolute() else base / mapping
+        where = f"{source}: connection {name}"
+        mapping = _path(spec.mapping, base, environ, where)
         if not mapping.is_file():
             raise ConnectionsError(
                 f"{source}: connection {name}: mapping file {mapping} does not exist; fix the path "
                 "(relative paths start at the connections file's folder)"
             )
+        ca = getattr(spec, "ca_bundle", None)
         out[name] = Connection(
-            name=name, spec=spec, mapping_path=mapping, secrets=_read_secrets(name, spec, environ)
+            name=name,
+            spec=spec,
+            mapping_path=mapping,
+            ca_bundle=None if ca is None else _path(ca, base, environ, where),
+            secrets=_read_secrets(name, spec, environ),
         )
     return out
+
+
+DEFAULT_FILE = Path(__file__).resolve().parent / "sandbox_connections.yaml"
+#: The local sandboxes' published demo credentials (they open nothing but a sandbox on 127.0.0.1).
+SANDBOX_SECRETS = {
+    "CHANNELSYNC_SANDBOX_SF_CLIENT_SECRET": "channelsync-sandbox-consumer-secret",
+    "CHANNELSYNC_SANDBOX_HS_TOKEN": "pat-na1-channelsync-sandbox",
+}
+
+
+def configured_connections(
+    connections_file: Path | None, sandbox_dir: Path
+) -> dict[str, Connection]:
+    """The connections of ``CHANNELSYNC_CONNECTIONS_FILE``, else the two local sandboxes."""
+    if connections_file is not None:
+        return load_connections(connections_file)
+    env = {**SANDBOX_SECRETS, "CHANNELSYNC_SANDBOX_DIR": str(sandbox_dir), **os.environ}
+    return load_connections(DEFAULT_FILE, env=env)

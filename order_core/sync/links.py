@@ -6,7 +6,7 @@ CRM id) and detect change (an equal digest means nothing to write).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -104,3 +104,25 @@ def forget_links(session: Session, source: str, target: str, crm_ids: Iterable[s
                 c.source == source, c.target == target, one_of(session, c.crm_id, chunk)
             )
         )
+
+
+def iter_linked_ids(
+    session: Session, source: str, target: str, *, deleted: bool, chunk: int = 1000
+) -> Iterator[list[str]]:
+    """CRM ids linked under ``target`` (deleted in the CRM or not), in chunks, each read in its own
+    short transaction (keyset by CRM id), so nothing holds a lock between chunks."""
+    c = _LINKS.c
+    after = ""
+    while True:
+        stmt = (
+            select(c.crm_id)
+            .where(c.source == source, c.target == target, c.deleted.is_(deleted), c.crm_id > after)
+            .order_by(c.crm_id)
+            .limit(chunk)
+        )
+        ids = list(session.execute(stmt).scalars())
+        session.commit()
+        if not ids:
+            return
+        yield ids
+        after = ids[-1]
