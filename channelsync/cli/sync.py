@@ -6,13 +6,15 @@ import json
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.engine import Engine
 
 from channelsync.cli.core_db import CLI_ACTOR, cli_session, database_url
 from channelsync.cli.sync_setup import chosen_connections, open_puller
+from connector.connections import Connection
 from connector.sync.pull import PullOptions
-from connector.sync.report import RunReport
+from connector.sync.report import ObjectReport, RunReport
 from order_core.db import make_engine
 from order_core.sync.quarantine import get_quarantined, list_quarantine
 from order_core.sync.runs import sync_status
@@ -70,6 +72,29 @@ def _report_table(report: RunReport) -> Table:
     return table
 
 
+class _Bar:
+    """One Rich progress line per object: records read so far."""
+
+    def __init__(self, bar: Progress, connection: str) -> None:
+        self.bar, self.connection = bar, connection
+        self.tasks: dict[str, TaskID] = {}
+
+    def __call__(self, obj: str, rep: ObjectReport) -> None:
+        if obj not in self.tasks:
+            self.tasks[obj] = self.bar.add_task(f"{self.connection} {obj}")
+        self.bar.update(self.tasks[obj], description=f"{self.connection} {obj}: {rep.read} read")
+
+
+def _pull_one(conn: Connection, engine: Engine, options: PullOptions) -> RunReport:
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=_out, transient=True) as bar:
+        puller = open_puller(conn, engine, _Bar(bar, conn.name))
+        try:
+            return puller.run(options)
+        finally:
+            puller.source.close()
+
+
 @app.command("pull")
 def pull_command(
     connection: list[str] | None = ConnectionOption,
@@ -86,26 +111,7 @@ def pull_command(
     worst = 0
     try:
         for conn in chosen_connections(connection):
-            with Progress(
-                SpinnerColumn(),
-                TextColumn("{task.description}"),
-                TimeElapsedColumn(),
-                console=_out,
-                transient=True,
-            ) as bar:
-                tasks: dict[str, int] = {}
-
-                def progress(obj: str, rep: object, name: str = conn.name) -> None:
-                    read = getattr(rep, "read", 0)
-                    if obj not in tasks:
-                        tasks[obj] = bar.add_task(f"{name} {obj}")
-                    bar.update(tasks[obj], description=f"{name} {obj}: {read} read")
-
-                puller = open_puller(conn, engine, progress)
-                try:
-                    report = puller.run(PullOptions(objects=wanted, full=full))
-                finally:
-                    puller.source.close()
+            report = _pull_one(conn, engine, PullOptions(objects=wanted, full=full))
             _out.print(_report_table(report))
             if report.status == "failed":
                 _out.print(f"[bold red]error:[/] {report.message}", highlight=False)
