@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from order_core.actors import Actor, require_partner_access, require_vendor
@@ -94,28 +94,26 @@ def associate_many(
         raise invalid("association", "origin", f"use one of {ORIGINS}")
     moment, who = at or utcnow(), actor or _CORE
     wanted = list(dict.fromkeys(pairs))
-    by_partner: dict[int, list[int]] = {}
-    for customer_id, partner_id in wanted:
-        by_partner.setdefault(partner_id, []).append(customer_id)
-    existing: set[tuple[int, int]] = set()
-    for partner_id, customer_ids in by_partner.items():
-        for chunk in chunks(customer_ids):
-            hit = one_of(session, col(CustomerAssociation.customer_id), chunk)
-            found = session.exec(
-                select(CustomerAssociation.customer_id).where(
-                    CustomerAssociation.partner_id == partner_id, hit
-                )
-            )
-            existing.update((c, partner_id) for c in found)
-            session.execute(
-                update(CustomerAssociation)
-                .where(
-                    col(CustomerAssociation.partner_id) == partner_id,
-                    hit,
-                    col(CustomerAssociation.last_activity_at) < moment,
-                )
-                .values(last_activity_at=moment)
-            )
+    table = CustomerAssociation.__table__  # type: ignore[attr-defined]
+    wanted_set = set(wanted)
+    existing: dict[tuple[int, int], tuple[int, datetime]] = {}
+    for chunk in chunks(sorted({c for c, _ in wanted})):
+        found = session.execute(
+            select(
+                table.c.customer_id, table.c.partner_id, table.c.id, table.c.last_activity_at
+            ).where(one_of(session, table.c.customer_id, chunk))
+        )
+        for customer_id, partner_id, assoc_id, last in found:
+            if (customer_id, partner_id) in wanted_set:
+                existing[(customer_id, partner_id)] = (assoc_id, last)
+    stale = [{"_id": i, "_at": moment} for i, last in existing.values() if last < moment]
+    if stale:
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values(last_activity_at=bindparam("_at"))
+        )
+        session.connection().execute(stmt, stale)
     new = [p for p in wanted if p not in existing]
     if not new:
         return 0

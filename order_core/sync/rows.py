@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlmodel import Session, SQLModel
 
 from order_core.bulk_sql import chunks, one_of
 from order_core.errors import Problem
-from order_core.rowbatch import table_of
+from order_core.rowbatch import insert_rows, table_of
 
 Row = dict[str, Any]
 
@@ -31,13 +31,29 @@ def fetch_by(
     return found
 
 
+def allocate_ids(session: Session, table: Table, n: int) -> list[int]:
+    """``n`` new ids of ``table``: from its sequence (PostgreSQL), or after its highest id (SQLite,
+    where ``BEGIN IMMEDIATE`` makes this transaction the only writer until it commits)."""
+    conn = session.connection()
+    name = table.name  # one of our own tables, never user input
+    if conn.dialect.name == "postgresql":
+        seq = f"pg_get_serial_sequence('{name}', 'id')"
+        sql = f"SELECT nextval({seq}) FROM generate_series(1, {int(n)})"
+        return sorted(int(i) for i in conn.exec_driver_sql(sql).scalars())
+    top = f'SELECT COALESCE(MAX(id), 0) + 1 FROM "{name}"'  # noqa: S608
+    first = int(conn.exec_driver_sql(top).scalar_one())
+    return list(range(first, first + n))
+
+
 def insert_returning_ids(session: Session, model: type[SQLModel], rows: Sequence[Row]) -> list[int]:
-    """Insert ``rows`` (one executemany) and return their new ids in the same order."""
+    """Insert ``rows`` and return their new ids in the same order (ids allocated up front, then
+    one statement: RETURNING in parameter order would cost SQLite one statement per row)."""
     if not rows:
         return []
     table = table_of(model)
-    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return [int(i) for i in session.execute(stmt, list(rows)).scalars()]
+    ids = allocate_ids(session, table, len(rows))
+    insert_rows(session, [(table, [{**row, "id": i} for row, i in zip(rows, ids, strict=True)])])
+    return ids
 
 
 def update_by_id(session: Session, model: type[SQLModel], rows: Sequence[Row]) -> None:
