@@ -52,9 +52,13 @@ def _kind(value: Any) -> str:
         return "Object value (token `JsonToken.START_OBJECT`)"
     if isinstance(value, str):
         return "String value (token `JsonToken.VALUE_STRING`)"
+    if value is None:
+        return "Null value (token `JsonToken.VALUE_NULL`)"
     if isinstance(value, bool):
-        return "Boolean value (token `JsonToken.VALUE_TRUE`)"
-    return "Number value (token `JsonToken.VALUE_NUMBER_INT`)"
+        return f"Boolean value (token `JsonToken.VALUE_{str(value).upper()}`)"
+    if isinstance(value, float):
+        return "Floating-point value (token `JsonToken.VALUE_NUMBER_FLOAT`)"
+    return "Integer value (token `JsonToken.VALUE_NUMBER_INT`)"
 
 
 def mismatch(java_type: str, value: Any) -> InvalidBody:

@@ -80,23 +80,24 @@ def _ref(item: dict[str, Any], key: str) -> str:
     return b.text(b.model(item[key], "PublicObjectId", ("id",), ("id",))["id"])
 
 
-def _pair(portal: Portal, a: HsRecord, b: HsRecord) -> dict[str, Any]:
+def _pair(portal: Portal, one: HsRecord, other: HsRecord) -> dict[str, Any]:
     labels = [
         s.label
-        for s in (portal.catalog.get(t) for _, ts in _one(portal, a, b) for t in sorted(ts))
+        for s in (portal.catalog.get(t) for _, ts in _one(portal, one, other) for t in sorted(ts))
         if s is not None and s.label
     ]
     return {
-        "fromObjectTypeId": a.otype.type_id,
-        "fromObjectId": a.id,
-        "toObjectTypeId": b.otype.type_id,
-        "toObjectId": b.id,
+        "fromObjectTypeId": one.otype.type_id,
+        "fromObjectId": one.id,
+        "toObjectTypeId": other.otype.type_id,
+        "toObjectId": other.id,
         "labels": labels,
     }
 
 
-def _one(portal: Portal, a: HsRecord, b: HsRecord) -> list[tuple[int, set[int]]]:
-    return [x for x in portal.store.associated((a.otype.name, a.id), b.otype.name) if x[0] == b.id]
+def _one(portal: Portal, one: HsRecord, other: HsRecord) -> list[tuple[int, set[int]]]:
+    edges = portal.store.associated((one.otype.name, one.id), other.otype.name)
+    return [x for x in edges if x[0] == other.id]
 
 
 def _batch_body(started: str, results: list[Any], errors: list[Any], ok: int) -> Response:
@@ -271,16 +272,16 @@ def assoc_routes(portal: Portal) -> list[RouteSpec]:
     ]
 
 
-def _default(portal: Portal, a: HsRecord, b: HsRecord) -> dict[str, Any]:
-    base = portal.catalog.unlabeled(a.otype.name, b.otype.name)
+def _default(portal: Portal, one: HsRecord, other: HsRecord) -> dict[str, Any]:
+    base = portal.catalog.unlabeled(one.otype.name, other.otype.name)
     if base is None:
         raise BadRequest(
-            validation_error(f"{a.otype.name} cannot be associated with {b.otype.name}")
+            validation_error(f"{one.otype.name} cannot be associated with {other.otype.name}")
         )
-    link_records(portal, a, b, base.type_id)
+    link_records(portal, one, other, base.type_id)
     return {
-        "from": {"id": str(a.id)},
-        "to": {"id": str(b.id)},
+        "from": {"id": str(one.id)},
+        "to": {"id": str(other.id)},
         "associationSpec": {
             "associationCategory": base.category,
             "associationTypeId": base.type_id,

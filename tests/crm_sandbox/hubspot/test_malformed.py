@@ -120,6 +120,8 @@ CASES = [
          "Invalid UTF-8 start byte 0xe9", content=b'{"query": "caf\xe9"}', headers=JSON),
     Case("json: NaN", "POST", "/crm/v3/objects/deals/search", 400, "Non-standard token 'NaN'",
          content=b'{"limit": NaN}', headers=JSON),
+    Case("json: null", "POST", "/crm/v3/objects/deals/search", 400,
+         "`PublicObjectSearchRequest` from Null value", content=b"null", headers=JSON),
     Case("json: empty", "POST", "/crm/v3/objects/deals/search", 400, "No content to map",
          content=b" ", headers=JSON),
     Case("create: properties list", "POST", "/crm/v3/objects/deals", 400, "from Array value",
