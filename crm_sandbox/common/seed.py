@@ -1,7 +1,9 @@
 """Deterministic seed world shared by both sandboxes: partners, customers, contacts, products, deals.
 
 Each sandbox maps this neutral world onto its own object shapes, so the demo and the tests see the
-same companies and SKUs whichever CRM they talk to. Every stamp lies in the past, as in a real org.
+same companies and SKUs whichever CRM they talk to. Every name carries non-ASCII text and every
+record a multi-line description with quotes and commas (see ``seed_text``). Every stamp lies at
+least a day before ``now`` (the serving time by default), as in a real org.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+
+from crm_sandbox.common import seed_text as text
 
 PRODUCT_FAMILIES = ("Platform", "Security", "Analytics", "Support")
 STAGES = (
@@ -65,6 +69,7 @@ class SeedCompany:
     country: str
     tier: str | None
     modified: datetime
+    description: str = ""
 
 
 @dataclass
@@ -77,6 +82,7 @@ class SeedContact:
     last_name: str
     email: str
     modified: datetime
+    description: str = ""
 
 
 @dataclass
@@ -89,6 +95,7 @@ class SeedProduct:
     list_price: Decimal
     subscription: bool
     modified: datetime
+    description: str = ""
 
 
 @dataclass
@@ -98,6 +105,7 @@ class SeedLine:
     sku: str
     quantity: int
     unit_price: Decimal
+    description: str = ""
 
 
 @dataclass
@@ -116,6 +124,7 @@ class SeedDeal:
     quote_requested: bool
     modified: datetime
     lines: list[SeedLine] = field(default_factory=list)
+    description: str = ""
 
 
 @dataclass
@@ -129,83 +138,98 @@ class SeedWorld:
 
 
 def generate(seed: int = 1, records: int = 50, now: datetime | None = None) -> SeedWorld:
-    """Build a deterministic world; ``records`` is the number of deals (other counts scale from it)."""
+    """Build a deterministic world; ``records`` is the number of deals (other counts scale from it).
+
+    Stamps lie between 1 and 91 days before ``now`` (the current time by default); a ``now`` in
+    the future is refused, since extractors drop or re-read records stamped after the present.
+    """
+    current = datetime.now(UTC)
+    if now is not None and now > current:
+        raise ValueError(
+            f"seed time {now.isoformat()} lies in the future; seed stamps must be past"
+        )
     rnd = random.Random(seed)
-    anchor = (now or datetime.now(UTC)).replace(microsecond=0) - timedelta(days=1)
+    anchor = (now or current).replace(microsecond=0) - timedelta(days=1)
 
     def stamp() -> datetime:
         return anchor - timedelta(
             seconds=rnd.randint(0, 86_400 * 90), milliseconds=rnd.randint(0, 999)
         )
 
-    def company_name(i: int) -> str:
-        return f"{rnd.choice(_WORDS)} {rnd.choice(_WORDS)} {i}"
+    def company(
+        key: str, i: int, kind: str, suffix: str, domain: str, tier: str | None
+    ) -> SeedCompany:
+        name = f"{rnd.choice(_WORDS)} {text.intl(rnd, i)} {i}{suffix}"
+        return SeedCompany(
+            key,
+            name,
+            kind,
+            domain,
+            rnd.choice(COUNTRIES),
+            tier,
+            stamp(),
+            text.description(rnd, name),
+        )
 
     n_partners = max(3, records // 20)
     n_customers = max(5, records // 4)
     companies: list[SeedCompany] = []
     for i in range(n_partners):
         kind = "distributor" if i % 5 == 4 else "reseller"
-        name = company_name(i) + (" Distribution" if kind == "distributor" else " Partners")
-        companies.append(
-            SeedCompany(
-                f"P{i:05d}",
-                name,
-                kind,
-                f"partner{i}.example.com",
-                rnd.choice(COUNTRIES),
-                rnd.choice(("Gold", "Silver", "Registered")),
-                stamp(),
-            )
-        )
+        suffix = " Distribution" if kind == "distributor" else " Partners"
+        tier = rnd.choice(("Gold", "Silver", "Registered"))
+        companies.append(company(f"P{i:05d}", i, kind, suffix, f"partner{i}.example.com", tier))
     for i in range(n_customers):
         companies.append(
-            SeedCompany(
-                f"C{i:05d}",
-                company_name(i) + " Inc",
-                "customer",
-                f"customer{i}.example.org",
-                rnd.choice(COUNTRIES),
-                None,
+            company(f"C{i:05d}", i, "customer", " Inc", f"customer{i}.example.org", None)
+        )
+    contacts = []
+    for i, c in enumerate(companies):
+        first, last = rnd.choice(text.FIRST_NAMES), text.last_name(rnd, i)
+        contacts.append(
+            SeedContact(
+                f"K{i:05d}",
+                c.key,
+                first,
+                last,
+                f"buyer{i}@{c.domain}",
                 stamp(),
+                text.description(rnd, f"{first} {last}"),
             )
         )
-    contacts = [
-        SeedContact(
-            f"K{i:05d}",
-            c.key,
-            rnd.choice(("Ana", "Ben", "Chen", "Dara", "Eli")),
-            rnd.choice(("Ito", "Jones", "Khan", "Lopez", "Meyer")),
-            f"buyer{i}@{c.domain}",
-            stamp(),
-        )
-        for i, c in enumerate(companies)
-    ]
-    products = [
-        SeedProduct(
-            f"CS-{fam[:3].upper()}-{n:03d}",
-            f"{fam} {'Subscription' if n % 2 else 'License'} {n}",
-            fam,
-            Decimal(rnd.randint(50, 5000)) + Decimal("0.00"),
-            n % 2 == 1,
-            stamp(),
-        )
-        for fam in PRODUCT_FAMILIES
-        for n in range(1, 4)
-    ]
+    products = []
+    for n_fam, fam in enumerate(PRODUCT_FAMILIES):
+        for n in range(1, 4):
+            name = (
+                f"{fam} {'Subscription' if n % 2 else 'License'} {n} · {text.intl(rnd, n_fam + n)}"
+            )
+            products.append(
+                SeedProduct(
+                    f"CS-{fam[:3].upper()}-{n:03d}",
+                    name,
+                    fam,
+                    Decimal(rnd.randint(50, 5000)) + Decimal("0.00"),
+                    n % 2 == 1,
+                    stamp(),
+                    text.description(rnd, name),
+                )
+            )
     partners = [c for c in companies if c.kind != "customer"]
     customers = [c for c in companies if c.kind == "customer"]
     deals: list[SeedDeal] = []
     for i in range(records):
         lines = [
-            SeedLine(p.sku, rnd.randint(1, 50), p.list_price)
+            SeedLine(
+                p.sku, rnd.randint(1, 50), p.list_price, text.description(rnd, f"{p.sku} line")
+            )
             for p in rnd.sample(products, rnd.randint(1, 3))
         ]
         is_reg = i % 3 == 0
+        name = f"Deal {i:06d} {text.intl(rnd, i)}"
         deals.append(
             SeedDeal(
                 key=f"D{i:06d}",
-                name=f"Deal {i:06d}",
+                name=name,
                 customer_key=rnd.choice(customers).key,
                 partner_key=rnd.choice(partners).key if i % 4 else None,
                 stage=rnd.choice(STAGES),
@@ -218,6 +242,7 @@ def generate(seed: int = 1, records: int = 50, now: datetime | None = None) -> S
                 quote_requested=i % 5 == 0,
                 modified=stamp(),
                 lines=lines,
+                description=text.description(rnd, name),
             )
         )
     return SeedWorld(companies, contacts, products, deals)

@@ -103,14 +103,17 @@ class HubSpotAdmin:
             raise UnknownRecord(f"{t.singular} {record_id} does not exist")
 
     def set_stamp(self, object_type: str, record_id: int | str, when: datetime) -> None:
-        """Set a record's modification stamp (``hs_lastmodifieddate`` / ``lastmodifieddate``)."""
+        """Set a record's modification stamp (``hs_lastmodifieddate`` / ``lastmodifieddate``).
+
+        The only way to a stamp in the future; later changes never move it back.
+        """
         rec = self.record(object_type, record_id)
         with self.portal.store.lock:
             rec.updated = when
             self.portal.store.touch()
 
     def bump_stamp(self, object_type: str, record_id: int | str) -> datetime:
-        """Set a record's modification stamp to now (strictly later than before); returns it."""
+        """Set a record's modification stamp to now (never earlier than before); returns it."""
         rec = self.record(object_type, record_id)
         with self.portal.store.lock:
             rec.updated = max(now(), rec.updated)

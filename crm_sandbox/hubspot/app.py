@@ -1,7 +1,8 @@
 """The HubSpot-compatible sandbox app: bearer auth, rate limits, HubSpot error format, all routes.
 
 Every CRM call needs ``Authorization: Bearer <token>``; a missing or unknown token answers 401
-``INVALID_AUTHENTICATION``, a revoked one 401 ``EXPIRED_AUTHENTICATION``. Accepted calls spend
+``INVALID_AUTHENTICATION``, a revoked one 401 ``EXPIRED_AUTHENTICATION``. A request body must be
+sent as ``application/json`` (else 415, as HubSpot's JSON-only endpoints answer). Accepted calls spend
 rate-limit budget (see ``ratelimit``); responses carry ``X-HubSpot-Correlation-Id`` and, except
 for search, the ``X-HubSpot-RateLimit-*`` headers.
 """
@@ -23,6 +24,7 @@ from crm_sandbox.hubspot.ratelimit import RateLimitConfig, RateLimiter
 from crm_sandbox.hubspot.routes_assoc import assoc_routes
 from crm_sandbox.hubspot.routes_batch import batch_routes
 from crm_sandbox.hubspot.routes_common import RouteSpec
+from crm_sandbox.hubspot.routes_legacy import legacy_routes
 from crm_sandbox.hubspot.routes_meta import meta_routes
 from crm_sandbox.hubspot.routes_objects import object_routes
 from crm_sandbox.hubspot.seed_map import SeedIndex
@@ -32,6 +34,13 @@ _NO_CREDENTIALS = (
     "Authentication credentials not found. This API supports OAuth 2.0 authentication and you "
     "can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview"
 )
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
 
 
 class HubSpotSandboxApp(HubSpotAdmin, SandboxApp):
@@ -57,6 +66,7 @@ class HubSpotSandboxApp(HubSpotAdmin, SandboxApp):
             *batch_routes(self.portal),
             *assoc_routes(self.portal),
             *meta_routes(self.portal),
+            *legacy_routes(self.portal),
         ):
             self.router.add(spec.method, spec.pattern, spec.name, self._guard(spec))
             if spec.search:
@@ -71,6 +81,12 @@ class HubSpotSandboxApp(HubSpotAdmin, SandboxApp):
             limited = self.limiter.acquire(search=spec.search)
             if limited is not None:
                 return limited
+            if request.body and not _is_json(request.headers.get("content-type", "")):
+                return error(
+                    415,
+                    "HTTP 415 Unsupported Media Type: send the body as application/json",
+                    "VALIDATION_ERROR",
+                )
             return spec.handler(request)
 
         return run

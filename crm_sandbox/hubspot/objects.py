@@ -187,9 +187,3 @@ _ALIASES["p_orders"] = KNOWN["orders"]
 def resolve(name: str) -> ObjectType | None:
     """The object type for a plural name, singular name or type id (case-insensitive)."""
     return _ALIASES.get(name.lower())
-
-
-def stored_pattern() -> str:
-    """A regex alternative matching any alias of a stored object type (for route patterns)."""
-    aliases = sorted((a for a, t in _ALIASES.items() if t.stored), key=lambda a: (-len(a), a))
-    return "|".join(a.replace("-", r"\-") for a in aliases)

@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from crm_sandbox.hubspot.objects import KNOWN, ObjectType
+from crm_sandbox.hubspot.objects import ObjectType
 from crm_sandbox.hubspot.property_defs import PropertyDef, all_standard
 from crm_sandbox.hubspot.wire import iso, parse_when
 
@@ -105,10 +105,14 @@ class PropertyRegistry:
             self._names.pop(t.name, None)
         return prop
 
+    def stamp(self, t: ObjectType, prop: PropertyDef) -> datetime:
+        """When a property was defined (the portal's creation for standard properties)."""
+        with self._lock:
+            return self._stamps.get((t.name, prop.name), self._created)
+
     def render(self, t: ObjectType, prop: PropertyDef) -> dict[str, Any]:
         """The ``Property`` JSON the client's model reads."""
-        with self._lock:
-            stamp = self._stamps.get((t.name, prop.name), self._created)
+        stamp = self.stamp(t, prop)
         body: dict[str, Any] = {
             "updatedAt": iso(stamp),
             "createdAt": iso(stamp),
@@ -215,8 +219,3 @@ def _coerce(prop: PropertyDef, raw: Any) -> tuple[str, dict[str, Any] | None]:
             msg = f"{bad[0]} was not one of the allowed options: {sorted(allowed)}"
             return "", _problem(prop.name, raw, "INVALID_OPTION", msg)
     return text, None
-
-
-def known_type(name: str) -> ObjectType | None:
-    """A known object type by plural name (helper for admin code)."""
-    return KNOWN.get(name)

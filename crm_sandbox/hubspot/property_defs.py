@@ -108,6 +108,7 @@ def standard_properties(t: ObjectType) -> list[PropertyDef]:
             _s("company", "Company Name"),
             _s("jobtitle", "Job Title"),
             _s("associatedcompanyid", "Primary Associated Company ID", "number"),
+            _s("message", "Message", field_type="textarea"),
             _s(
                 "lifecyclestage",
                 "Lifecycle Stage",
@@ -125,6 +126,7 @@ def standard_properties(t: ObjectType) -> list[PropertyDef]:
             _s("industry", "Industry"),
             _s("numberofemployees", "Number of Employees", "number"),
             _s("annualrevenue", "Annual Revenue", "number"),
+            _s("description", "Description", field_type="textarea"),
             _s(
                 "type",
                 "Type",

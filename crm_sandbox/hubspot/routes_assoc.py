@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from crm_sandbox.common.http import Request, Response, json_response
+from crm_sandbox.hubspot import body as b
 from crm_sandbox.hubspot.objects import ObjectType, resolve
 from crm_sandbox.hubspot.portal import Portal
 from crm_sandbox.hubspot.routes_batch import BATCH_MAX
@@ -27,7 +28,10 @@ from crm_sandbox.hubspot.wire import batch_error, iso, not_found, now, validatio
 
 _SEG = r"(?P<{}>[^/]+)"
 OBJ = "/crm/v4/objects/" + _SEG.format("from") + "/" + _SEG.format("fid") + "/associations/"
+ASSOC_SPEC = ("associationCategory", "associationTypeId")
 PAIR = "/crm/v4/associations/" + _SEG.format("from") + "/" + _SEG.format("to")
+# The label routes also answer under the path HubSpot's own OpenAPI spec gives them.
+SCHEMA_PAIR = "/crm/associations/v4/" + _SEG.format("from") + "/" + _SEG.format("to")
 
 
 def _type(name: str) -> ObjectType:
@@ -57,8 +61,9 @@ def _specs(portal: Portal, rec: HsRecord, to: ObjectType) -> list[dict[str, Any]
 
 def _type_ids(portal: Portal, frm: ObjectType, to: ObjectType, items: Any) -> list[int]:
     ids = []
-    for spec in items or []:
-        tid = int(str((spec or {}).get("associationTypeId", "0")))
+    for raw in b.objects(items if items is not None else [], "AssociationSpec"):
+        spec = b.model(raw, "AssociationSpec", ASSOC_SPEC, ASSOC_SPEC)
+        tid = b.integer(spec["associationTypeId"], "associationTypeId")
         at = portal.catalog.get(tid)
         if at is None or at.from_type != frm.name or at.to_type != to.name:
             raise BadRequest(
@@ -70,23 +75,29 @@ def _type_ids(portal: Portal, frm: ObjectType, to: ObjectType, items: Any) -> li
     return ids
 
 
-def _pair(portal: Portal, a: HsRecord, b: HsRecord) -> dict[str, Any]:
+def _ref(item: dict[str, Any], key: str) -> str:
+    """The ``id`` of a ``{"id": ...}`` reference field of a batch input."""
+    return b.text(b.model(item[key], "PublicObjectId", ("id",), ("id",))["id"])
+
+
+def _pair(portal: Portal, one: HsRecord, other: HsRecord) -> dict[str, Any]:
     labels = [
         s.label
-        for s in (portal.catalog.get(t) for _, ts in _one(portal, a, b) for t in sorted(ts))
+        for s in (portal.catalog.get(t) for _, ts in _one(portal, one, other) for t in sorted(ts))
         if s is not None and s.label
     ]
     return {
-        "fromObjectTypeId": a.otype.type_id,
-        "fromObjectId": a.id,
-        "toObjectTypeId": b.otype.type_id,
-        "toObjectId": b.id,
+        "fromObjectTypeId": one.otype.type_id,
+        "fromObjectId": one.id,
+        "toObjectTypeId": other.otype.type_id,
+        "toObjectId": other.id,
         "labels": labels,
     }
 
 
-def _one(portal: Portal, a: HsRecord, b: HsRecord) -> list[tuple[int, set[int]]]:
-    return [x for x in portal.store.associated((a.otype.name, a.id), b.otype.name) if x[0] == b.id]
+def _one(portal: Portal, one: HsRecord, other: HsRecord) -> list[tuple[int, set[int]]]:
+    edges = portal.store.associated((one.otype.name, one.id), other.otype.name)
+    return [x for x in edges if x[0] == other.id]
 
 
 def _batch_body(started: str, results: list[Any], errors: list[Any], ok: int) -> Response:
@@ -98,11 +109,28 @@ def _batch_body(started: str, results: list[Any], errors: list[Any], ok: int) ->
     return json_response(body, ok)
 
 
-def _inputs(req: Request) -> list[dict[str, Any]]:
-    inputs = body_object(req).get("inputs")
-    if not isinstance(inputs, list) or len(inputs) > BATCH_MAX * 10:
+# batch operation -> (input model, its fields, required fields)
+INPUTS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    "create": ("PublicAssociationMultiPost", ("from", "to", "types"), ("from", "to", "types")),
+    "default": ("PublicDefaultAssociationMultiPost", ("from", "to"), ("from", "to")),
+    "read": ("PublicFetchAssociationsBatchRequest", ("after", "id"), ("id",)),
+    "archive": ("PublicAssociationMultiArchive", ("from", "to"), ("from", "to")),
+    "labels_archive": (
+        "PublicAssociationMultiPost",
+        ("from", "to", "types"),
+        ("from", "to", "types"),
+    ),
+}
+
+
+def _inputs(req: Request, op: str) -> list[dict[str, Any]]:
+    """The batch body's inputs read as the operation's models (HubSpot's 400 otherwise)."""
+    name, known, required = INPUTS[op]
+    body = body_object(req, "BatchInput" + name, ("inputs",), ("inputs",))
+    inputs = b.objects(body["inputs"], name)
+    if len(inputs) > BATCH_MAX * 10:
         raise BadRequest(validation_error("inputs: must be a list of at most 1000 entries"))
-    return [i for i in inputs if isinstance(i, dict)]
+    return [b.model(i, name, known, required) for i in inputs]
 
 
 def assoc_routes(portal: Portal) -> list[RouteSpec]:
@@ -124,36 +152,33 @@ def assoc_routes(portal: Portal) -> list[RouteSpec]:
 
     def put(req: Request) -> Response:
         frm, to = _type(req.params["from"]), _type(req.params["to"])
-        a, b = _record(p, frm, req.params["fid"]), _record(p, to, req.params["tid"])
-        try:
-            specs = req.json()
-        except ValueError:
-            raise BadRequest(validation_error("Invalid input JSON")) from None
-        for tid in _type_ids(p, frm, to, specs if isinstance(specs, list) else []):
-            link_records(p, a, b, tid)
-        return json_response(_pair(p, a, b), 201)
+        one, other = _record(p, frm, req.params["fid"]), _record(p, to, req.params["tid"])
+        specs = b.objects(b.parse_json(req.body), "AssociationSpec")
+        for tid in _type_ids(p, frm, to, specs):
+            link_records(p, one, other, tid)
+        return json_response(_pair(p, one, other), 201)
 
     def put_default(req: Request) -> Response:
         frm, to = _type(req.params["from"]), _type(req.params["to"])
-        a, b = _record(p, frm, req.params["fid"]), _record(p, to, req.params["tid"])
-        return _batch_body(iso(now()), [_default(p, a, b)], [], 200)
+        one, other = _record(p, frm, req.params["fid"]), _record(p, to, req.params["tid"])
+        return _batch_body(iso(now()), [_default(p, one, other)], [], 200)
 
     def delete(req: Request) -> Response:
         frm, to = _type(req.params["from"]), _type(req.params["to"])
-        a, b = _record(p, frm, req.params["fid"]), _record(p, to, req.params["tid"])
-        p.store.dissociate((frm.name, a.id), (to.name, b.id))
+        one, other = _record(p, frm, req.params["fid"]), _record(p, to, req.params["tid"])
+        p.store.dissociate((frm.name, one.id), (to.name, other.id))
         return Response(204)
 
     def batch_create(req: Request) -> Response:
         frm, to = _type(req.params["from"]), _type(req.params["to"])
         started, results, errors = iso(now()), [], []
-        for item in _inputs(req):
-            fid, tid = (item.get("from") or {}).get("id"), (item.get("to") or {}).get("id")
+        for item in _inputs(req, "create"):
+            fid, tid = _ref(item, "from"), _ref(item, "to")
             try:
-                a, b = _record(p, frm, fid), _record(p, to, tid)
+                one, other = _record(p, frm, fid), _record(p, to, tid)
                 for type_id in _type_ids(p, frm, to, item.get("types")):
-                    link_records(p, a, b, type_id)
-                results.append(_pair(p, a, b))
+                    link_records(p, one, other, type_id)
+                results.append(_pair(p, one, other))
             except BadRequest:
                 errors.append(
                     batch_error(
@@ -167,17 +192,16 @@ def assoc_routes(portal: Portal) -> list[RouteSpec]:
     def batch_default(req: Request) -> Response:
         frm, to = _type(req.params["from"]), _type(req.params["to"])
         started, results = iso(now()), []
-        for item in _inputs(req):
-            a = _record(p, frm, (item.get("from") or {}).get("id"))
-            b = _record(p, to, (item.get("to") or {}).get("id"))
-            results.append(_default(p, a, b))
+        for item in _inputs(req, "default"):
+            one, other = _record(p, frm, _ref(item, "from")), _record(p, to, _ref(item, "to"))
+            results.append(_default(p, one, other))
         return _batch_body(started, results, [], 200)
 
     def batch_read(req: Request) -> Response:
         frm, to = _type(req.params["from"]), _type(req.params["to"])
         started, results, errors = iso(now()), [], []
-        for item in _inputs(req):
-            raw = item.get("id")
+        for item in _inputs(req, "read"):
+            raw = b.text(item["id"])
             rid = record_id(raw)
             rec = p.store.get(frm, rid) if rid is not None else None
             found = _specs(p, rec, to) if rec is not None else []
@@ -196,19 +220,19 @@ def assoc_routes(portal: Portal) -> list[RouteSpec]:
 
     def batch_archive(req: Request) -> Response:
         frm, to = _type(req.params["from"]), _type(req.params["to"])
-        for item in _inputs(req):
-            fid = record_id((item.get("from") or {}).get("id", ""))
-            for target in item.get("to") or []:
-                tid = record_id((target or {}).get("id", ""))
+        for item in _inputs(req, "archive"):
+            fid = record_id(_ref(item, "from"))
+            for target in b.objects(item["to"], "PublicObjectId"):
+                tid = record_id(_ref({"to": target}, "to"))
                 if fid is not None and tid is not None:
                     p.store.dissociate((frm.name, fid), (to.name, tid))
         return Response(204)
 
     def batch_archive_labels(req: Request) -> Response:
         frm, to = _type(req.params["from"]), _type(req.params["to"])
-        for item in _inputs(req):
-            fid = record_id((item.get("from") or {}).get("id", ""))
-            tid = record_id((item.get("to") or {}).get("id", ""))
+        for item in _inputs(req, "labels_archive"):
+            fid = record_id(_ref(item, "from"))
+            tid = record_id(_ref(item, "to"))
             pairs = []
             for type_id in _type_ids(p, frm, to, item.get("types")):
                 at = p.catalog.get(type_id)
@@ -244,19 +268,20 @@ def assoc_routes(portal: Portal) -> list[RouteSpec]:
             g(batch_archive_labels),
         ),
         *label_routes(portal, PAIR),
+        *label_routes(portal, SCHEMA_PAIR),
     ]
 
 
-def _default(portal: Portal, a: HsRecord, b: HsRecord) -> dict[str, Any]:
-    base = portal.catalog.unlabeled(a.otype.name, b.otype.name)
+def _default(portal: Portal, one: HsRecord, other: HsRecord) -> dict[str, Any]:
+    base = portal.catalog.unlabeled(one.otype.name, other.otype.name)
     if base is None:
         raise BadRequest(
-            validation_error(f"{a.otype.name} cannot be associated with {b.otype.name}")
+            validation_error(f"{one.otype.name} cannot be associated with {other.otype.name}")
         )
-    link_records(portal, a, b, base.type_id)
+    link_records(portal, one, other, base.type_id)
     return {
-        "from": {"id": str(a.id)},
-        "to": {"id": str(b.id)},
+        "from": {"id": str(one.id)},
+        "to": {"id": str(other.id)},
         "associationSpec": {
             "associationCategory": base.category,
             "associationTypeId": base.type_id,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from crm_sandbox.common.http import Request, Response, json_response
+from crm_sandbox.hubspot import body as b
 from crm_sandbox.hubspot.objects import STORED, ObjectType
 from crm_sandbox.hubspot.portal import BatchFailure, Portal
 from crm_sandbox.hubspot.routes_common import (
@@ -47,17 +48,65 @@ def batch_routes(portal: Portal) -> list[RouteSpec]:
     return specs
 
 
-def _inputs(req: Request) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    body = body_object(req)
-    inputs = body.get("inputs")
-    if not isinstance(inputs, list):
-        raise BadRequest(validation_error("inputs: must be a list"))
+# op -> (body model, body fields, input model, input fields, required input fields)
+MODELS: dict[str, tuple[str, tuple[str, ...], str, tuple[str, ...], tuple[str, ...]]] = {
+    "read": (
+        "BatchReadInputSimplePublicObjectId",
+        ("idProperty", "inputs", "properties", "propertiesWithHistory"),
+        "SimplePublicObjectId",
+        ("id",),
+        ("id",),
+    ),
+    "create": (
+        "BatchInputSimplePublicObjectBatchInputForCreate",
+        ("inputs",),
+        "SimplePublicObjectBatchInputForCreate",
+        ("associations", "objectWriteTraceId", "properties"),
+        (),
+    ),
+    "update": (
+        "BatchInputSimplePublicObjectBatchInput",
+        ("inputs",),
+        "SimplePublicObjectBatchInput",
+        ("id", "idProperty", "objectWriteTraceId", "properties"),
+        ("id", "properties"),
+    ),
+    "upsert": (
+        "BatchInputSimplePublicObjectBatchInputUpsert",
+        ("inputs",),
+        "SimplePublicObjectBatchInputUpsert",
+        ("id", "idProperty", "objectWriteTraceId", "properties"),
+        ("id", "properties"),
+    ),
+    "archive": (
+        "BatchInputSimplePublicObjectId",
+        ("inputs",),
+        "SimplePublicObjectId",
+        ("id",),
+        ("id",),
+    ),
+}
+
+
+def _inputs(req: Request, op: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The body and its inputs read as the operation's models (HubSpot's 400 otherwise)."""
+    body_name, body_fields, input_name, input_fields, required = MODELS[op]
+    body = body_object(req, body_name, body_fields, ("inputs",))
+    inputs = [
+        b.model(i, input_name, input_fields, required)
+        for i in b.objects(body["inputs"], input_name)
+    ]
     if len(inputs) > BATCH_MAX:
         raise BadRequest(
             validation_error(f"Too many inputs: {len(inputs)} given, at most {BATCH_MAX} allowed")
         )
-    if not all(isinstance(i, dict) for i in inputs):
-        raise BadRequest(validation_error("inputs: each input must be an object"))
+    for item in inputs:
+        if item.get("id") is not None:
+            item["id"] = b.text(item["id"])
+        if item.get("idProperty") is not None:
+            item["idProperty"] = b.text(item["idProperty"])
+        if item.get("properties") is not None:
+            item["properties"] = b.string_map(item["properties"])
     return body, inputs
 
 
@@ -95,12 +144,13 @@ def _missing(t: ObjectType, ids: list[str]) -> dict[str, Any]:
 def _read(portal: Portal, t: ObjectType, route: str) -> Any:
     def handle(req: Request) -> Response:
         started = iso(now())
-        body, inputs = _inputs(req)
-        prop = unique_property(portal, t, body.get("idProperty"))
+        body, inputs = _inputs(req, "read")
+        id_prop = body.get("idProperty")
+        prop = unique_property(portal, t, None if id_prop is None else b.text(id_prop))
         archived = flag(req, "archived")
         failure = portal.batch_failures.take(route)
-        props = [str(p) for p in body.get("properties") or []]
-        history = [str(p) for p in body.get("propertiesWithHistory") or []]
+        props = b.texts(b.field(body, "properties", []))
+        history = b.texts(b.field(body, "propertiesWithHistory", []))
         results, errors, missing = [], [], []
         for i, item in enumerate(inputs):
             ident = str(item.get("id", ""))
@@ -123,8 +173,8 @@ def _read(portal: Portal, t: ObjectType, route: str) -> Any:
 def _create(portal: Portal, t: ObjectType, route: str) -> Any:
     def handle(req: Request) -> Response:
         started = iso(now())
-        _, inputs = _inputs(req)
-        values = [portal.props.normalise(t, dict(i.get("properties") or {})) for i in inputs]
+        _, inputs = _inputs(req, "create")
+        values = [portal.props.normalise(t, i.get("properties") or {}) for i in inputs]
         failure = portal.batch_failures.take(route)
         results, errors = [], []
         for i, (item, vals) in enumerate(zip(inputs, values, strict=True)):
@@ -137,7 +187,7 @@ def _create(portal: Portal, t: ObjectType, route: str) -> Any:
                 rec = portal.store.create(t, vals)
                 try:
                     apply_associations(portal, rec, item.get("associations"))
-                except BadRequest:
+                except (BadRequest, b.InvalidBody):
                     portal.store.delete(t, rec.id)
                     raise
             results.append(portal.render(rec, list(vals)))
@@ -149,14 +199,14 @@ def _create(portal: Portal, t: ObjectType, route: str) -> Any:
 def _update(portal: Portal, t: ObjectType, route: str) -> Any:
     def handle(req: Request) -> Response:
         started = iso(now())
-        _, inputs = _inputs(req)
+        _, inputs = _inputs(req, "update")
         ids = [str(i.get("id", "")) for i in inputs]
         dupes = sorted({x for x in ids if ids.count(x) > 1})
         if dupes:
             raise BadRequest(
                 validation_error(f"Duplicate IDs found in batch input: {dupes}. IDs must be unique")
             )
-        values = [portal.props.normalise(t, dict(i.get("properties") or {})) for i in inputs]
+        values = [portal.props.normalise(t, i.get("properties") or {}) for i in inputs]
         failure = portal.batch_failures.take(route)
         results, errors, missing = [], [], []
         for i, (item, vals) in enumerate(zip(inputs, values, strict=True)):
@@ -182,9 +232,9 @@ def _update(portal: Portal, t: ObjectType, route: str) -> Any:
 def _upsert(portal: Portal, t: ObjectType, route: str) -> Any:
     def handle(req: Request) -> Response:
         started = iso(now())
-        _, inputs = _inputs(req)
+        _, inputs = _inputs(req, "upsert")
         props = [unique_property(portal, t, i.get("idProperty")) for i in inputs]
-        values = [portal.props.normalise(t, dict(i.get("properties") or {})) for i in inputs]
+        values = [portal.props.normalise(t, i.get("properties") or {}) for i in inputs]
         failure = portal.batch_failures.take(route)
         results, errors, missing = [], [], []
         for i, (item, prop, vals) in enumerate(zip(inputs, props, values, strict=True)):
@@ -214,7 +264,7 @@ def _upsert(portal: Portal, t: ObjectType, route: str) -> Any:
 
 def _archive(portal: Portal, t: ObjectType, route: str) -> Any:
     def handle(req: Request) -> Response:
-        _, inputs = _inputs(req)
+        _, inputs = _inputs(req, "archive")
         for item in inputs:
             rid = record_id(item.get("id", ""))
             rec = portal.store.get(t, rid) if rid is not None else None

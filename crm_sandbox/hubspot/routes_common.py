@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crm_sandbox.common.http import Handler, Request, Response
+from crm_sandbox.hubspot.body import InvalidBody, model, parse_json
 from crm_sandbox.hubspot.objects import ObjectType
 from crm_sandbox.hubspot.portal import Portal
 from crm_sandbox.hubspot.properties import PropertyValueError
@@ -34,13 +35,15 @@ class BadRequest(Exception):
 
 
 def guarded(fn: Callable[[Request], Response]) -> Handler:
-    """Turn :class:`BadRequest` raised inside a handler into its response."""
+    """Turn :class:`BadRequest`, unreadable bodies and invalid values into HubSpot's 400s."""
 
     def run(request: Request) -> Response:
         try:
             return fn(request)
         except BadRequest as exc:
             return exc.response
+        except InvalidBody as exc:
+            return validation_error(str(exc))
         except PropertyValueError as exc:
             return error(
                 400,
@@ -64,15 +67,11 @@ def flag(request: Request, name: str) -> bool:
     return (request.arg(name) or "false").strip().lower() == "true"
 
 
-def body_object(request: Request) -> dict[str, Any]:
-    """The JSON body, which must be an object."""
-    try:
-        data = request.json()
-    except ValueError:
-        raise BadRequest(validation_error("Invalid input JSON on line 1: malformed body")) from None
-    if not isinstance(data, dict):
-        raise BadRequest(validation_error("Invalid input JSON: expected a JSON object"))
-    return data
+def body_object(
+    request: Request, name: str, known: tuple[str, ...], required: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The JSON body read as model ``name`` (raises :class:`InvalidBody` as HubSpot would)."""
+    return model(parse_json(request.body), name, known, required)
 
 
 def int_arg(value: Any, name: str, *, default: int, low: int = 0, high: int | None = None) -> int:

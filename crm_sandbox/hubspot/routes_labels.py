@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crm_sandbox.common.http import Request, Response, json_response
+from crm_sandbox.hubspot import body as b
 from crm_sandbox.hubspot.objects import ObjectType, resolve
 from crm_sandbox.hubspot.portal import Portal
 from crm_sandbox.hubspot.routes_common import (
@@ -14,6 +15,9 @@ from crm_sandbox.hubspot.routes_common import (
 )
 from crm_sandbox.hubspot.wire import not_found, validation_error
 
+CREATE = ("inverseLabel", "label", "name")
+UPDATE = ("associationTypeId", "inverseLabel", "label")
+
 
 def _type(name: str) -> ObjectType:
     t = resolve(name)
@@ -23,7 +27,7 @@ def _type(name: str) -> ObjectType:
 
 
 def label_routes(portal: Portal, pair: str) -> list[RouteSpec]:
-    """The ``/crm/v4/associations/{from}/{to}/labels`` routes."""
+    """The ``{pair}/labels`` routes (``pair`` is ``/crm/v4/associations/{from}/{to}`` or its alias)."""
     p = portal
 
     def read(req: Request) -> Response:
@@ -32,23 +36,23 @@ def label_routes(portal: Portal, pair: str) -> list[RouteSpec]:
 
     def create(req: Request) -> Response:
         frm, to = _type(req.params["from"]), _type(req.params["to"])
-        body = body_object(req)
-        label, name = body.get("label"), body.get("name")
+        body = body_object(
+            req, "PublicAssociationDefinitionCreateRequest", CREATE, ("label", "name")
+        )
+        label, name = b.text(body["label"]), b.text(body["name"])
         if not label or not name:
             raise BadRequest(validation_error("A label definition needs 'label' and 'name'"))
-        inverse = body.get("inverseLabel")
-        made = p.catalog.create_label(
-            frm.name, to.name, str(label), str(inverse) if inverse else None, str(name)
-        )
+        inverse = b.text(body["inverseLabel"]) if body.get("inverseLabel") else None
+        made = p.catalog.create_label(frm.name, to.name, label, inverse, name)
         return json_response({"results": [t.spec() for t in made]})
 
     def update(req: Request) -> Response:
-        body = body_object(req)
-        tid = int_arg(body.get("associationTypeId"), "associationTypeId", default=-1)
-        inverse = body.get("inverseLabel")
-        ok = p.catalog.rename_label(
-            tid, str(body.get("label") or ""), str(inverse) if inverse else None
+        body = body_object(
+            req, "PublicAssociationDefinitionUpdateRequest", UPDATE, ("associationTypeId", "label")
         )
+        tid = b.integer(body["associationTypeId"], "associationTypeId")
+        inverse = b.text(body["inverseLabel"]) if body.get("inverseLabel") else None
+        ok = p.catalog.rename_label(tid, b.text(body["label"]), inverse)
         if not ok:
             raise BadRequest(not_found(f"No user-defined association type {tid}"))
         return Response(204)

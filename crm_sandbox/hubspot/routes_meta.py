@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from crm_sandbox.common.http import Request, Response, json_response
+from crm_sandbox.hubspot import body as b
 from crm_sandbox.hubspot.objects import KNOWN, STORED, ObjectType, resolve
 from crm_sandbox.hubspot.pipelines import pipelines_for
 from crm_sandbox.hubspot.portal import PORTAL_ID, Portal
@@ -18,6 +19,33 @@ from crm_sandbox.hubspot.routes_common import BadRequest, RouteSpec, body_object
 from crm_sandbox.hubspot.wire import error, iso, not_found, now, validation_error
 
 _T = r"(?P<otype>[^/]+)"
+PROPERTY_CREATE = (
+    "calculationFormula",
+    "description",
+    "displayOrder",
+    "externalOptions",
+    "fieldType",
+    "formField",
+    "groupName",
+    "hasUniqueValue",
+    "hidden",
+    "label",
+    "name",
+    "options",
+    "referencedObjectType",
+    "type",
+)
+SCHEMA_EGG = (
+    "associatedObjects",
+    "description",
+    "labels",
+    "name",
+    "primaryDisplayProperty",
+    "properties",
+    "requiredProperties",
+    "searchableProperties",
+    "secondaryDisplayProperties",
+)
 
 
 def _type(name: str) -> ObjectType:
@@ -45,9 +73,10 @@ def meta_routes(portal: Portal) -> list[RouteSpec]:
     def props_create(req: Request) -> Response:
         t = _type(req.params["otype"])
         try:
-            d = p.props.create(t, body_object(req), now())
+            egg = body_object(req, "PropertyCreate", PROPERTY_CREATE)
+            d = p.props.create(t, egg, now())
         except KeyError:
-            name = req.json().get("name")
+            name = egg.get("name")
             return error(409, f"Property named '{name}' already exists.", "OBJECT_ALREADY_EXISTS")
         except ValueError as exc:
             return validation_error(str(exc))
@@ -55,7 +84,11 @@ def meta_routes(portal: Portal) -> list[RouteSpec]:
 
     def props_batch_read(req: Request) -> Response:
         t = _type(req.params["otype"])
-        names = [str((i or {}).get("name")) for i in body_object(req).get("inputs") or []]
+        body = body_object(req, "BatchReadInputPropertyName", ("archived", "inputs"), ("inputs",))
+        names = [
+            b.text(b.model(i, "PropertyName", ("name",), ("name",))["name"])
+            for i in b.objects(body["inputs"], "PropertyName")
+        ]
         defs = p.props.of(t)
         started = iso(now())
         results = [p.props.render(t, defs[n]) for n in names if n in defs]
@@ -107,7 +140,9 @@ def meta_routes(portal: Portal) -> list[RouteSpec]:
         return json_response(standard_schema(p, t))
 
     def schema_create(req: Request) -> Response:
-        return json_response(_create_schema(p, body_object(req)), 201)
+        return json_response(
+            _create_schema(p, body_object(req, "ObjectSchemaEgg", SCHEMA_EGG)), 201
+        )
 
     g = guarded
     return [
@@ -197,7 +232,9 @@ def _create_schema(p: Portal, egg: dict[str, Any]) -> dict[str, Any]:
     type_id = f"2-{1000 + len(p.schemas) + 1}"
     stamp = iso(now())
     props = []
-    for i, raw in enumerate(egg.get("properties") or []):
+    for i, raw in enumerate(b.objects(egg["properties"], "ObjectTypePropertyCreate")):
+        if not isinstance(raw, dict):
+            raise b.mismatch("ObjectTypePropertyCreate", raw)
         props.append(
             {
                 "name": raw.get("name"),
@@ -228,10 +265,10 @@ def _create_schema(p: Portal, egg: dict[str, Any]) -> dict[str, Any]:
         "name": name,
         "fullyQualifiedName": f"p{PORTAL_ID}_{name}",
         "labels": labels,
-        "requiredProperties": list(egg.get("requiredProperties") or []),
-        "searchableProperties": list(egg.get("searchableProperties") or []),
+        "requiredProperties": b.texts(b.field(egg, "requiredProperties", [])),
+        "searchableProperties": b.texts(b.field(egg, "searchableProperties", [])),
         "primaryDisplayProperty": egg.get("primaryDisplayProperty"),
-        "secondaryDisplayProperties": list(egg.get("secondaryDisplayProperties") or []),
+        "secondaryDisplayProperties": b.texts(b.field(egg, "secondaryDisplayProperties", [])),
         "archived": False,
         "properties": props,
         "associations": [
@@ -243,7 +280,7 @@ def _create_schema(p: Portal, egg: dict[str, Any]) -> dict[str, Any]:
                 "createdAt": stamp,
                 "updatedAt": stamp,
             }
-            for i, o in enumerate(egg.get("associatedObjects") or [])
+            for i, o in enumerate(b.texts(b.field(egg, "associatedObjects", [])))
         ],
         "createdAt": stamp,
         "updatedAt": stamp,

@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from crm_sandbox.common.http import Request, Response, json_response
+from crm_sandbox.hubspot import body as b
 from crm_sandbox.hubspot import search as hsearch
+from crm_sandbox.hubspot import search_request
 from crm_sandbox.hubspot.objects import STORED, ObjectType, resolve
 from crm_sandbox.hubspot.portal import Portal
 from crm_sandbox.hubspot.routes_common import (
@@ -26,9 +28,11 @@ from crm_sandbox.hubspot.routes_common import (
     unique_property,
 )
 from crm_sandbox.hubspot.store import HsRecord
-from crm_sandbox.hubspot.wire import error, not_found, validation_error
+from crm_sandbox.hubspot.wire import not_found, validation_error
 
 LIST_MAX = 100
+ASSOC_SPEC = ("associationCategory", "associationTypeId")
+GDPR_FIELDS = ("idProperty", "objectId")
 
 
 def type_pattern(t: ObjectType) -> str:
@@ -38,12 +42,12 @@ def type_pattern(t: ObjectType) -> str:
 
 def apply_associations(portal: Portal, rec: HsRecord, items: Any) -> None:
     """Create the ``associations`` of a create input (``[{to: {id}, types: [...]}]``)."""
-    for item in items or []:
-        if not isinstance(item, dict):
-            raise BadRequest(validation_error("associations: each entry must be an object"))
-        to_id = str((item.get("to") or {}).get("id", ""))
-        for spec in item.get("types") or []:
-            tid = int(str(spec.get("associationTypeId", "0")))
+    for raw in b.objects([] if items is None else items, "PublicAssociationsForObject"):
+        item = b.model(raw, "PublicAssociationsForObject", ("to", "types"), ("to", "types"))
+        to_id = b.text(b.model(item["to"], "PublicObjectId", ("id",), ("id",))["id"])
+        for raw_spec in b.objects(item["types"], "AssociationSpec"):
+            spec = b.model(raw_spec, "AssociationSpec", ASSOC_SPEC, ASSOC_SPEC)
+            tid = b.integer(spec["associationTypeId"], "associationTypeId")
             at = portal.catalog.get(tid)
             if at is None or at.from_type != rec.otype.name:
                 raise BadRequest(
@@ -156,13 +160,13 @@ def _get(portal: Portal, t: ObjectType) -> Any:
 
 def _create(portal: Portal, t: ObjectType) -> Any:
     def handle(req: Request) -> Response:
-        body = body_object(req)
-        values = portal.props.normalise(t, dict(body.get("properties") or {}))
+        body = body_object(req, "SimplePublicObjectInputForCreate", ("associations", "properties"))
+        values = portal.props.normalise(t, b.string_map(b.field(body, "properties", {})))
         with portal.store.lock:
             rec = portal.store.create(t, values)
             try:
                 apply_associations(portal, rec, body.get("associations"))
-            except BadRequest:
+            except (BadRequest, b.InvalidBody):
                 portal.store.delete(t, rec.id)
                 raise
         return json_response(portal.render(rec, list(values)), 201)
@@ -172,9 +176,9 @@ def _create(portal: Portal, t: ObjectType) -> Any:
 
 def _update(portal: Portal, t: ObjectType) -> Any:
     def handle(req: Request) -> Response:
-        body = body_object(req)
+        body = body_object(req, "SimplePublicObjectInput", ("properties",), ("properties",))
         rec = _lookup(portal, t, req, archived=False)
-        values = portal.props.normalise(t, dict(body.get("properties") or {}))
+        values = portal.props.normalise(t, b.string_map(body["properties"]))
         portal.store.update(rec, values)
         return json_response(portal.render(rec, list(values)))
 
@@ -195,9 +199,10 @@ def _archive(portal: Portal, t: ObjectType) -> Any:
 
 def _gdpr(portal: Portal, t: ObjectType) -> Any:
     def handle(req: Request) -> Response:
-        body = body_object(req)
-        prop = unique_property(portal, t, body.get("idProperty"))
-        value = str(body.get("objectId", ""))
+        body = body_object(req, "PublicGdprDeleteInput", GDPR_FIELDS, ("objectId",))
+        id_prop = body.get("idProperty")
+        prop = unique_property(portal, t, None if id_prop is None else b.text(id_prop))
+        value = b.text(body["objectId"])
         rec = find_by(portal, t, prop, value) or find_by(portal, t, prop, value, archived=True)
         if rec is None:
             raise BadRequest(not_found("resource not found"))
@@ -210,13 +215,12 @@ def _gdpr(portal: Portal, t: ObjectType) -> Any:
 def _search(portal: Portal, t: ObjectType) -> Any:
     def handle(req: Request) -> Response:
         try:
-            q = hsearch.parse(req.json())
-        except ValueError as exc:
-            return error(400, str(exc), "VALIDATION_ERROR")
-        try:
+            q = search_request.parse(b.parse_json(req.body), t, portal.props.of(t))
             hits = portal.search_hits(t, q)
-        except hsearch.SearchError as exc:
-            return error(400, str(exc), "VALIDATION_ERROR")
+        except search_request.UnknownProperty as exc:
+            return validation_error(str(exc), propertyName=[exc.property_name])
+        except (b.InvalidBody, hsearch.SearchError) as exc:
+            return validation_error(str(exc))
         total, page = len(hits), hits[q.offset : q.offset + q.limit]
         body: dict[str, Any] = {
             "total": total,

@@ -1,13 +1,13 @@
-"""CRM search semantics: filterGroups (OR of ANDed filters), every operator, sorts and the 10k cap.
+"""CRM search semantics: filter groups (OR of ANDed filters), every operator, sorts, text query.
 
-Comparisons follow the property's type: numbers numerically, dates and datetimes as instants
-(filter values may be epoch milliseconds or ISO text), strings case-insensitively. Negative
-operators (``NEQ``, ``NOT_IN``, ``NOT_CONTAINS_TOKEN``) also match records where the property
-is unset, as HubSpot's index does; ``NOT_HAS_PROPERTY`` matches only those. The pseudo-property
-``associations.<type>`` (e.g. ``associations.company``) filters by associated record ids. Records with the sort
-property unset sort last whichever the direction. Paging is by offset: ``after`` is the offset
-of the next page, and ``after + limit`` beyond 10,000 is refused with a 400 as HubSpot refuses to
-page past 10,000 results of one query.
+Requests arrive already checked and normalised by ``search_request`` (every filter names a real
+property, carries the values its operator needs, as strings). Comparisons follow the property's
+type: numbers numerically, dates and datetimes as instants (filter values may be epoch
+milliseconds or ISO text), strings case-insensitively. Negative operators (``NEQ``, ``NOT_IN``,
+``NOT_CONTAINS_TOKEN``) also match records where the property is unset, as HubSpot's index does;
+``NOT_HAS_PROPERTY`` matches only those. The pseudo-property ``associations.<type>`` (e.g.
+``associations.company``) filters by associated record ids. Records with the sort property unset
+sort last whichever the direction; ties keep id order.
 """
 
 from __future__ import annotations
@@ -24,36 +24,16 @@ from crm_sandbox.hubspot.property_defs import PropertyDef
 from crm_sandbox.hubspot.store import HsRecord
 from crm_sandbox.hubspot.wire import epoch_ms, parse_when
 
-MAX_LIMIT = 200
-RESULT_CAP = 10_000
-MAX_GROUPS = 5
-MAX_FILTERS_PER_GROUP = 10
-MAX_FILTERS = 25
-OPERATORS = {
-    "EQ",
-    "NEQ",
-    "LT",
-    "LTE",
-    "GT",
-    "GTE",
-    "BETWEEN",
-    "IN",
-    "NOT_IN",
-    "HAS_PROPERTY",
-    "NOT_HAS_PROPERTY",
-    "CONTAINS_TOKEN",
-    "NOT_CONTAINS_TOKEN",
-}
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 class SearchError(ValueError):
-    """The search request is invalid (answered with a 400 ``VALIDATION_ERROR``)."""
+    """The search cannot be answered as asked (answered with a 400 ``VALIDATION_ERROR``)."""
 
 
 @dataclass
 class Query:
-    """A parsed search request."""
+    """A checked search request."""
 
     groups: list[list[dict[str, Any]]]
     sorts: list[tuple[str, bool]]  # (property, descending)
@@ -61,76 +41,6 @@ class Query:
     offset: int
     text: str | None
     properties: list[str]
-
-
-def parse(body: Any) -> Query:
-    """Validate and parse a ``PublicObjectSearchRequest`` body."""
-    if body is None:
-        body = {}
-    if not isinstance(body, dict):
-        raise SearchError("Invalid input JSON: the search request must be a JSON object")
-    limit = _int(body.get("limit", 10), "limit")
-    if limit < 0 or limit > MAX_LIMIT:
-        raise SearchError(f"limit: must be between 0 and {MAX_LIMIT} (got {limit})")
-    offset = _int(body.get("after") or 0, "after")
-    if offset < 0:
-        raise SearchError(f"after: must not be negative (got {offset})")
-    if offset + limit > RESULT_CAP:
-        raise SearchError(
-            f"The search can return at most {RESULT_CAP} results per query; after={offset} with "
-            f"limit={limit} pages beyond it. Narrow the filters (e.g. a smaller date range)."
-        )
-    groups_raw = body.get("filterGroups") or []
-    if len(groups_raw) > MAX_GROUPS:
-        raise SearchError(f"filterGroups: at most {MAX_GROUPS} filter groups are allowed")
-    groups: list[list[dict[str, Any]]] = []
-    total = 0
-    for group in groups_raw:
-        filters = list((group or {}).get("filters") or [])
-        if len(filters) > MAX_FILTERS_PER_GROUP:
-            raise SearchError(f"filterGroups: at most {MAX_FILTERS_PER_GROUP} filters per group")
-        total += len(filters)
-        for f in filters:
-            _check_filter(f)
-        groups.append(filters)
-    if total > MAX_FILTERS:
-        raise SearchError(f"filterGroups: at most {MAX_FILTERS} filters in total")
-    sorts: list[tuple[str, bool]] = []
-    for s in body.get("sorts") or []:
-        if isinstance(s, str):
-            sorts.append((s.lstrip("-"), s.startswith("-")))
-        elif isinstance(s, dict) and s.get("propertyName"):
-            direction = str(s.get("direction", "ASCENDING")).upper()
-            if direction not in ("ASCENDING", "DESCENDING"):
-                raise SearchError(f"sorts: unknown direction {direction!r}")
-            sorts.append((str(s["propertyName"]), direction == "DESCENDING"))
-        else:
-            raise SearchError("sorts: each sort needs a propertyName")
-    props = [str(p) for p in body.get("properties") or []]
-    text = body.get("query")
-    return Query(groups, sorts, limit, offset, str(text) if text else None, props)
-
-
-def _int(value: Any, name: str) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        raise SearchError(f"{name}: '{value}' is not an integer") from None
-
-
-def _check_filter(f: Any) -> None:
-    if not isinstance(f, dict) or not f.get("propertyName"):
-        raise SearchError("filters: each filter needs a propertyName")
-    op = str(f.get("operator", "EQ"))
-    if op not in OPERATORS:
-        raise SearchError(f"filters: unknown operator {op!r} for {f['propertyName']}")
-    if op in ("IN", "NOT_IN") and not isinstance(f.get("values"), list):
-        raise SearchError(f"filters: {op} on {f['propertyName']} needs a 'values' list")
-    if op == "BETWEEN" and (f.get("value") is None or f.get("highValue") is None):
-        raise SearchError(f"filters: BETWEEN on {f['propertyName']} needs value and highValue")
-    needs_value = op not in ("IN", "NOT_IN", "HAS_PROPERTY", "NOT_HAS_PROPERTY")
-    if needs_value and f.get("value") is None:
-        raise SearchError(f"filters: {op} on {f['propertyName']} needs a value")
 
 
 Key = Callable[[str], Any]

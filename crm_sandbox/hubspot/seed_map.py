@@ -1,17 +1,19 @@
 """Maps the neutral seed world onto HubSpot objects.
 
-* companies: ``name``, ``domain``, ``country``; resellers get ``type=RESELLER``, distributors
-  ``type=PARTNER``; every company carries the custom ``channel_role`` (reseller / distributor /
-  customer) and partners their ``partner_tier``;
-* contacts: name and email, associated with their company as its primary (types 1 / 279);
-* products: ``name``, ``hs_sku``, ``price``, billing frequency for subscriptions, family;
-* deals: ``dealname``, ``amount``, ``closedate``, ``pipeline=default``, ``dealstage`` (HubSpot's
-  default stage ids), custom ``deal_registration``, ``registration_status`` and
-  ``quote_requested``; associated with the customer company (Primary, 5 + 341), the customer's
+* companies: ``name``, ``domain``, ``country``, ``description``; resellers get ``type=RESELLER``,
+  distributors ``type=PARTNER``; every company carries the custom ``channel_role`` (reseller /
+  distributor / customer) and partners their ``partner_tier``;
+* contacts: name, email and ``message`` (the seed description), associated with their company as
+  its primary (types 1 / 279);
+* products: ``name``, ``hs_sku``, ``price``, ``description``, billing frequency for subscriptions,
+  family;
+* deals: ``dealname``, ``amount``, ``closedate``, ``description``, ``pipeline=default``,
+  ``dealstage`` (HubSpot's default stage ids), custom ``deal_registration``,
+  ``registration_status`` and ``quote_requested``; associated with the customer company (Primary, 5 + 341), the customer's
   contact (3) and, when there is one, the partner company under the user-defined label
   ``Partner`` (plus 341);
-* line items: ``name``, ``hs_sku``, ``hs_product_id``, ``quantity``, ``price``, associated with
-  their deal (19 / 20).
+* line items: ``name``, ``hs_sku``, ``hs_product_id``, ``quantity``, ``price``, ``description``,
+  associated with their deal (19 / 20).
 
 Creation stamps precede modification stamps, and both lie in the past.
 """
@@ -57,6 +59,7 @@ def load(portal: Portal, world: SeedWorld) -> SeedIndex:
             "country": c.country,
             "channel_role": c.kind,
             "lifecyclestage": "customer" if c.kind == "customer" else "other",
+            "description": c.description,
         }
         if c.kind != "customer":
             props["type"] = "RESELLER" if c.kind == "reseller" else "PARTNER"
@@ -77,6 +80,7 @@ def load(portal: Portal, world: SeedWorld) -> SeedIndex:
                 "email": k.email,
                 "company": company.props["name"],
                 "associatedcompanyid": str(company.id),
+                "message": k.description,
             },
             created=_created(k.modified, n),
             updated=k.modified,
@@ -90,7 +94,7 @@ def load(portal: Portal, world: SeedWorld) -> SeedIndex:
             "name": p.name,
             "hs_sku": p.sku,
             "price": str(p.list_price),
-            "description": f"{p.family} product {p.sku}",
+            "description": p.description,
             "product_family": p.family,
         }
         if p.subscription:
@@ -117,6 +121,7 @@ def load(portal: Portal, world: SeedWorld) -> SeedIndex:
             "deal_currency_code": "USD",
             "deal_registration": "true" if d.is_registration else "false",
             "quote_requested": "true" if d.quote_requested else "false",
+            "description": d.description,
         }
         if d.registration_status:
             props["registration_status"] = d.registration_status
@@ -139,6 +144,7 @@ def load(portal: Portal, world: SeedWorld) -> SeedIndex:
                     "quantity": str(line.quantity),
                     "price": str(line.unit_price),
                     "hs_position_on_quote": str(pos),
+                    "description": line.description,
                 },
                 created=created,
                 updated=d.modified,

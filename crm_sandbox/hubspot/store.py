@@ -4,7 +4,9 @@ Stamp semantics follow the real portal, because a sync engine loses data exactly
 
 * creating a record sets ``createdate`` and the modification stamp (``hs_lastmodifieddate``;
   ``lastmodifieddate`` for contacts) to now; an update that changes at least one value bumps
-  the stamp (an update that changes nothing does not);
+  the stamp to now (an update that changes nothing does not). Records written at the same
+  millisecond share a stamp, as on HubSpot, so no stamp ever runs ahead of the clock; only an
+  explicit admin ``set_stamp`` can put one in the future;
 * **archiving a record does not bump its stamp** (the record only gains ``archivedAt``) and
   restoring does not either;
 * **adding or removing an association does not bump the stamp** of either record.
@@ -107,11 +109,14 @@ class RecordStore:
         updated: datetime | None = None,
         source: str = "API",
     ) -> HsRecord:
-        """Store a new record; stamps default to now; ``source`` is the history's sourceType."""
+        """Store a new record; stamps default to now; ``source`` is the history's sourceType.
+
+        A record given only its modification stamp was created then, never after it.
+        """
         with self.lock:
             rid = self._next_id
             self._next_id += 1
-            at = created or now()
+            at = created or (min(now(), updated) if updated else now())
             rec = HsRecord(rid, t, {k: v for k, v in props.items() if v != ""}, at, updated or at)
             rec.remember(rec.props, at, source)
             table = self._tables[t.name]

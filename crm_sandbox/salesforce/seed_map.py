@@ -29,6 +29,7 @@ def load_seed(
                 "Family": p.family,
                 "IsActive": True,
                 "Is_Subscription__c": p.subscription,
+                "Description": p.description,
             },
             stamp=p.modified,
         )
@@ -57,6 +58,7 @@ def load_seed(
                 "BillingCountry": c.country,
                 "Partner_Type__c": c.kind.capitalize() if partner else None,
                 "Partner_Tier__c": c.tier,
+                "Description": c.description,
             },
             stamp=c.modified,
         )
@@ -91,6 +93,7 @@ def load_seed(
                 "Deal_Registration__c": d.is_registration,
                 "Registration_Status__c": d.registration_status,
                 "Quote_Requested__c": d.quote_requested,
+                "Description": d.description,
             },
             stamp=d.modified,
             created=opened,
@@ -103,6 +106,7 @@ def load_seed(
                     "PricebookEntryId": entries[line.sku],
                     "Quantity": line.quantity,
                     "UnitPrice": line.unit_price,
+                    "Description": line.description,
                 },
                 stamp=d.modified,
             )

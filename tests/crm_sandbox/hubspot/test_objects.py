@@ -101,8 +101,9 @@ def test_create_with_association_and_validation(client: HubSpot, hs: HubSpotSand
 def test_update_bumps_stamp_only_on_change(client: HubSpot, hs: HubSpotSandboxHandle) -> None:
     deal_id = str(hs.app.seed_id("D000004"))
     before = hs.app.record("deals", deal_id).updated
+    name = hs.app.record("deals", deal_id).props["dealname"]
     same = client.crm.deals.basic_api.update(
-        deal_id, SimplePublicObjectInput(properties={"dealname": "Deal 000004"})
+        deal_id, SimplePublicObjectInput(properties={"dealname": name})
     )
     assert same.updated_at == before
     changed = client.crm.deals.basic_api.update(

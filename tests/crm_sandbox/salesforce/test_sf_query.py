@@ -119,10 +119,15 @@ def test_where_with_and_or_not_parentheses_in_like(
     assert got == want and want
 
 
-def test_string_equality_and_like_are_case_insensitive(sf: Any) -> None:
-    exact = sf.query("SELECT Id FROM Opportunity WHERE Name = 'Deal 000001'")["records"]
-    folded = sf.query("SELECT Id FROM Opportunity WHERE Name = 'DEAL 000001'")["records"]
-    like = sf.query("SELECT Id FROM Opportunity WHERE Name LIKE 'deal 00000_'")["totalSize"]
+def test_string_equality_and_like_are_case_insensitive(
+    sf: Any, sf_sandbox: SalesforceSandboxHandle
+) -> None:
+    (name,) = [
+        str(r["Name"]) for r in live(sf_sandbox, "Opportunity") if "000001" in str(r["Name"])
+    ]
+    exact = sf.query(f"SELECT Id FROM Opportunity WHERE Name = '{name}'")["records"]
+    folded = sf.query(f"SELECT Id FROM Opportunity WHERE Name = '{name.upper()}'")["records"]
+    like = sf.query("SELECT Id FROM Opportunity WHERE Name LIKE 'deal 00000_ %'")["totalSize"]
     assert exact and exact == folded
     assert like == 10
 
