@@ -11,6 +11,7 @@ from rich.console import Console
 from crm_sandbox.common.server import SandboxApp, serve_forever
 from crm_sandbox.hubspot.testing import build_hubspot_sandbox
 from crm_sandbox.salesforce.app import SalesforceSandboxApp
+from crm_sandbox.salesforce.jwt_grant import make_jwt_keys
 from crm_sandbox.salesforce.tls import SandboxTls, make_tls
 
 sandbox_app = typer.Typer(
@@ -36,32 +37,65 @@ def build_salesforce(
     return SalesforceSandboxApp(seed=seed, records=records), make_tls(cert_dir)
 
 
-def describe_salesforce(app: SalesforceSandboxApp, base_url: str, ca_path: str) -> list[str]:
-    """The lines ``serve`` prints: where to connect, how to log in, which CA to trust."""
+#: Lifetime of the access token ``serve`` prints (the sandbox's own logins last two hours).
+PRINTED_TOKEN_TTL_S = 7 * 24 * 3600.0
+
+
+def python_lines(base_url: str, ca_path: str, token: str) -> list[str]:
+    """Python that connects simple-salesforce to the sandbox with a ready token."""
+    return [
+        "import requests",
+        "from simple_salesforce import Salesforce",
+        "session = requests.Session()",
+        f"session.verify = {ca_path!r}",
+        "session.trust_env = False  # else REQUESTS_CA_BUNDLE would replace verify",
+        f"sf = Salesforce(instance_url={base_url!r}, session_id={token!r}, session=session)",
+        'print(sf.query("SELECT Id, Name FROM Account LIMIT 3"))',
+    ]
+
+
+def describe_salesforce(
+    app: SalesforceSandboxApp, base_url: str, ca_path: str, jwt_key_path: str | None = None
+) -> list[str]:
+    """The lines ``serve`` prints: a ready token, the Python to connect, the OAuth credentials."""
     creds = app.credentials
     counts = ", ".join(f"{n} {name}" for name, n in app.seed_summary.items() if n)
-    return [
+    token = app.sessions.issue(PRINTED_TOKEN_TTL_S)
+    lines = [
         f"Salesforce sandbox at {base_url}",
         f"  instance_url     {base_url}",
-        f"  token endpoint   {base_url}/services/oauth2/token (grant_type password or client_credentials)",
+        f"  access token     {token}  (valid 7 days)",
+        f"  CA bundle        {ca_path}",
+        f"  seeded           {counts}",
+        "Connect with simple-salesforce:",
+        *(f"    {line}" for line in python_lines(base_url, ca_path, token)),
+        f"OAuth 2.0 at {base_url}/services/oauth2/token (password, client_credentials,"
+        " refresh_token, JWT bearer; not simple-salesforce's username login, which calls"
+        " login.salesforce.com):",
         f"  username         {creds.username}",
         f"  password         {creds.password}",
         f"  security token   {creds.security_token}",
         f"  consumer key     {creds.consumer_key}",
         f"  consumer secret  {creds.consumer_secret}",
-        f"  CA bundle        {ca_path}  (e.g. REQUESTS_CA_BUNDLE={ca_path})",
-        f"  seeded           {counts}",
-        "Press Ctrl-C to stop.",
+        f"  refresh token    {creds.refresh_token}",
     ]
+    if jwt_key_path:
+        lines.append(
+            f"  JWT private key  {jwt_key_path}  (iss = consumer key, sub = username, aud = {base_url})"
+        )
+    lines.append("Press Ctrl-C to stop.")
+    return lines
 
 
 def _serve_salesforce(host: str, port: int, seed: int, records: int) -> None:
     with tempfile.TemporaryDirectory(prefix="sf-sandbox-") as cert_dir:
         sf_app, tls = build_salesforce(seed=seed, records=records, cert_dir=cert_dir)
+        keys = make_jwt_keys(cert_dir)
+        sf_app.credentials.jwt_certificate = keys.certificate_pem
 
         def ready(base_url: str) -> None:
             sf_app.base_url = base_url
-            for line in describe_salesforce(sf_app, base_url, tls.ca_path):
+            for line in describe_salesforce(sf_app, base_url, tls.ca_path, keys.private_key_path):
                 _out.print(line, highlight=False, soft_wrap=True)
 
         serve_forever(sf_app, host=host, port=port, tls=tls.context, ready=ready)

@@ -16,6 +16,7 @@ from crm_sandbox.salesforce.errors import (
     invalid_field,
     json_ok,
 )
+from crm_sandbox.salesforce.jwt_grant import verifying_key
 from crm_sandbox.salesforce.soql_project import json_value
 from crm_sandbox.salesforce.store import Record
 from crm_sandbox.salesforce.validate import coerce
@@ -77,6 +78,12 @@ class SalesforceAdmin:
     def expire_sessions(self) -> None:
         """Expire every issued token: clients get 401 INVALID_SESSION_ID and must log in again."""
         self.app.sessions.expire_all()
+
+    def set_jwt_certificate(self, pem: str | None) -> None:
+        """Configure the connected app's certificate (or public key) for the JWT bearer grant."""
+        if pem is not None:
+            verifying_key(pem)  # refuse what cannot check a signature
+        self.app.credentials.jwt_certificate = pem
 
     def set_api_usage(self, used: int, maximum: int | None = None) -> None:
         """Set the daily API counter (and allocation); above the maximum calls get 403."""
@@ -152,6 +159,11 @@ def register(app: SalesforceSandboxApp) -> None:
         api.expire_sessions()
         return Response(204)
 
+    def jwt_certificate(r: Request) -> Response:
+        pem = body(r).get("certificate")
+        api.set_jwt_certificate(None if pem is None else str(pem))
+        return Response(204)
+
     def usage(r: Request) -> Response:
         data = body(r)
         maximum = data.get("max")
@@ -191,4 +203,5 @@ def register(app: SalesforceSandboxApp) -> None:
     app.admin.add("POST", rec + "/stamp", "admin.sf.stamp", wrap(stamp))
     app.admin.add("POST", base + "/sessions/expire", "admin.sf.expire", wrap(expire))
     app.admin.add("POST", base + "/usage", "admin.sf.usage", wrap(usage))
+    app.admin.add("PUT", base + "/jwt-certificate", "admin.sf.jwt", wrap(jwt_certificate))
     app.admin.add("POST", base + r"/faults/(?P<kind>[\w-]+)", "admin.sf.fault", wrap(fault))
