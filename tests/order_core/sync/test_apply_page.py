@@ -217,7 +217,7 @@ def test_a_reference_to_the_wrong_kind_of_record_is_a_reason_not_a_wait(
         actor=SYNC,
     )
     entry = session.execute(select(QuarantineEntry)).scalars().one()
-    assert entry.reason.startswith("partner: C1 is a end_customer here, not a partner")
+    assert entry.reason.startswith("partner: C1 is synced as end_customer, not as partner")
     assert entry.waiting_target is None
 
 
