@@ -76,7 +76,7 @@ def _resolve_refs(
                 item.values[column] = found[ref][crm_id]
             elif crm_id in elsewhere and elsewhere[crm_id] != ref:
                 problem = (
-                    f"{ref}: {crm_id} is a {elsewhere[crm_id]} here, not a {ref}; fix the CRM record or the mapping",
+                    f"{ref}: {crm_id} is synced as {elsewhere[crm_id]}, not as {ref}; fix the CRM record or the mapping",
                     None,
                 )
             else:
