@@ -3,17 +3,38 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
 from channelsync.cli.quote_price import register
+from order_core.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 CART = ROOT / "examples" / "cart.json"
 RULES = ROOT / "examples" / "pricing_rules.yaml"
+
+
+SETTING = "CHANNELSYNC_PRICING_RULES_FILE"
+
+
+@pytest.fixture(autouse=True)
+def installed_rules_file(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """No installed rules file unless a test sets one (whatever the environment or .env says)."""
+    monkeypatch.setenv(SETTING, "")
+    get_settings.cache_clear()
+    yield monkeypatch
+    get_settings.cache_clear()
+
+
+def install(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    """Point CHANNELSYNC_PRICING_RULES_FILE at `path`."""
+    monkeypatch.setenv(SETTING, str(path))
+    get_settings.cache_clear()
 
 
 def make_app() -> typer.Typer:
@@ -93,3 +114,45 @@ def test_pricing_errors_are_reported_with_the_fix(tmp_path: Path) -> None:
     code, _, err = run("--input", str(path))
     assert code == 1
     assert "'SUPPORT-PREM' field list_prices has no USD price" in err
+
+
+def test_the_installed_rules_file_applies_when_no_rules_are_given(
+    installed_rules_file: pytest.MonkeyPatch,
+) -> None:
+    _, explicit, _ = run("--input", str(CART), "--rules", str(RULES))
+    install(installed_rules_file, RULES)
+    code, installed, err = run("--input", str(CART))
+    assert code == 0, err
+    a, b = json.loads(explicit), json.loads(installed)
+    assert b["rules_file"] == str(RULES)
+    assert b["rules_fingerprint"] == a["rules_fingerprint"] != ""
+    assert b["totals"] == a["totals"] and b["content_hash"] == a["content_hash"]
+
+
+def test_explicit_rules_win_over_the_installed_file(
+    installed_rules_file: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    other = tmp_path / "other.yaml"
+    other.write_text("rules:\n  - name: all\n    action: {percent_off: '50'}\n")
+    install(installed_rules_file, other)
+    _, with_other, _ = run("--input", str(CART))
+    code, out, _ = run("--input", str(CART), "--rules", str(RULES))
+    assert code == 0
+    data = json.loads(out)
+    assert data["rules_file"] == str(RULES)
+    assert data["totals"] != json.loads(with_other)["totals"]
+    steps = {
+        s["rule"] for ln in data["lines"] for s in ln["trace"] if s["step"] == "promotion_rule"
+    }
+    assert "all" not in steps and "q4-enterprise-hardware" in steps
+
+
+def test_a_missing_installed_file_is_one_line_naming_setting_path_and_fix(
+    installed_rules_file: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    missing = tmp_path / "absent.yaml"
+    install(installed_rules_file, missing)
+    code, out, err = run("--input", str(CART))
+    assert code == 1 and out == ""
+    assert SETTING in err and str(missing) in err and "correct the path" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
