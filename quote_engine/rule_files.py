@@ -12,6 +12,8 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from quote_engine.validation_messages import json_path
+
 Refuse = Callable[[str], Exception]
 """Builds the loader's domain error for the whole file (rule ``-``) from a reason."""
 
@@ -39,7 +41,7 @@ def explain(exc: ValidationError, whole: str = "") -> str:
     """
     parts = []
     for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or whole
+        where = json_path(err["loc"]) or whole
         message = str(err["msg"]).removeprefix("Value error, ")
         parts.append(f"{where}: {message}" if where else message)
     return "; ".join(parts)

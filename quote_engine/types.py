@@ -288,13 +288,21 @@ class HeaderDiscount(_Frozen):
         return self
 
 
+def _some_lines(lines: tuple[CartLine, ...]) -> tuple[CartLine, ...]:
+    # An after-validator, not min_length: it runs only when every line validated, so a cart
+    # whose one line is invalid reports that line's problem, not also "no lines".
+    if not lines:
+        raise ValueError("a cart needs at least one line; add a line with a sku and a quantity")
+    return lines
+
+
 class PricingRequest(_Frozen):
     """Everything `price_cart` needs apart from the rule set and the pricing date."""
 
     catalog: Catalog
     partner: PartnerContext
     deal: DealContext | None = None
-    lines: tuple[CartLine, ...] = Field(min_length=1)
+    lines: Annotated[tuple[CartLine, ...], AfterValidator(_some_lines)]
     header_discount: HeaderDiscount | None = None
 
 

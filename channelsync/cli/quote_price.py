@@ -21,6 +21,7 @@ from order_core.settings import get_settings
 from quote_engine.errors import PricingError
 from quote_engine.pricing import RuleSet, load_rules, price_cart
 from quote_engine.types import PricingRequest
+from quote_engine.validation_messages import json_path
 
 
 class CartFile(PricingRequest):
@@ -37,7 +38,7 @@ def _fail(message: str) -> typer.Exit:
 def _validation_message(source: Path, exc: ValidationError) -> str:
     problems = []
     for err in exc.errors()[:5]:
-        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        where = json_path(err["loc"]) or "(top level)"
         problems.append(f"{where}: {str(err['msg']).removeprefix('Value error, ')}")
     more = f" (and {exc.error_count() - 5} more)" if exc.error_count() > 5 else ""
     return f"{source}: {'; '.join(problems)}{more}; fix the cart file (see docs/quote-json.md)"

@@ -91,8 +91,49 @@ def test_invalid_cart_names_the_file_and_field_without_traceback(tmp_path: Path)
     path.write_text(json.dumps(cart))
     code, out, err = run("--input", str(path))
     assert code == 1 and out == ""
-    assert str(path) in err and "lines.0.quantity" in err
+    assert str(path) in err and "lines[0].quantity" in err
     assert "Traceback" not in err
+
+
+def _cart_with_lines(tmp_path: Path, lines: list[object]) -> Path:
+    cart = json.loads(CART.read_text())
+    cart["lines"] = lines
+    path = tmp_path / "cart.json"
+    path.write_text(json.dumps(cart))
+    return path
+
+
+def test_errors_on_cart_lines_name_only_the_real_problems_with_their_paths(
+    tmp_path: Path,
+) -> None:
+    # The only line is invalid: its problem alone, not also "at least 1 item".
+    one = _cart_with_lines(tmp_path, [{"sku": "FW-100", "quantity": 0}])
+    code, _, err = run("--input", str(one))
+    assert code == 1
+    assert err == (
+        f"error: {one}: lines[0].quantity: Input should be greater than or equal to 1; "
+        "fix the cart file (see docs/quote-json.md)\n"
+    )
+    several = _cart_with_lines(
+        tmp_path,
+        [
+            {"sku": "FW-100", "quantity": 1},
+            {"sku": "", "quantity": 1},
+            {"sku": "FW-100", "quantity": "two"},
+        ],
+    )
+    code, _, err = run("--input", str(several))
+    assert code == 1
+    assert "lines[1].sku: String should have at least 1 character" in err
+    assert "lines[2].quantity: Input should be a valid integer" in err
+    assert "Tuple" not in err and "lines[0]" not in err
+
+
+def test_a_cart_without_lines_says_so_once(tmp_path: Path) -> None:
+    code, _, err = run("--input", str(_cart_with_lines(tmp_path, [])))
+    assert code == 1
+    assert "lines: a cart needs at least one line; add a line with a sku and a quantity" in err
+    assert err.count("a cart needs") == 1 and "Tuple" not in err
 
 
 def test_broken_json_and_bad_rules_are_domain_errors(tmp_path: Path) -> None:
