@@ -197,3 +197,13 @@ def test_a_missing_installed_file_is_one_line_naming_setting_path_and_fix(
     assert code == 1 and out == ""
     assert SETTING in err and str(missing) in err and "correct the path" in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_missing_rules_file_names_the_path_the_problem_and_the_fix(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    code, out, err = run("--input", str(CART), "--rules", str(missing))
+    assert code == 1 and out == ""
+    assert err == (
+        f"error: pricing rules file {missing}: there is no such file; check the path "
+        "(a relative path starts from the current directory)\n"
+    )
