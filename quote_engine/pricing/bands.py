@@ -106,7 +106,7 @@ def rules_step(
             amount = after
         steps.extended.append((_RULE, amount * qty))
         return ((qty, amount),)
-    units = [u for u, _ in bands]
+    units = [Decimal(u) for u, _ in bands]
     bases = [a for _, a in bands]
     amounts = bases
     before = trace[-1].after
@@ -114,10 +114,11 @@ def rules_step(
         apply = c.apply
         amounts = [apply(b, a, currency) for b, a in zip(bases, amounts, strict=True)]
         exact = sum(map(mul, amounts, units), _ZERO)
-        trace.append(TraceStep(_RULE, before, exact / qty, c.reason, c.name))
-        before = trace[-1].after
+        after = exact / qty
+        trace.append(TraceStep(_RULE, before, after, c.reason, c.name))
+        before = after
     steps.extended.append((_RULE, exact))
-    return tuple(zip(units, amounts, strict=True))
+    return tuple((u, a) for (u, _), a in zip(bands, amounts, strict=True))
 
 
 def special_step(line: CartLine, bands: Bands, steps: LineSteps) -> Bands:
