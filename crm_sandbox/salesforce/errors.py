@@ -60,3 +60,24 @@ def malformed_query(message: str) -> SalesforceApiError:
 def invalid_field(message: str, fields: list[str] | None = None) -> SalesforceApiError:
     """400 INVALID_FIELD."""
     return SalesforceApiError(400, "INVALID_FIELD", message, fields)
+
+
+def query_error(
+    code: str, text: str, pos: int, message: str, fields: list[str] | None = None
+) -> SalesforceApiError:
+    """An error about one spot of a SOQL query, as Salesforce words it.
+
+    The message repeats the query line, puts a caret under ``pos`` and names the row and column:
+    ``\\nSELECT Nope FROM Account\\n       ^\\nERROR at Row:1:Column:8\\nNo such column ...``.
+    """
+    row = text.count("\n", 0, pos) + 1
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    line = text[start : end if end >= 0 else len(text)]
+    col = pos - start
+    return SalesforceApiError(
+        400,
+        code,
+        f"\n{line}\n{' ' * col}^\nERROR at Row:{row}:Column:{col + 1}\n{message}",
+        fields,
+    )

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 from crm_sandbox.common.http import Request, Response
 from crm_sandbox.salesforce.auth import USER_ID
 from crm_sandbox.salesforce.errors import SalesforceApiError, json_ok, not_found
-from crm_sandbox.salesforce.soql_eval import execute, resolve
+from crm_sandbox.salesforce.soql_exec import execute
 from crm_sandbox.salesforce.soql_parser import parse_soql
+from crm_sandbox.salesforce.soql_paths import resolve
 from crm_sandbox.salesforce.store import Record
 from crm_sandbox.salesforce.values import Value, csv_text, format_datetime
 
