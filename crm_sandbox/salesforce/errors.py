@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crm_sandbox.common.http import Response
+from crm_sandbox.common.http import Request, Response
 from crm_sandbox.salesforce.values import dumps
 
 JSON_TYPE = "application/json;charset=UTF-8"
@@ -81,3 +81,25 @@ def query_error(
         f"\n{line}\n{' ' * col}^\nERROR at Row:{row}:Column:{col + 1}\n{message}",
         fields,
     )
+
+
+def json_body(request: Request) -> object:
+    """A write's JSON body: 415 for another media type, JSON_PARSER_ERROR when it is not JSON.
+
+    Salesforce's REST API also reads XML bodies; the sandbox does not, and says so rather than
+    misreading one.
+    """
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind and kind != "application/json":
+        raise SalesforceApiError(
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            f"Content-Type '{kind}' is not supported here: the channelsync Salesforce sandbox "
+            "reads JSON request bodies (application/json) only",
+        )
+    try:
+        return request.json()
+    except ValueError:
+        raise SalesforceApiError(
+            400, "JSON_PARSER_ERROR", "Unexpected character in request body"
+        ) from None
