@@ -29,6 +29,7 @@ class Bulk1:
     """Calls ``/services/async/{version}/`` with ``X-SFDC-Session``, as tap-style extractors do."""
 
     def __init__(self, handle: SalesforceSandboxHandle, token: str) -> None:
+        self.root = handle.base_url
         self.base = f"{handle.base_url}/services/async/{handle.version}"
         self.session = handle.requests_session()
         self.token = token
@@ -41,12 +42,14 @@ class Bulk1:
         content_type: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> requests.Response:
-        """One raw call; ``path`` is relative to the async base URL."""
+        """One raw call; ``path`` is relative to the async base URL, or to the host when it
+        starts with ``/services/``."""
         hdrs = {"X-SFDC-Session": self.token, **(headers or {})}
         if content_type is not None:
             hdrs["Content-Type"] = content_type
         data = body.encode() if isinstance(body, str) else body
-        return self.session.request(method, self.base + path, data=data, headers=hdrs, timeout=10)
+        url = (self.root if path.startswith("/services/") else self.base) + path
+        return self.session.request(method, url, data=data, headers=hdrs, timeout=10)
 
     def create_job(
         self,
