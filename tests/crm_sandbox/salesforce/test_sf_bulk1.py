@@ -62,10 +62,14 @@ def test_split_result_files_are_each_read_once(
     assert files == -(-len(ids) // 250) > 1
 
 
-def test_query_all_sees_deleted_records_query_does_not(sf: Any) -> None:
+def test_query_all_sees_deleted_records_query_does_not(
+    sf: Any, sf_sandbox: SalesforceSandboxHandle
+) -> None:
     victim = sf.Product2.create({"Name": "Bulk1 victim", "ProductCode": "CS-B1-1"})["id"]
     sf.Product2.delete(victim)
     everything = sf.bulk.Product2.query_all("SELECT Id, IsDeleted FROM Product2", wait=0)
+    ids = [r["Id"] for r in everything]
+    assert len(ids) == len(set(ids)) and set(ids) == set(sf_sandbox.app.store.records["Product2"])
     assert {r["Id"]: r["IsDeleted"] for r in everything}[victim] is True
     assert victim not in {
         r["Id"] for r in sf.bulk.Product2.query("SELECT Id FROM Product2", wait=0)
@@ -146,7 +150,14 @@ def test_xml_job_lifecycle_with_polling_states(
     closing = '<jobInfo xmlns="http://www.force.com/2009/06/asyncapi/dataload"><state>Closed</state></jobInfo>'
     closed = xml_fields(bulk.call("POST", f"/job/{job['id']}", closing, "application/xml").text)
     assert closed["state"] == "Closed" and closed["numberBatchesTotal"] == "1"
-    seen = [batch["state"]] + [bulk.batch(job["id"], batch["id"])["state"] for _ in range(3)]
+    # tap-salesforce polls with "Content-Type: application/json" and parses XML: a CSV job's
+    # batch resources are XML whatever the request says.
+    polls = [
+        bulk.call("GET", f"/job/{job['id']}/batch/{batch['id']}", content_type="application/json")
+        for _ in range(3)
+    ]
+    assert {p.headers["Content-Type"] for p in polls} == {"application/xml"}
+    seen = [batch["state"]] + [xml_fields(p.text)["state"] for p in polls]
     assert seen == ["Queued", "Queued", "InProgress", "Completed"]
     info = xml_fields(bulk.call("GET", f"/job/{job['id']}").text)
     contacts = live(sf_sandbox, "Contact")
@@ -234,9 +245,10 @@ def test_query_timeout_through_the_fault_api(
 
 
 def test_aborting_a_job_leaves_queued_batches_not_processed(
-    bulk: Bulk1, sf_sandbox: SalesforceSandboxHandle
+    bulk: Bulk1, sf_sandbox: SalesforceSandboxHandle, raw: requests.Session
 ) -> None:
-    sf_sandbox.app.admin_api.set_bulk_progress(queued_polls=5)
+    pacing = raw.post(f"{sf_sandbox.base_url}/__admin/salesforce/bulk1", json={"queued_polls": 5})
+    assert pacing.status_code == 204
     job = bulk.create_job("Account")
     batch = bulk.add_batch(job, "SELECT Id FROM Account")
     aborted = bulk.call("POST", f"/job/{job}", json.dumps({"state": "Aborted"}), "application/json")
