@@ -31,11 +31,22 @@ class FloorConfigError(PricingError):
     """A floor (minimum price or margin) cannot be evaluated, e.g. the unit cost is missing."""
 
 
+WHOLE_FILE = "-"
+"""The `rule` of a rule-file error about the whole file (unreadable, not YAML, wrong shape)."""
+
+
+def file_problem(kind: str, source: str, rule: str, reason: str) -> str:
+    """`{kind} file {source}: {reason}` for the whole file, else `{kind} {source}: rule {rule}: ...`."""
+    if rule == WHOLE_FILE:
+        return f"{kind} file {source}: {reason}"
+    return f"{kind} {source}: rule {rule}: {reason}"
+
+
 class RuleFileError(PricingError):
     """A pricing-rule file (or rule list) does not validate; names the file, the rule and why."""
 
     def __init__(self, source: str, rule: str, reason: str) -> None:
-        super().__init__(f"pricing rules {source}: rule {rule}: {reason}")
+        super().__init__(file_problem("pricing rules", source, rule, reason))
         self.source = source
         self.rule = rule
         self.reason = reason

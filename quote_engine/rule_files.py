@@ -12,24 +12,37 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from quote_engine.validation_messages import json_path
+
 Refuse = Callable[[str], Exception]
-"""Builds the loader's domain error for the whole file (rule ``-``) from a reason."""
+"""Builds the loader's domain error for the whole file (rule ``-``) from a reason (with its fix)."""
 
 
 def read_yaml(path: str | Path, refuse: Refuse) -> object:
     """Read and parse a YAML file; an unreadable or invalid file raises ``refuse(reason)``."""
     try:
         text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise refuse(
+            "there is no such file; check the path (a relative path starts from the "
+            "current directory)"
+        ) from None
+    except IsADirectoryError:
+        raise refuse("this is a directory, not a file; give the path of the YAML file") from None
     except OSError as exc:
-        raise refuse(f"cannot read the file ({exc.strerror})") from None
+        raise refuse(
+            f"cannot read the file ({exc.strerror}); check that it exists and is readable"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise refuse(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise refuse(f"not valid YAML{where}") from None
+        raise refuse(f"not valid YAML{where}; correct the YAML syntax") from None
     except ValueError as exc:  # PyYAML raises this for impossible dates such as 2026-13-01
-        raise refuse(f"not valid YAML: {exc}") from None
+        raise refuse(f"not valid YAML: {exc}; correct the value") from None
 
 
 def explain(exc: ValidationError, whole: str = "") -> str:
@@ -39,7 +52,7 @@ def explain(exc: ValidationError, whole: str = "") -> str:
     """
     parts = []
     for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or whole
+        where = json_path(err["loc"]) or whole
         message = str(err["msg"]).removeprefix("Value error, ")
         parts.append(f"{where}: {message}" if where else message)
     return "; ".join(parts)

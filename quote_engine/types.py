@@ -288,13 +288,21 @@ class HeaderDiscount(_Frozen):
         return self
 
 
+def _some_lines(lines: tuple[CartLine, ...]) -> tuple[CartLine, ...]:
+    # An after-validator, not min_length: it runs only when every line validated, so a cart
+    # whose one line is invalid reports that line's problem, not also "no lines".
+    if not lines:
+        raise ValueError("a cart needs at least one line; add a line with a sku and a quantity")
+    return lines
+
+
 class PricingRequest(_Frozen):
     """Everything `price_cart` needs apart from the rule set and the pricing date."""
 
     catalog: Catalog
     partner: PartnerContext
     deal: DealContext | None = None
-    lines: tuple[CartLine, ...] = Field(min_length=1)
+    lines: Annotated[tuple[CartLine, ...], AfterValidator(_some_lines)]
     header_discount: HeaderDiscount | None = None
 
 
@@ -379,10 +387,12 @@ class PricedLine(NamedTuple):
     unit_list: Decimal
     unit_buy: Decimal
     unit_net: Decimal
-    """Rounded once to the currency's minor units."""
+    """Rounded once to the currency's minor units. A slab line's is extended_net / quantity,
+    rounded, for display: its extended_net is authoritative."""
     extended_list: Decimal
     extended_net: Decimal
-    """unit_net x quantity, before the header discount."""
+    """unit_net x quantity, before the header discount; for a slab line the exact sum of its
+    bands, each band's units x its own rounded unit net."""
     header_discount: Decimal
     line_total: Decimal
     """extended_net - header_discount: what this line adds to the quote's net total."""
@@ -396,6 +406,9 @@ class PricedLine(NamedTuple):
     """The waterfall went below the floor; without approval the net was raised to it."""
     floor_approved: bool
     """The line is priced below its floor because `approved_below_floor` was given."""
+    discounts_by_step: Mapping[str, Decimal]
+    """Money each step took off this line (rounding and the header share included):
+    extended_list - sum(discounts_by_step) == line_total exactly."""
     trace: tuple[TraceStep, ...]
 
     def to_jsonable(self) -> dict[str, object]:
@@ -405,7 +418,11 @@ class PricedLine(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class QuoteTotals(_Out):
-    """Quote totals; list_total - sum(discounts_by_step) == net_total exactly."""
+    """Quote totals; list_total - sum(discounts_by_step) == net_total exactly.
+
+    Each step's discount is the sum of the lines' (`PricedLine.discounts_by_step`); `rounding`
+    is what rounding unit nets changed, at most half a minor unit per unit of quantity.
+    """
 
     currency: str
     list_total: Decimal

@@ -15,9 +15,13 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from order_core.errors import DomainError
+from order_core.pricing_rules import installed_rules
+from order_core.settings import get_settings
 from quote_engine.errors import PricingError
 from quote_engine.pricing import RuleSet, load_rules, price_cart
 from quote_engine.types import PricingRequest
+from quote_engine.validation_messages import json_path
 
 
 class CartFile(PricingRequest):
@@ -34,7 +38,7 @@ def _fail(message: str) -> typer.Exit:
 def _validation_message(source: Path, exc: ValidationError) -> str:
     problems = []
     for err in exc.errors()[:5]:
-        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        where = json_path(err["loc"]) or "(top level)"
         problems.append(f"{where}: {str(err['msg']).removeprefix('Value error, ')}")
     more = f" (and {exc.error_count() - 5} more)" if exc.error_count() > 5 else ""
     return f"{source}: {'; '.join(problems)}{more}; fix the cart file (see docs/quote-json.md)"
@@ -58,15 +62,23 @@ def read_cart(path: Path) -> CartFile:
         raise PricingError(_validation_message(path, exc)) from None
 
 
+def _rules(rules_path: Path | None) -> tuple[RuleSet | None, str | None]:
+    """The rules to price with and their file: `--rules`, else the installed rules file."""
+    if rules_path is not None:
+        return load_rules(rules_path), str(rules_path)
+    installed = installed_rules()  # CHANNELSYNC_PRICING_RULES_FILE, as quotes and orders use
+    return installed, get_settings().pricing_rules_file if installed is not None else None
+
+
 def price_file(cart_path: Path, rules_path: Path | None) -> dict[str, object]:
-    """Price a cart file with an optional rule file; return the JSON-ready result."""
+    """Price a cart file with `--rules`, else CHANNELSYNC_PRICING_RULES_FILE; JSON-ready result."""
     cart = read_cart(cart_path)
-    rules: RuleSet | None = load_rules(rules_path) if rules_path is not None else None
+    rules, rules_file = _rules(rules_path)
     today = cart.today or datetime.now(UTC).date()
     result = price_cart(cart, rules, today=today)
     data = result.to_jsonable()
     data["content_hash"] = result.content_hash()
-    data["rules_file"] = str(rules_path) if rules_path is not None else None
+    data["rules_file"] = rules_file
     return data
 
 
@@ -79,12 +91,16 @@ def register(app: typer.Typer) -> None:
             Path, typer.Option("--input", help="CART.json: catalog, partner, deal and lines.")
         ],
         rules_path: Annotated[
-            Path | None, typer.Option("--rules", help="Pricing rules YAML file.")
+            Path | None,
+            typer.Option(
+                "--rules",
+                help="Pricing rules YAML file (default: CHANNELSYNC_PRICING_RULES_FILE, if set).",
+            ),
         ] = None,
     ) -> None:
         """Price a cart: print priced lines with their traces and the totals as JSON."""
         try:
             data = price_file(input_path, rules_path)
-        except PricingError as exc:
+        except (PricingError, DomainError) as exc:  # DomainError: the installed rules file
             raise _fail(exc.message) from None
         typer.echo(json.dumps(data, indent=2))

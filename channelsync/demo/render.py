@@ -14,8 +14,9 @@ from order_core.licenses.models import License
 from order_core.orders.models import OrderApproval, OrderStatusChange
 from order_core.quotes.models import ApprovalRequest, Quote, QuoteLine
 from quote_engine.money import round_money
+from quote_engine.types import PricingStep
 
-# Short names of the waterfall steps in the compact trace; rounding is implied by the amounts.
+# Short names of the waterfall steps; in the compact trace rounding is implied by the amounts.
 _STEP_LABELS = {
     "list_price": "list",
     "buy_price": "buy",
@@ -27,6 +28,7 @@ _STEP_LABELS = {
     "floor_guard": "floor",
     "header_discount": "header",
 }
+_WATERFALL = {step.value: i for i, step in enumerate(PricingStep)}
 
 
 def money(value: Decimal, currency: str) -> str:
@@ -104,10 +106,14 @@ def totals_table(quote: Quote) -> Table:
     cur = quote.currency
     table = _table(f"totals ({cur})", "", "amount", right=("amount",))
     table.add_row("list total", money(Decimal(totals["list_total"]), cur))
-    for step, amount in totals["discounts_by_step"].items():
-        if step != "rounding" and Decimal(amount):
+    discounts: dict[str, str] = totals["discounts_by_step"]
+    # Stored content has sorted keys: show the steps in waterfall order, rounding included, so
+    # the rows add up to the net total.
+    for step in sorted(discounts, key=lambda s: _WATERFALL.get(s, len(_WATERFALL))):
+        amount = Decimal(discounts[step])
+        if amount:
             label = _STEP_LABELS.get(step, step.replace("_", " "))
-            table.add_row(f"  {label}", money(-Decimal(amount), cur))
+            table.add_row(f"  {label}", money(-amount, cur))
     table.add_row("net total", money(quote.net_total, cur), style="bold")
     table.add_row("largest line discount", f"{quote.max_line_discount_pct}%")
     return table

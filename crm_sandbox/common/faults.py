@@ -6,7 +6,9 @@ import threading
 from dataclasses import dataclass, field
 from typing import Literal
 
-FaultKind = Literal["status", "latency", "reset", "truncate", "malformed"]
+FaultKind = Literal["status", "latency", "reset", "truncate", "malformed", "batch-failed"]
+#: Kinds that act on one HTTP call (the server takes them per request).
+REQUEST_KINDS = frozenset({"status", "latency", "reset", "truncate", "malformed"})
 
 
 @dataclass
@@ -17,8 +19,10 @@ class Fault:
     ``status`` answers ``status`` with ``body``/``headers`` instead of running the handler;
     ``latency`` sleeps ``delay_s`` then runs the handler; ``reset`` runs the handler, sends part of
     the response and resets the connection; ``truncate`` cuts the JSON body short (with a matching
-    Content-Length); ``malformed`` replaces the body with invalid JSON. ``times`` is how many calls it
-    hits (``None``: until cleared); ``skip`` lets that many matching calls through first.
+    Content-Length); ``malformed`` replaces the body with invalid JSON; ``batch-failed`` is not
+    about one HTTP call: an asynchronous job batch (route ``bulk1.batch`` in the Salesforce sandbox)
+    ends Failed with ``body`` as its state message. ``times`` is how many calls (or batches) it
+    hits (``None``: until cleared); ``skip`` lets that many matching ones through first.
     """
 
     route: str
@@ -47,7 +51,7 @@ class Fault:
             raise ValueError("fault 'headers' must be an object")
         times = data.get("times", 1)
         kind = str(data.get("kind", "status"))
-        if kind not in ("status", "latency", "reset", "truncate", "malformed"):
+        if kind not in (*REQUEST_KINDS, "batch-failed"):
             raise ValueError(f"unknown fault kind {kind!r}")
         return cls(
             route=str(data.get("route", "*")),
@@ -83,11 +87,11 @@ class FaultPlan:
         with self._lock:
             return list(self._faults)
 
-    def take(self, route: str) -> Fault | None:
-        """The fault that applies to this call of ``route``, consuming one use of it."""
+    def take(self, route: str, kinds: frozenset[str] = REQUEST_KINDS) -> Fault | None:
+        """The fault of one of ``kinds`` that applies to this call of ``route``, consuming one use."""
         with self._lock:
             for fault in self._faults:
-                if fault.route not in ("*", route):
+                if fault.route not in ("*", route) or fault.kind not in kinds:
                     continue
                 if fault.skip > 0:
                     fault.skip -= 1

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from crm_sandbox.common.faults import Fault
 from crm_sandbox.common.http import Request, Response
 from crm_sandbox.common.server import ADMIN_PREFIX
+from crm_sandbox.salesforce.bulk1_query import FAULT_ROUTE
 from crm_sandbox.salesforce.errors import (
     SalesforceApiError,
     error_body,
@@ -101,6 +102,34 @@ class SalesforceAdmin:
         body = error_body("QUERY_TIMEOUT", "Your query request was running for too long.")
         self.app.add_fault(Fault(route, "status", 400, body, times=times))
 
+    def fail_bulk_batches(
+        self,
+        code: str = "QUERY_TIMEOUT",
+        message: str = "Your query request was running for too long.",
+        times: int | None = 1,
+        skip: int = 0,
+    ) -> None:
+        """Make the next ``times`` Bulk API 1.0 query batches (after ``skip``) end Failed.
+
+        Their state message reads ``InvalidBatch : Failed to process query: CODE: message``; the
+        fault is a ``batch-failed`` fault on route ``bulk1.batch`` of the common fault plan.
+        """
+        body = f"InvalidBatch : Failed to process query: {code}: {message}".encode()
+        self.app.add_fault(Fault(FAULT_ROUTE, "batch-failed", 400, body, times=times, skip=skip))
+
+    def set_bulk_progress(
+        self,
+        queued_polls: int = 0,
+        in_progress_polls: int = 0,
+        rows_per_result: int | None = None,
+    ) -> None:
+        """How many looks a new Bulk API 1.0 batch stays Queued, then InProgress, before it
+        finishes, and how many rows each of its result files holds (``None``: one file)."""
+        settings = self.app.bulk1.settings
+        settings.queued_polls = queued_polls
+        settings.in_progress_polls = in_progress_polls
+        settings.rows_per_result = rows_per_result
+
     def fail_session(self, route: str = "*", times: int | None = 1) -> None:
         """Answer 401 INVALID_SESSION_ID on the next ``times`` calls of ``route``."""
         body = error_body("INVALID_SESSION_ID", "Session expired or invalid")
@@ -155,6 +184,16 @@ def register(app: SalesforceSandboxApp) -> None:
             {"SystemModstamp": json_value(api.set_stamp(r.params["sobject"], r.params["id"], when))}
         )
 
+    def bulk_progress(r: Request) -> Response:
+        data = body(r)
+        rows = data.get("rows_per_result")
+        api.set_bulk_progress(
+            int(str(data.get("queued_polls", 0))),
+            int(str(data.get("in_progress_polls", 0))),
+            None if rows is None else int(str(rows)),
+        )
+        return Response(204)
+
     def expire(r: Request) -> Response:
         api.expire_sessions()
         return Response(204)
@@ -179,6 +218,13 @@ def register(app: SalesforceSandboxApp) -> None:
             api.fail_request_limit(str(data.get("route", "*")), times)
         elif kind == "query-timeout":
             api.fail_query_timeout(str(data.get("route", "query")), times)
+        elif kind == "bulk-batch":
+            api.fail_bulk_batches(
+                str(data.get("code", "QUERY_TIMEOUT")),
+                str(data.get("message", "Your query request was running for too long.")),
+                times,
+                int(str(data.get("skip", 0))),
+            )
         elif kind == "session-expired":
             api.fail_session(str(data.get("route", "*")), times)
         elif kind == "collection-record":
@@ -204,4 +250,5 @@ def register(app: SalesforceSandboxApp) -> None:
     app.admin.add("POST", base + "/sessions/expire", "admin.sf.expire", wrap(expire))
     app.admin.add("POST", base + "/usage", "admin.sf.usage", wrap(usage))
     app.admin.add("PUT", base + "/jwt-certificate", "admin.sf.jwt", wrap(jwt_certificate))
+    app.admin.add("POST", base + "/bulk1", "admin.sf.bulk1", wrap(bulk_progress))
     app.admin.add("POST", base + r"/faults/(?P<kind>[\w-]+)", "admin.sf.fault", wrap(fault))

@@ -11,6 +11,7 @@ from crm_sandbox.common.http import Request, Response
 from crm_sandbox.common.server import SandboxApp
 from crm_sandbox.salesforce import (
     admin,
+    routes_bulk1,
     routes_bulk2,
     routes_composite,
     routes_meta,
@@ -18,6 +19,7 @@ from crm_sandbox.salesforce import (
     routes_sobjects,
 )
 from crm_sandbox.salesforce.auth import Credentials, Sessions, oauth_token, soap_login
+from crm_sandbox.salesforce.bulk1_jobs import Bulk1Jobs
 from crm_sandbox.salesforce.errors import SalesforceApiError, error_response, not_found
 from crm_sandbox.salesforce.routes_bulk2 import QueryJob
 from crm_sandbox.salesforce.routes_query import Cursor
@@ -48,6 +50,7 @@ class SalesforceSandboxApp(SandboxApp):
         self._usage_lock = threading.Lock()
         self.cursors: OrderedDict[str, Cursor] = OrderedDict()
         self.jobs: dict[str, QueryJob] = {}
+        self.bulk1 = Bulk1Jobs()
         #: Pending partial failures for composite collections: (record index, code, message).
         self.collection_failures: list[tuple[int, str, str]] = []
         self.admin_api = admin.SalesforceAdmin(self)
@@ -64,6 +67,7 @@ class SalesforceSandboxApp(SandboxApp):
         routes_sobjects.register(self)
         routes_composite.register(self)
         routes_bulk2.register(self)
+        routes_bulk1.register(self)
         admin.register(self)
 
     # -- wiring ----------------------------------------------------------------------------
@@ -82,19 +86,21 @@ class SalesforceSandboxApp(SandboxApp):
         def handler(request: Request) -> Response:
             try:
                 self.sessions.check(request)
-                with self._usage_lock:
-                    over = self.api_used >= self.daily_api_max
-                    self.api_used += 1
-                    request.params[_COUNTED] = "1"
-                if over:
-                    raise SalesforceApiError(
-                        403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded."
-                    )
+                self.charge(request)
                 return fn(request)
             except SalesforceApiError as exc:
                 return error_response(exc)
 
         self.router.add(method, V + pattern, name, handler)
+
+    def charge(self, request: Request) -> None:
+        """Count an authenticated call; 403 REQUEST_LIMIT_EXCEEDED once the day's budget is spent."""
+        with self._usage_lock:
+            over = self.api_used >= self.daily_api_max
+            self.api_used += 1
+            request.params[_COUNTED] = "1"
+        if over:
+            raise SalesforceApiError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
 
     def instance_url(self, request: Request) -> str:
         """The URL clients should use for this org (the serving URL, or the Host they called)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crm_sandbox.common.http import Response
+from crm_sandbox.common.http import Request, Response
 from crm_sandbox.salesforce.values import dumps
 
 JSON_TYPE = "application/json;charset=UTF-8"
@@ -60,3 +60,46 @@ def malformed_query(message: str) -> SalesforceApiError:
 def invalid_field(message: str, fields: list[str] | None = None) -> SalesforceApiError:
     """400 INVALID_FIELD."""
     return SalesforceApiError(400, "INVALID_FIELD", message, fields)
+
+
+def query_error(
+    code: str, text: str, pos: int, message: str, fields: list[str] | None = None
+) -> SalesforceApiError:
+    """An error about one spot of a SOQL query, as Salesforce words it.
+
+    The message repeats the query line, puts a caret under ``pos`` and names the row and column:
+    ``\\nSELECT Nope FROM Account\\n       ^\\nERROR at Row:1:Column:8\\nNo such column ...``.
+    """
+    row = text.count("\n", 0, pos) + 1
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    line = text[start : end if end >= 0 else len(text)]
+    col = pos - start
+    return SalesforceApiError(
+        400,
+        code,
+        f"\n{line}\n{' ' * col}^\nERROR at Row:{row}:Column:{col + 1}\n{message}",
+        fields,
+    )
+
+
+def json_body(request: Request) -> object:
+    """A write's JSON body: 415 for another media type, JSON_PARSER_ERROR when it is not JSON.
+
+    Salesforce's REST API also reads XML bodies; the sandbox does not, and says so rather than
+    misreading one.
+    """
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind and kind != "application/json":
+        raise SalesforceApiError(
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            f"Content-Type '{kind}' is not supported here: the channelsync Salesforce sandbox "
+            "reads JSON request bodies (application/json) only",
+        )
+    try:
+        return request.json()
+    except ValueError:
+        raise SalesforceApiError(
+            400, "JSON_PARSER_ERROR", "Unexpected character in request body"
+        ) from None

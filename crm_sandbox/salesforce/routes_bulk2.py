@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 
 from crm_sandbox.common.http import Request, Response
 from crm_sandbox.salesforce.auth import USER_ID
-from crm_sandbox.salesforce.errors import SalesforceApiError, json_ok, not_found
-from crm_sandbox.salesforce.soql_eval import execute, resolve
+from crm_sandbox.salesforce.errors import SalesforceApiError, json_body, json_ok, not_found
+from crm_sandbox.salesforce.soql_exec import execute
 from crm_sandbox.salesforce.soql_parser import parse_soql
+from crm_sandbox.salesforce.soql_paths import resolve
 from crm_sandbox.salesforce.store import Record
 from crm_sandbox.salesforce.values import Value, csv_text, format_datetime
 
@@ -30,7 +31,8 @@ DELIMITERS = {
     "BACKQUOTE": "`",
 }
 LINE_ENDINGS = {"LF": "\n", "CRLF": "\r\n"}
-CSV_TYPE = "text/csv; charset=UTF-8"
+#: What Salesforce sends: no charset, so clients must decode the UTF-8 bytes themselves.
+CSV_TYPE = "text/csv"
 DEFAULT_MAX_RECORDS = 50_000
 
 
@@ -86,12 +88,7 @@ def _offset(locator: str) -> int:
 
 def create_job(app: SalesforceSandboxApp, request: Request) -> Response:
     """``POST jobs/query``: parse and run the query now; the job answers JobComplete when polled."""
-    try:
-        body = request.json()
-    except ValueError:
-        raise SalesforceApiError(
-            400, "JSON_PARSER_ERROR", "Unexpected character in request body"
-        ) from None
+    body = json_body(request)
     if not isinstance(body, dict) or not isinstance(body.get("query"), str):
         raise SalesforceApiError(400, "INVALIDJOB", "A query job needs 'operation' and 'query'")
     operation = str(body.get("operation", "query"))
@@ -106,9 +103,11 @@ def create_job(app: SalesforceSandboxApp, request: Request) -> Response:
             400, "INVALIDJOB", "Invalid operation, columnDelimiter or lineEnding"
         )
     query = parse_soql(body["query"])
-    if query.count:
+    if query.count or query.has_offset:
         raise SalesforceApiError(
-            400, "INVALIDJOB", "Aggregate queries such as COUNT() are not supported by Bulk API 2.0"
+            400,
+            "INVALIDJOB",
+            "Bulk API 2.0 does not support aggregate functions such as COUNT() or OFFSET",
         )
     obj, rows = execute(app.store, query, include_deleted=operation == "queryAll")
     paths = [resolve(app.store, obj, parts) for parts in query.fields]
@@ -185,7 +184,7 @@ def register(app: SalesforceSandboxApp) -> None:
 
     def abort(request: Request) -> Response:
         job = _job(app, request)
-        body = request.json()
+        body = json_body(request)
         if not isinstance(body, dict) or body.get("state") != "Aborted":
             raise SalesforceApiError(
                 400, "INVALIDJOB", "Only state Aborted can be set on a query job"

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from crm_sandbox.common.http import Request, Response
-from crm_sandbox.salesforce.errors import SalesforceApiError, json_ok
+from crm_sandbox.salesforce.errors import SalesforceApiError, json_body, json_ok
 from crm_sandbox.salesforce.routes_sobjects import record_json, upsert_one
 from crm_sandbox.salesforce.store import Store
 from crm_sandbox.salesforce.validate import validate_payload
@@ -26,12 +26,7 @@ Work = Callable[[], dict[str, object]]
 
 
 def _records(request: Request) -> tuple[list[object], bool]:
-    try:
-        body = request.json()
-    except ValueError:
-        raise SalesforceApiError(
-            400, "JSON_PARSER_ERROR", "Unexpected character in request body"
-        ) from None
+    body = json_body(request)
     if not isinstance(body, dict) or not isinstance(body.get("records"), list):
         raise SalesforceApiError(
             400, "INVALID_FIELD", "The request body must have a 'records' list"

@@ -33,7 +33,10 @@ def limits_payload(app: SalesforceSandboxApp) -> dict[str, dict[str, int]]:
         },
         "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000 - jobs},
         "DailyBulkV2QueryFileStorageMB": {"Max": 1000000, "Remaining": 1000000},
-        "DailyBulkApiBatches": {"Max": 15000, "Remaining": 15000},
+        "DailyBulkApiBatches": {
+            "Max": 15000,
+            "Remaining": max(0, 15000 - app.bulk1.batches_created),
+        },
         "DailyAsyncApexExecutions": {"Max": 250000, "Remaining": 250000},
         "DataStorageMB": {"Max": 5120, "Remaining": 5120},
         "FileStorageMB": {"Max": 5120, "Remaining": 5120},

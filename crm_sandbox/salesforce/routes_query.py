@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from crm_sandbox.common.http import Request, Response
 from crm_sandbox.salesforce.errors import SalesforceApiError, json_ok, malformed_query
-from crm_sandbox.salesforce.soql_eval import execute
+from crm_sandbox.salesforce.soql_exec import execute
 from crm_sandbox.salesforce.soql_parser import parse_soql
 from crm_sandbox.salesforce.soql_project import projector
 from crm_sandbox.salesforce.store import Record

@@ -10,6 +10,7 @@ from crm_sandbox.common.http import Request, Response
 from crm_sandbox.salesforce.errors import (
     SalesforceApiError,
     invalid_field,
+    json_body,
     json_ok,
     not_found,
 )
@@ -46,12 +47,7 @@ def record_json(
 
 
 def _body(request: Request) -> object:
-    try:
-        return request.json()
-    except ValueError:
-        raise SalesforceApiError(
-            400, "JSON_PARSER_ERROR", "Unexpected character in request body"
-        ) from None
+    return json_body(request)
 
 
 def upsert_one(

@@ -55,6 +55,16 @@ class FieldDef:
         """Text-like (compared case-insensitively in SOQL)."""
         return self.type in STRING_TYPES
 
+    @property
+    def filterable(self) -> bool:
+        """Usable in a WHERE clause (long text areas are not)."""
+        return not (self.type == "textarea" and self.length > 255)
+
+    @property
+    def sortable(self) -> bool:
+        """Usable in ORDER BY (text areas are not)."""
+        return self.type != "textarea"
+
 
 def f(name: str, type_: str, **kw: object) -> FieldDef:
     """Shorthand for a field; ``__c`` names are custom; references default their relationship name."""

@@ -1,4 +1,4 @@
-"""The parsed form of a SOQL query (the subset the sandbox understands)."""
+"""The parsed form of a SOQL query (the subset the sandbox understands), with source positions."""
 
 from __future__ import annotations
 
@@ -23,11 +23,12 @@ LiteralOrRange = Literal | DateRange
 
 @dataclass(frozen=True)
 class Compare:
-    """``path op value`` with op one of = != < <= > >=."""
+    """``path op value`` with op one of = != < <= > >=; ``pos`` is where the field starts."""
 
     path: tuple[str, ...]
     op: str
     value: LiteralOrRange
+    pos: int = 0
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class InList:
     path: tuple[str, ...]
     values: tuple[LiteralOrRange, ...]
     negate: bool = False
+    pos: int = 0
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class Like:
 
     path: tuple[str, ...]
     pattern: str
+    pos: int = 0
 
 
 @dataclass(frozen=True)
@@ -72,17 +75,21 @@ class OrderKey:
     path: tuple[str, ...]
     ascending: bool = True
     nulls_first: bool | None = None  # None: the SOQL default (first ascending, last descending)
+    pos: int = 0
 
 
 @dataclass
 class Query:
-    """A parsed SELECT."""
+    """A parsed SELECT; ``field_pos`` holds where each SELECT field starts in ``text``."""
 
     sobject: str
     fields: list[tuple[str, ...]] = field(default_factory=list)
+    field_pos: list[int] = field(default_factory=list)
     count: bool = False
     where: Condition | None = None
     order: list[OrderKey] = field(default_factory=list)
     limit: int | None = None
     offset: int = 0
+    has_offset: bool = False
     text: str = ""
+    sobject_pos: int = 0

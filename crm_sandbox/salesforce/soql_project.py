@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from crm_sandbox.salesforce.schema import NUMBER_TYPES, FieldDef, ObjectDef
 from crm_sandbox.salesforce.soql_ast import Query
-from crm_sandbox.salesforce.soql_eval import Path, resolve
+from crm_sandbox.salesforce.soql_paths import Path, resolve
 from crm_sandbox.salesforce.store import Record, Store
 from crm_sandbox.salesforce.values import Value, format_datetime
 
@@ -35,17 +35,23 @@ def converter(fd: FieldDef) -> Callable[[Value], object] | None:
     return None
 
 
+Converter = Callable[[FieldDef], Callable[[Value], object] | None]
+
+
 def projector(
-    store: Store, obj: ObjectDef, query: Query, version: str
+    store: Store, obj: ObjectDef, query: Query, version: str, convert: Converter = converter
 ) -> Callable[[Record], dict[str, object]]:
-    """A function turning a record into the query result JSON (attributes, nested parents)."""
+    """A function turning a record into the query result JSON (attributes, nested parents).
+
+    ``convert`` picks each field's value conversion (the REST API's by default).
+    """
     base = f"/services/data/v{version}/sobjects/"
     paths = [resolve(store, obj, parts) for parts in query.fields]
     tables = store.records
     url_prefix = f"{base}{obj.name}/"
     # Own fields are the hot path: (name, converter) pairs copied straight from the record.
-    plain = [(p.field.name, converter(p.field)) for p in paths if not p.hops]
-    nested_paths = [(p, converter(p.field)) for p in paths if p.hops]
+    plain = [(p.field.name, convert(p.field)) for p in paths if not p.hops]
+    nested_paths = [(p, convert(p.field)) for p in paths if p.hops]
     ordered = [p.field.name if not p.hops else None for p in paths]
 
     def fill_nested(out: dict[str, object], rec: Record) -> None:

@@ -137,8 +137,6 @@ class Store:
 
     def touch(self, rec: Record, at: datetime | None = None) -> None:
         """Bump LastModifiedDate and SystemModstamp (to ``at`` or the next write stamp)."""
-        if at is not None:
-            self.clock.observe(at)
         stamp = at or self.clock.next()
         rec["LastModifiedDate"] = stamp
         rec["SystemModstamp"] = stamp

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -90,23 +90,20 @@ def csv_text(value: Value) -> str:
 
 
 class WriteClock:
-    """Stamps for writes: ``now`` at millisecond precision, strictly increasing across calls."""
+    """Stamps for writes: ``now`` at millisecond precision, never going back.
+
+    Writes in the same millisecond share a stamp, as on Salesforce (SystemModstamp is stored to the
+    millisecond); a stamp is never ahead of the clock, so a client reading "up to now" misses nothing.
+    """
 
     def __init__(self) -> None:
         self._last = datetime(1970, 1, 1, tzinfo=UTC)
         self._lock = threading.Lock()
 
     def next(self) -> datetime:
-        """A stamp later than every stamp handed out before."""
+        """The current millisecond, or the last stamp handed out if the system clock went back."""
         with self._lock:
             now = datetime.now(UTC)
-            now = now.replace(microsecond=now.microsecond // 1000 * 1000)
-            if now <= self._last:
-                now = self._last + timedelta(milliseconds=1)
+            now = max(now.replace(microsecond=now.microsecond // 1000 * 1000), self._last)
             self._last = now
             return now
-
-    def observe(self, stamp: datetime) -> None:
-        """Make sure later stamps come after ``stamp`` (set through the admin API)."""
-        with self._lock:
-            self._last = max(self._last, stamp)

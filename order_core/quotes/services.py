@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
-from order_core.actors import Actor, partner_scope
+from order_core.actors import Actor, partner_scope, require_partner_access
 from order_core.audit import record_audit
 from order_core.customers.models import EndCustomer
 from order_core.deals.models import Deal
@@ -287,14 +287,28 @@ def get_quote(quote_id: int, *, session: Session, actor: Actor) -> Quote:
 def get_quote_by_number(
     number: str, *, session: Session, actor: Actor, version: int | None = None
 ) -> Quote:
-    """A quote by number: the given version, or the latest."""
-    stmt = select(Quote).where(Quote.number == number)
-    stmt = stmt.where(Quote.version == version) if version is not None else stmt
-    quote = session.exec(stmt.order_by(col(Quote.version).desc())).first()
-    if quote is None:
+    """A quote by number: the given version, or the latest.
+
+    A version the quote does not have is refused naming the versions it has; another partner's
+    quote is simply not found.
+    """
+    stmt = select(Quote.version, Quote.id, Quote.partner_id).where(Quote.number == number)
+    rows = session.exec(stmt.order_by(col(Quote.version))).all()
+    if not rows:
         raise NotFoundError(f"quote {number} not found")
-    assert quote.id is not None
-    return load_quote(session, actor, quote.id)
+    ids = {int(v): (i, p) for v, i, p in rows}
+    latest = max(ids)
+    require_partner_access(actor, ids[latest][1], what=f"quote {number}")
+    wanted = latest if version is None else version
+    if wanted not in ids:
+        have = ", ".join(str(v) for v in sorted(ids))
+        raise NotFoundError(
+            f"quote {number} has no version {version}: its versions are {have}; "
+            "ask for one of those, or for no version to get the latest"
+        )
+    quote_id = ids[wanted][0]
+    assert quote_id is not None
+    return load_quote(session, actor, quote_id)
 
 
 @transactional

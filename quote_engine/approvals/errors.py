@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from quote_engine.errors import PricingError
+from quote_engine.errors import PricingError, file_problem
 
 
 class ApprovalPolicyError(PricingError):
@@ -12,7 +12,7 @@ class ApprovalPolicyError(PricingError):
     """
 
     def __init__(self, source: str, rule: str, reason: str) -> None:
-        super().__init__(f"approval policy {source}: rule {rule}: {reason}")
+        super().__init__(file_problem("approval policy", source, rule, reason))
         self.source = source
         self.rule = rule
         self.reason = reason

@@ -6,34 +6,35 @@ from datetime import date
 from decimal import Decimal
 
 from quote_engine.errors import PricingError, UnknownProductError
-from quote_engine.money import minor_units, round_money
-from quote_engine.pricing.ruleset import CartRules, RuleSet
+from quote_engine.money import minor_units
+from quote_engine.pricing.bands import (
+    Bands,
+    LineSteps,
+    extended,
+    floor_step,
+    rounding_step,
+    rules_step,
+    special_step,
+)
+from quote_engine.pricing.ruleset import RuleSet
 from quote_engine.pricing.steps import (
     buy_step,
     deal_blocker,
     deal_step,
     distributor_step,
     floor_for,
-    floor_step,
     list_step,
     partner_buy_rules,
-    special_step,
 )
 from quote_engine.pricing.totals import LineOutcome, build_result
 from quote_engine.pricing.volume import schedules_for, volume_step
 from quote_engine.types import (
-    CartLine,
     DistributorTerms,
     PricingRequest,
     PricingResult,
-    PricingStep,
     ProductInfo,
     TraceStep,
 )
-
-_RULE_STEP = PricingStep.RULE
-_BUY = PricingStep.BUY
-_ROUNDING_STEP = PricingStep.ROUNDING
 
 
 def _distributor(request: PricingRequest) -> DistributorTerms | None:
@@ -114,62 +115,50 @@ def price_cart(
     floors: dict[str, Decimal | None] = {}
     outcomes: list[LineOutcome] = []
     for line, product, first in zip(request.lines, products, list_steps, strict=True):
-        trace = [first]
-        amount = first.after
-        bought = buy_step(amount, product, buy_rules, currency, rates)
-        trace.append(bought)
+        qty = line.quantity
+        steps = LineSteps(first, qty)
+        bought = buy_step(first.after, product, buy_rules, currency, rates)
+        steps.add(bought)
         amount = bought.after
         step = distributor_step(amount, product, terms)
         if step is not None:
-            trace.append(step)
+            steps.add(step)
             amount = step.after
         unit_buy = amount
         if request.deal is not None:
-            trace.append(deal_step(amount, product, request.deal, blocker, deal_reason))
-            amount = trace[-1].after
+            step = deal_step(amount, product, request.deal, blocker, deal_reason)
+            steps.add(step)
+            amount = step.after
+        bands: Bands = ((qty, amount),)
         schedule = schedules.for_product(product)
         if schedule is not None:
-            step = volume_step(amount, line.quantity, schedule, currency, rates)
-            if step is not None:
-                trace.append(step)
-                amount = step.after
-        # Per-step unit deltas for the totals; steps 3-4 are read off the trace.
-        deltas = [(_BUY, first.after - unit_buy)]
-        deltas.extend((s.step, s.before - s.after) for s in trace[2:])
+            volume = volume_step(amount, qty, schedule, currency, rates)
+            if volume is not None:
+                step, bands = volume
+                steps.add(step, extended(bands))
         if cart_rules is not None:
-            before = amount
-            amount = _rules_step(cart_rules, base, line, product, first.after, amount, trace)
-            if amount != before:
-                deltas.append((_RULE_STEP, before - amount))
-        step = special_step(amount, line)
-        if step is not None:
-            trace.append(step)
-            deltas.append((step.step, step.before - step.after))
-            amount = step.after
+            bands = rules_step(cart_rules, base, line, product, first.after, bands, steps)
+        bands = special_step(line, bands, steps)
         if product.sku in floors:
             floor = floors[product.sku]
         else:
             floor = floors[product.sku] = floor_for(product, currency, rates)
         breached = False
         if floor is not None:
-            step, breached = floor_step(amount, floor, line.approved_below_floor)
-            if step is not None:
-                trace.append(step)
-                deltas.append((step.step, step.before - step.after))
-                amount = step.after
-        unit_net = round_money(amount, currency)
-        trace.append(TraceStep(_ROUNDING_STEP, amount, unit_net, rounding_reason))
+            bands, breached = floor_step(floor, line.approved_below_floor, bands, steps)
+        unit_net, extended_net = rounding_step(bands, steps, currency, rounding_reason)
         outcomes.append(
             LineOutcome(
                 line=line,
                 unit_list=first.after,
                 unit_buy=unit_buy,
                 unit_net=unit_net,
+                extended_net=extended_net,
                 floor=floor,
                 breached=breached,
                 approved=breached and line.approved_below_floor,
-                trace=tuple(trace),
-                deltas=tuple(deltas),
+                trace=tuple(steps.trace),
+                extended_after=tuple(steps.extended),
             )
         )
     return build_result(
@@ -179,35 +168,3 @@ def price_cart(
         today,
         rules.fingerprint if rules is not None else "",
     )
-
-
-def _rules_step(
-    rules: CartRules,
-    base: dict[str, object],
-    line: CartLine,
-    product: ProductInfo,
-    unit_list: Decimal,
-    amount: Decimal,
-    trace: list[TraceStep],
-) -> Decimal:
-    """Step 5: evaluate the rule set against this line's facts and apply the winners.
-
-    `base` is the cart's facts dict; this line's product/line keys are written into it.
-    """
-    facts = base  # one dict per cart: the line keys are overwritten for every line
-    facts["product.sku"] = product.sku
-    facts["product.category"] = product.category
-    facts["product.group"] = product.product_group
-    facts["product.kind"] = str.__str__(product.kind)
-    facts["product.term_months"] = product.term_months or 0
-    facts["line.quantity"] = line.quantity
-    facts["line.unit_price"] = amount
-    facts["line.amount"] = amount * line.quantity
-    facts["line.list_amount"] = unit_list * line.quantity
-    currency = str(base["quote.currency"])
-    start = amount
-    for c in rules.matching(facts):
-        after = c.apply(start, amount, currency)
-        trace.append(TraceStep(_RULE_STEP, amount, after, c.reason, c.name))
-        amount = after
-    return amount

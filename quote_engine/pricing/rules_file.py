@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from quote_engine.errors import RuleFileError
+from quote_engine.errors import WHOLE_FILE, RuleFileError
 from quote_engine.pricing.rules import PricingRule
 from quote_engine.pricing.ruleset import RuleSet
 from quote_engine.rule_files import explain, read_yaml
@@ -30,7 +30,11 @@ def rules_from_data(data: object, source: str = "<rules>") -> RuleSet:
     if data is None:
         data = []
     if not isinstance(data, list):
-        raise RuleFileError(source, "-", "expected a mapping with a 'rules' list")
+        raise RuleFileError(
+            source,
+            WHOLE_FILE,
+            "expected a mapping with a 'rules' list; see examples/pricing_rules.yaml",
+        )
     rules: list[PricingRule] = []
     seen: set[str] = set()
     for index, raw in enumerate(data):
@@ -53,5 +57,5 @@ def rules_from_data(data: object, source: str = "<rules>") -> RuleSet:
 def load_rules(path: str | Path) -> RuleSet:
     """Read and validate a YAML rule file; raise RuleFileError naming file, rule and reason."""
     source = str(path)
-    data = read_yaml(path, lambda reason: RuleFileError(source, "-", reason))
+    data = read_yaml(path, lambda reason: RuleFileError(source, WHOLE_FILE, reason))
     return rules_from_data(data, source)

@@ -1,7 +1,8 @@
-"""Waterfall steps 1-4 and 6-7 for one line (list, buy, distributor, deal, volume, special, floor).
+"""Waterfall steps 1-3 for one line (list, buy, distributor, deal) and the floor of a product.
 
 Each step function takes the running unit amount (full Decimal precision) and returns the
-TraceStep it produced, or None when the step does not touch the line.
+TraceStep it produced, or None when the step does not touch the line. Step 4 is in `volume`,
+steps 5-8 (which work per slab band) in `bands`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from quote_engine.errors import FloorConfigError, MissingPriceError, PricingErro
 from quote_engine.money import round_up_money
 from quote_engine.types import (
     BuyPriceRule,
-    CartLine,
     DealContext,
     DistributorTerms,
     ExchangeRates,
@@ -201,19 +201,6 @@ def deal_step(
     return TraceStep(PricingStep.DEAL, amount, after, reason, rule=deal.deal_id)
 
 
-def special_step(amount: Decimal, line: CartLine) -> TraceStep | None:
-    """Step 6: requested special unit price or extra discount percent."""
-    if line.requested_unit_price is not None:
-        return TraceStep(
-            PricingStep.SPECIAL, amount, line.requested_unit_price, "requested special price"
-        )
-    if line.requested_discount_percent is not None:
-        after = amount * (1 - line.requested_discount_percent / _HUNDRED)
-        reason = f"requested extra {line.requested_discount_percent}% off"
-        return TraceStep(PricingStep.SPECIAL, amount, after, reason)
-    return None
-
-
 def floor_for(product: ProductInfo, currency: str, rates: ExchangeRates | None) -> Decimal | None:
     """The unit floor in `currency` (max of floor price and cost-based minimum margin)."""
     floors: list[Decimal] = []
@@ -241,14 +228,3 @@ def floor_for(product: ProductInfo, currency: str, rates: ExchangeRates | None) 
     if not floors:
         return None
     return round_up_money(max(floors), currency)
-
-
-def floor_step(amount: Decimal, floor: Decimal, approved: bool) -> tuple[TraceStep | None, bool]:
-    """Step 7: raise to the floor unless approved; returns (step, breached)."""
-    if amount >= floor:
-        return None, False
-    if approved:
-        reason = f"below floor {floor}: approved"
-        return TraceStep(PricingStep.FLOOR, amount, amount, reason), True
-    reason = f"raised to floor {floor}; going lower needs an approval"
-    return TraceStep(PricingStep.FLOOR, amount, floor, reason), True

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from quote_engine.errors import PricingError
-from quote_engine.money import round_money
+from quote_engine.money import quantum, round_money
 from quote_engine.types import (
     CartLine,
     HeaderDiscount,
@@ -33,12 +33,15 @@ class LineOutcome(NamedTuple):
     unit_list: Decimal
     unit_buy: Decimal
     unit_net: Decimal
+    extended_net: Decimal
+    """The exact sum of the line's bands, each at its unit net (unit_net x quantity for one)."""
     floor: Decimal | None
     breached: bool
     approved: bool
     trace: tuple[TraceStep, ...]
-    deltas: tuple[tuple[PricingStep, Decimal], ...]
-    """(step, unit before - after) per waterfall step kind, list and rounding excluded."""
+    extended_after: tuple[tuple[PricingStep, Decimal], ...]
+    """(step kind, the line's exact extended amount after the last step of that kind), in
+    waterfall order; list and rounding excluded. Each kind appears once."""
 
 
 def header_amount(header: HeaderDiscount | None, net: Decimal, currency: str) -> Decimal:
@@ -105,6 +108,42 @@ def stored_extra_discount_percent(
     return extra_discount_percent(unit_buy, quantity, line_total)
 
 
+_ORDER = {step.value: i for i, step in enumerate(PricingStep)}
+_ROUNDING = PricingStep.ROUNDING.value
+_HEADER = PricingStep.HEADER.value
+
+
+def line_discounts(
+    outcome: LineOutcome, extended_list: Decimal, header_share: Decimal | None, currency: str
+) -> dict[str, Decimal]:
+    """What each waterfall step took off one line, in money; they sum to list - line total.
+
+    Each step's discount is the line's extended amount before it minus after it, both rounded
+    to minor units, so the steps telescope from `extended_list` exactly and no rounding piles
+    up across steps. `rounding` is what rounding each unit net (per band) changed: at most half
+    a minor unit per unit. `header_discount` is the line's share, when the quote has one.
+    """
+    discounts: dict[str, Decimal] = {}
+    before = extended_list
+    cent = quantum(currency)
+    for kind, exact in outcome.extended_after:
+        after = exact.quantize(cent, ROUND_HALF_UP)  # round_money, inlined: hot path
+        discounts[kind.value] = before - after
+        before = after
+    discounts[_ROUNDING] = before - outcome.extended_net
+    if header_share is not None:
+        discounts[_HEADER] = header_share
+    return discounts
+
+
+def _sum_by_step(lines: Sequence[PricedLine]) -> dict[str, Decimal]:
+    total: dict[str, Decimal] = {}
+    for ln in lines:
+        for key, amount in ln.discounts_by_step.items():
+            total[key] = total.get(key, _ZERO) + amount
+    return {key: total[key] for key in sorted(total, key=_ORDER.__getitem__)}
+
+
 def build_result(
     outcomes: Sequence[LineOutcome],
     header: HeaderDiscount | None,
@@ -112,12 +151,14 @@ def build_result(
     today: date,
     fingerprint: str,
 ) -> PricingResult:
-    """Extend lines, spread the header discount, and total everything exactly."""
-    extended = [o.unit_net * o.line.quantity for o in outcomes]
+    """Extend lines, spread the header discount, and total everything exactly.
+
+    The quote's `discounts_by_step` are the sums of its lines' (each exact in money).
+    """
+    extended = [o.extended_net for o in outcomes]
     net_before = sum(extended, _ZERO)
     header_total = header_amount(header, net_before, currency)
     shares = spread(header_total, extended, currency)
-    by_step: dict[PricingStep, Decimal] = {}
     lines: list[PricedLine] = []
     list_total = buy_total = _ZERO
     for no, (o, ext, share) in enumerate(zip(outcomes, extended, shares, strict=True), 1):
@@ -126,8 +167,6 @@ def build_result(
         list_total += ext_list
         ext_buy = o.unit_buy * qty
         buy_total += round_money(ext_buy, currency)
-        for kind, delta in o.deltas:
-            by_step[kind] = by_step.get(kind, _ZERO) + delta * qty
         line_total = ext - share
         lines.append(
             PricedLine(
@@ -147,21 +186,19 @@ def build_result(
                 floor_price=o.floor,
                 floor_breached=o.breached,
                 floor_approved=o.approved,
+                discounts_by_step=line_discounts(
+                    o, ext_list, share if header is not None else None, currency
+                ),
                 trace=o.trace,
             )
         )
-    discounts = {k.value: round_money(v, currency) for k, v in by_step.items()}
-    # Whatever the per-step roundings leave over is the rounding step, so the totals reconcile.
-    discounts[PricingStep.ROUNDING.value] = list_total - net_before - sum(discounts.values(), _ZERO)
-    if header is not None:
-        discounts[PricingStep.HEADER.value] = header_total
     net_total = net_before - header_total
     margin = net_total - buy_total
     totals = QuoteTotals(
         currency=currency,
         list_total=list_total,
         buy_total=buy_total,
-        discounts_by_step=discounts,
+        discounts_by_step=_sum_by_step(lines),
         net_total=net_total,
         margin=margin,
         margin_percent=_percent(margin, net_total) if net_total else None,

@@ -75,14 +75,23 @@ def _band_price(
     return price if price < amount else amount
 
 
+Band = tuple[int, Decimal]
+"""(units, unit amount): units of one line that share one running unit price."""
+
+
 def volume_step(
     amount: Decimal,
     quantity: int,
     schedule: VolumeSchedule,
     currency: str,
     rates: ExchangeRates | None,
-) -> TraceStep | None:
-    """Step 4: range (all units at the reached band) or slab (each unit in its band)."""
+) -> tuple[TraceStep, tuple[Band, ...]] | None:
+    """Step 4: range (all units at the reached band) or slab (each unit in its band).
+
+    Returns the trace step and the line's bands: one for a range schedule, one per band the
+    quantity reaches for a slab (units below the first band stay at `amount`). The step's
+    `after` is the average unit amount; the bands carry the exact prices.
+    """
     bands = schedule.bands
     sid = schedule.schedule_id
     if quantity < bands[0].min_quantity:
@@ -91,16 +100,18 @@ def volume_step(
         band = next(b for b in reversed(bands) if b.min_quantity <= quantity)
         after = _band_price(band, amount, currency, rates, sid)
         reason = f"range band from {band.min_quantity} units"
-        return TraceStep(PricingStep.VOLUME, amount, after, reason, rule=sid)
-    total = amount * (bands[0].min_quantity - 1)
-    parts = [f"1-{bands[0].min_quantity - 1}@{amount}"] if bands[0].min_quantity > 1 else []
+        return TraceStep(PricingStep.VOLUME, amount, after, reason, rule=sid), ((quantity, after),)
+    below = bands[0].min_quantity - 1
+    priced: list[Band] = [(below, amount)] if below else []
+    parts = [f"1-{below}@{amount}"] if below else []
     for i, band in enumerate(bands):
         upper = bands[i + 1].min_quantity - 1 if i + 1 < len(bands) else quantity
         units = min(quantity, upper) - band.min_quantity + 1
         if units <= 0:
             break
         price = _band_price(band, amount, currency, rates, sid)
-        total += price * units
+        priced.append((units, price))
         parts.append(f"{band.min_quantity}-{band.min_quantity + units - 1}@{price}")
-    after = total / quantity
-    return TraceStep(PricingStep.VOLUME, amount, after, "slab " + ", ".join(parts), rule=sid)
+    after = sum((u * p for u, p in priced), Decimal(0)) / quantity
+    step = TraceStep(PricingStep.VOLUME, amount, after, "slab " + ", ".join(parts), rule=sid)
+    return step, tuple(priced)

@@ -139,6 +139,35 @@ def test_demo_runs_the_flow_end_to_end_and_again(demo_db: str, tmp_path: Path) -
         engine.dispose()
 
 
+def _totals_rows(output: str) -> dict[str, Decimal]:
+    """The rows of the first printed quote totals table: label -> amount."""
+    block = output[output.index("totals (USD)") : output.index("largest line discount")]
+    rows: dict[str, Decimal] = {}
+    for line in block.splitlines():
+        found = re.fullmatch(r"\s*([a-z][a-z ]*?)\s+(-?[\d,]+\.\d\d)\s*", line)
+        if found:
+            rows[found[1]] = Decimal(found[2].replace(",", ""))
+    return rows
+
+
+def test_demo_totals_table_shows_every_step_once_and_adds_up(demo_db: str) -> None:
+    result = runner.invoke(app, ["demo"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    rows = _totals_rows(result.output)
+    # 45,000 list: 30 % partner buy price, then distributor 2.5 %, deal 5 %, a special price.
+    assert list(rows) == [
+        "list total", "buy", "distributor", "deal reg", "special", "rounding", "net total",
+    ]  # fmt: skip
+    assert (rows["list total"], rows["buy"], rows["distributor"]) == (
+        Decimal("45000.00"),
+        Decimal("-13500.00"),
+        Decimal("-787.50"),
+    )
+    steps = [amount for label, amount in rows.items() if label not in ("list total", "net total")]
+    assert rows["list total"] + sum(steps) == rows["net total"]
+    assert abs(rows["rounding"]) < 1
+
+
 def _paid_order(url: str) -> tuple[Order, list[OrderStatusChange], list[OrderApproval]]:
     engine = make_engine(url)
     try:

@@ -103,6 +103,29 @@ def test_distributor_terms_apply_percent_off_then_uplift_and_category_override()
     assert result.lines[1].unit_net == D("81.60")
 
 
+def test_buy_and_distributor_steps_each_count_what_they_took_off_once() -> None:
+    # 3 x list 100 -> buy 30 % off 70 -> distributor 10 % off 63 -> deal 10 % off 56.70
+    result = price(
+        make_request(
+            [{"sku": "A", "quantity": 3}],
+            partner={"distributor_id": "D1"},
+            deal=DEAL,
+            buy_price_rules=[{"program": "reseller", "percent_off": "30"}],
+            distributor_terms=[{"distributor_id": "D1", "percent_off": "10"}],
+        )
+    )
+    expected = {
+        "buy_price": D("90.00"),
+        "distributor_terms": D("21.00"),
+        "deal_registration": D("18.90"),
+        "rounding": D("0.00"),
+    }
+    assert result.lines[0].discounts_by_step == expected
+    assert result.totals.discounts_by_step == expected
+    assert result.totals.net_total == D("170.10") == D("300.00") - sum(expected.values())
+    assert result.totals.buy_total == D("189.00")
+
+
 def test_partner_with_unknown_distributor_is_refused_with_the_fix() -> None:
     with pytest.raises(PricingError, match="distributor_terms; add its terms"):
         price(make_request(LINE, partner={"distributor_id": "NOPE"}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from quote_engine.types import VolumeSchedule
-from tests.quote_engine.conftest import D, make_request, price
+from tests.quote_engine.conftest import D, make_request, price, rules
 
 RANGE = {
     "schedule_id": "R",
@@ -49,7 +49,7 @@ def test_slab_prices_each_unit_in_its_own_band() -> None:
     assert result.lines[0].extended_net == D("2300.00")
 
 
-def test_slab_average_is_rounded_once_and_extended_is_unit_times_quantity() -> None:
+def test_slab_total_is_the_sum_of_its_bands_and_the_unit_net_is_shown_rounded() -> None:
     slab = {
         **SLAB,
         "bands": [
@@ -57,10 +57,68 @@ def test_slab_average_is_rounded_once_and_extended_is_unit_times_quantity() -> N
             {"min_quantity": 3, "percent_off": "10"},
         ],
     }
-    # 3 units: 2 x 100 + 1 x 90 = 290 -> 96.666... -> 96.67 ; extended 3 x 96.67 = 290.01
+    # 3 units: 2 x 100.00 + 1 x 90.00 = 290.00 (not 3 x 96.67 = 290.01); unit net 96.67 shown
     result = price(make_request([{"sku": "A", "quantity": 3}], volume_schedules=[slab]))
-    assert result.lines[0].unit_net == D("96.67")
-    assert result.lines[0].extended_net == D("290.01")
+    line = result.lines[0]
+    assert (line.unit_net, line.extended_net, line.line_total) == (
+        D("96.67"),
+        D("290.00"),
+        D("290.00"),
+    )
+    assert "2 x 100.00 + 1 x 90.00 = 290.00" in line.trace[-1].reason
+    assert line.discounts_by_step["rounding"] == D("0.00")
+
+
+@pytest.mark.parametrize(
+    ("currency", "list_price", "bands", "extended"),
+    [
+        # 7 units, the last 4 at 6.6667 % off, each band's unit price rounded:
+        # 3 x 1000 + 4 x 933 = 6732 JPY (the rounded average 962 x 7 would be 6734)
+        ("JPY", "1000", "3 x 1000 + 4 x 933", "6732"),
+        ("BHD", "10.000", "3 x 10.000 + 4 x 9.333", "67.332"),
+        ("USD", "10.00", "3 x 10.00 + 4 x 9.33", "67.32"),
+    ],
+)
+def test_each_band_is_rounded_to_the_currency_as_an_invoice_shows_it(
+    currency: str, list_price: str, bands: str, extended: str
+) -> None:
+    schedule = {
+        "schedule_id": "S3",
+        "mode": "slab",
+        "bands": [{"min_quantity": 4, "percent_off": "6.6667"}],
+    }
+    result = price(
+        make_request(
+            [{"sku": "A", "quantity": 7}],
+            [{"sku": "A", "list_prices": {currency: list_price}}],
+            currency=currency,
+            volume_schedules=[schedule],
+        )
+    )
+    line = result.lines[0]
+    assert line.extended_net == D(extended)
+    assert f"{bands} = {extended}" in line.trace[-1].reason
+
+
+def test_promotions_and_floors_apply_to_each_band_after_a_slab() -> None:
+    slab = {
+        "schedule_id": "S",
+        "mode": "slab",
+        "bands": [
+            {"min_quantity": 1, "percent_off": "0"},
+            {"min_quantity": 3, "percent_off": "40"},
+        ],
+    }
+    promo = rules({"name": "p", "action": {"percent_off": "10"}})
+    products = [{"sku": "A", "list_prices": {"USD": "100.00"}, "floor_prices": {"USD": "55.00"}}]
+    request = make_request([{"sku": "A", "quantity": 4}], products, volume_schedules=[slab])
+    # bands 2 x 100 and 2 x 60; promo 10 % of each: 90 and 54; 54 < floor 55 -> raised
+    line = price(request, promo).lines[0]
+    assert line.extended_net == D("290.00")  # 2 x 90.00 + 2 x 55.00
+    assert line.floor_breached and not line.floor_approved
+    assert [s.step.value for s in line.trace][-3:] == ["promotion_rule", "floor_guard", "rounding"]
+    assert line.discounts_by_step["floor_guard"] == D("-2.00")
+    assert line.extended_list - sum(line.discounts_by_step.values()) == line.line_total
 
 
 def test_band_unit_price_never_raises_the_running_price() -> None:

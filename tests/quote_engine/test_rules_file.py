@@ -127,9 +127,33 @@ def test_unreadable_files_are_refused(tmp_path: Path, text: str, reason: str) ->
         load_rules(write(tmp_path, text))
 
 
-def test_missing_file_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(RuleFileError, match="cannot read the file"):
-        load_rules(tmp_path / "absent.yaml")
+def test_missing_file_is_refused_naming_the_path_the_problem_and_the_fix(tmp_path: Path) -> None:
+    missing = tmp_path / "absent.yaml"
+    with pytest.raises(RuleFileError) as err:
+        load_rules(missing)
+    assert err.value.message == (
+        f"pricing rules file {missing}: there is no such file; check the path "
+        "(a relative path starts from the current directory)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (None, "this is a directory, not a file; give the path of the YAML file"),
+        (b"rules: [\xff]\n", "not UTF-8 text (byte 8); save the file as UTF-8"),
+        (b"rules: [\n", "not valid YAML at line 2; correct the YAML syntax"),
+    ],
+)
+def test_unusable_files_say_what_to_do(tmp_path: Path, content: bytes | None, reason: str) -> None:
+    path = tmp_path / "rules.yaml"
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    with pytest.raises(RuleFileError) as err:
+        load_rules(path)
+    assert err.value.message == f"pricing rules file {path}: {reason}"
 
 
 def test_values_are_data_never_code(tmp_path: Path) -> None:

@@ -30,12 +30,13 @@ def sf_sandbox() -> Iterator[SalesforceSandboxHandle]:
 
 @pytest.fixture(autouse=True)
 def _clean_faults(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Faults and injected collection failures never leak from one test into the next."""
+    """Faults, injected failures and Bulk API 1.0 pacing never leak from one test into the next."""
     yield
     if "sf_sandbox" in request.fixturenames:
         handle: SalesforceSandboxHandle = request.getfixturevalue("sf_sandbox")
         handle.app.faults.clear()
         handle.app.collection_failures.clear()
+        handle.app.admin_api.set_bulk_progress()
 
 
 @pytest.fixture(scope="module")

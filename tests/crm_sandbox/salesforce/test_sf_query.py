@@ -100,7 +100,7 @@ def test_where_with_and_or_not_parentheses_in_like(
 ) -> None:
     soql = (
         "SELECT Id FROM Opportunity WHERE (StageName IN ('Closed Won', 'Prospecting') OR Amount >= 50000) "
-        "AND NOT Name LIKE '%5' AND PartnerAccountId != null AND Deal_Registration__c = TRUE "
+        "AND (NOT Name LIKE '%5') AND PartnerAccountId != null AND Deal_Registration__c = TRUE "
         "AND StageName NOT IN ('Closed Lost')"
     )
     got = {r["Id"] for r in sf.query_all(soql)["records"]}

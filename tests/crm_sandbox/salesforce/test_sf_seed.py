@@ -57,3 +57,14 @@ def test_seed_stamps_lie_in_the_past() -> None:
         for rec in rows.values():
             created, modified = stamp_of(rec, "CreatedDate"), stamp_of(rec)
             assert created <= modified == stamp_of(rec, "LastModifiedDate") <= now, sobject
+
+
+def test_write_stamps_share_a_millisecond_and_never_run_ahead_of_the_clock() -> None:
+    app = SalesforceSandboxApp(seed=1, records=3)
+    stamps = [
+        app.store.insert("Account", {"Name": f"Burst {n}"})["SystemModstamp"] for n in range(500)
+    ]
+    after = datetime.now(UTC)
+    assert stamps == sorted(stamps)  # type: ignore[type-var]
+    assert max(stamps) <= after  # type: ignore[type-var, operator]
+    assert len(set(stamps)) < len(stamps)  # 500 writes in a few ms share stamps, as on Salesforce

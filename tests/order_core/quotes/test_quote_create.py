@@ -183,6 +183,10 @@ def test_partner_isolation_on_every_function(world: World) -> None:
             call()
     with pytest.raises(NotFoundError):
         list_quotes(session=world.session, actor=eve, partner_id=world.reseller)
+    # Asking for a version it lacks does not reveal another partner's quote or its versions.
+    with pytest.raises(NotFoundError) as err:
+        get_quote_by_number(quote.number, version=7, session=world.session, actor=eve)
+    assert err.value.message == f"quote {quote.number} not found"
     assert list_quotes(session=world.session, actor=eve) == []
     bob = world.actor(world.buyer)
     assert [q.id for q in list_quotes(session=world.session, actor=bob)] == [qid]

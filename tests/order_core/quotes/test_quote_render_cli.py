@@ -55,3 +55,20 @@ def test_unknown_quote_fails_without_writing(
     result = CliRunner().invoke(cli, ["render", "Q-999999", "--out", str(out)])
     assert result.exit_code != 0 and not out.exists()
     assert "quote Q-999999 not found" in str(result.exception)
+
+
+def test_a_version_the_quote_does_not_have_names_the_versions_it_has(
+    world: World, cli: typer.Typer, tmp_path: Path
+) -> None:
+    quote = create_quote(
+        world.reseller, [QuoteLineInput("SW-100", 2)], session=world.session, actor=world.sales
+    )
+    revise_quote(quote.id or 0, session=world.session, actor=world.sales)
+    out = tmp_path / "v7.html"
+    result = CliRunner().invoke(cli, ["render", quote.number, "--version", "7", "--out", str(out)])
+    assert result.exit_code != 0 and not out.exists()
+    message = str(result.exception)
+    assert message == (
+        f"quote {quote.number} has no version 7: its versions are 1, 2; "
+        "ask for one of those, or for no version to get the latest"
+    )
