@@ -128,6 +128,10 @@ def test_every_route_gets_records(seeded: tuple[Mapping, Records]) -> None:
 
 def test_every_field_a_route_reads_has_data(seeded: tuple[Mapping, Records]) -> None:
     mapping, records = seeded
+    for obj in mapping.objects:  # conditions included
+        for name in mapping.crm_fields(obj):
+            filled = [r for r in records[obj] if not is_missing(r.fields.get(name))]
+            assert filled, f"{mapping.crm} {obj}.{name} is empty on every record"
     for obj, n, route in _routes(mapping):
         spec = mapping.spec.objects[obj].routes[n]
         matching = [r for r in records[obj] if route.matches(r)]
