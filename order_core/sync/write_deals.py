@@ -24,6 +24,7 @@ from order_core.sync.writing import (
     defaults_of,
     invalid,
     new_row,
+    nulls_to_defaults,
     refused,
 )
 
@@ -62,6 +63,7 @@ def write_deals(ctx: WriteContext, items: Sequence[Item]) -> list[Written]:
     """Create, update, flag deleted or restore deals from CRM records."""
     current = _existing(ctx, Deal, items)
     defaults = defaults_of(Deal, source=ctx.source, crm_id="", name="")
+    nulls_to_defaults(Deal, items, defaults)
     out: list[Written] = []
     inserts: list[tuple[int, Row]] = []
     updates: list[Row] = []
@@ -141,6 +143,7 @@ def write_deal_lines(ctx: WriteContext, items: Sequence[Item]) -> list[Written]:
     """Create, update or delete deal line items from CRM records."""
     current = _existing(ctx, DealLine, items)
     defaults = defaults_of(DealLine, deal_id=0, source=ctx.source, crm_id="", sku="", quantity=0)
+    nulls_to_defaults(DealLine, items, defaults)
     out: list[Written] = []
     inserts: list[tuple[int, Row]] = []
     updates: list[Row] = []

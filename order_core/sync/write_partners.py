@@ -17,7 +17,15 @@ from order_core.partners.models import Buyer, Partner, PartnerCrmRef, Program, P
 from order_core.partners.services import check_partner
 from order_core.rowbatch import table_of
 from order_core.sync.rows import Row, fetch_by, insert_returning_ids, update_by_id
-from order_core.sync.writing import Item, WriteContext, Written, changed_owned, defaults_of, new_row
+from order_core.sync.writing import (
+    Item,
+    WriteContext,
+    Written,
+    changed_owned,
+    defaults_of,
+    new_row,
+    nulls_to_defaults,
+)
 
 _PARTNER_COLUMNS = ("name", "kind", "tier", "country", "currency", "locale", "active")
 _BUYER_COLUMNS = ("partner_id", "email", "name", "role", "spending_limit", "active")
@@ -76,6 +84,7 @@ def write_partners(ctx: WriteContext, items: Sequence[Item]) -> list[Written]:
     codes = {str(c) for i in items if (c := i.values.get("program"))}
     programs = {str(r["code"]): int(r["id"]) for r in fetch_by(ctx.session, Program, "code", codes)}
     defaults = defaults_of(Partner, name="")
+    nulls_to_defaults(Partner, items, defaults)
     out: list[Written] = []
     inserts: list[tuple[int, Row]] = []
     updates: list[Row] = []
@@ -142,6 +151,7 @@ def write_buyers(ctx: WriteContext, items: Sequence[Item]) -> list[Written]:
         for r in fetch_by(ctx.session, Buyer, "email", emails)
     }
     defaults = defaults_of(Buyer, partner_id=0, email="", name="")
+    nulls_to_defaults(Buyer, items, defaults)
     out: list[Written] = []
     inserts: list[tuple[int, Row]] = []
     updates: list[Row] = []

@@ -12,6 +12,7 @@ from sqlmodel import Session, SQLModel
 from order_core.actors import Actor
 from order_core.audit import AuditRow, record_audits
 from order_core.errors import Problem
+from order_core.rowbatch import table_of
 from order_core.sync.records import CrmRecord, Outcome
 from order_core.sync.rows import Row, check_row
 
@@ -113,3 +114,14 @@ def defaults_of(model: type[SQLModel], **required: object) -> Row:
     row: Row = model.model_validate(required).model_dump()
     row.pop("id", None)
     return row
+
+
+def nulls_to_defaults(model: type[SQLModel], items: Sequence[Item], defaults: Row) -> None:
+    """An empty CRM value for a column that cannot be null means the column's default (a deal
+    without a stage has the stage "", not none); required columns stay empty and are refused."""
+    table = table_of(model)
+    for item in items:
+        for name, value in item.values.items():
+            column = table.c.get(name)
+            if value is None and column is not None and not column.nullable and name in defaults:
+                item.values[name] = defaults[name]

@@ -80,7 +80,7 @@ def assert_core_matches(engine: Engine, source: str, expected: Iterable[MappedRe
                 QuarantineEntry.source == source
             )
         ).all()
-        assert held == []
+        assert held == [], held[:5]
         live = {(r.target, r.crm_id) for r in wanted if not r.deleted}
         gone = {(r.target, r.crm_id) for r in wanted if r.deleted}
         assert {k for k, (_, d) in links.items() if not d} == live
