@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -36,6 +36,22 @@ def to_payload(record: RawRecord) -> str:
         },
     }
     return json.dumps(body, ensure_ascii=False, sort_keys=True)
+
+
+class Payloads(Mapping[str, str]):
+    """Payloads of a page's records by CRM id, made only for the few the core quarantines."""
+
+    def __init__(self, records: Sequence[RawRecord]) -> None:
+        self._records = {r.crm_id: r for r in records}
+
+    def __getitem__(self, crm_id: str) -> str:
+        return to_payload(self._records[crm_id])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._records)
+
+    def __len__(self) -> int:
+        return len(self._records)
 
 
 def from_payload(text: str) -> RawRecord:

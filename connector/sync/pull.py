@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from connector.errors import BudgetExhausted, CrmError
 from connector.source import CrmSource, Cursor, Page
-from connector.sync.payloads import from_payload, to_core, to_payload
+from connector.sync.payloads import Payloads, from_payload, to_core
 from connector.sync.report import ObjectReport, RunReport
 from mappings.engine import Mapping
 from mappings.records import RawRecord
@@ -114,7 +114,7 @@ class Puller:
 
     def _apply(self, session: Session, obj: str, page: Page, rep: ObjectReport) -> None:
         results = self.mapping.apply(obj, page.records)
-        payloads = {r.crm_id: to_payload(r) for r in page.records}
+        payloads = Payloads(page.records)
         cursor = None if page.cursor is None else (page.cursor.stamp, page.cursor.last_id)
         core_page = SyncPage(
             self.name, obj, to_core(results), payloads, self.mapping.version, cursor

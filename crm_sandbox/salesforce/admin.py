@@ -59,6 +59,22 @@ class SalesforceAdmin:
             self.store.update(obj.name, record_id, values)
         return self.record(obj.name, record_id)
 
+    def edit_share(self, sobject: str, share: float, suffix: str = " *") -> int:
+        """Edit every n-th live record of an object (``share`` of them): ``Name`` gains ``suffix``,
+        the stamps move to now. Returns how many changed (for benchmarks of incremental pulls)."""
+        if not 0 < share <= 1:
+            raise ValueError(f"share must be in (0, 1], not {share}")
+        obj = self.store.sobject(sobject)
+        if obj.field("Name") is None:
+            raise invalid_field(f"{obj.name} has no Name to edit", ["Name"])
+        step = max(1, round(1 / share))
+        with self.store.lock:
+            live = [r for r in self.store.records.get(obj.name, {}).values() if not r["IsDeleted"]]
+            chosen = live[::step]
+            for rec in chosen:
+                self.store.update(obj.name, str(rec["Id"]), {"Name": f"{rec['Name']}{suffix}"})
+        return len(chosen)
+
     def delete_record(self, sobject: str, record_id: str) -> None:
         """Delete a record (it goes to the recycle bin: queryAll and deleted/ still see it)."""
         self.store.delete(sobject, record_id)
@@ -184,6 +200,10 @@ def register(app: SalesforceSandboxApp) -> None:
             {"SystemModstamp": json_value(api.set_stamp(r.params["sobject"], r.params["id"], when))}
         )
 
+    def edit(r: Request) -> Response:
+        share = float(str(body(r).get("share", 0.01)))
+        return json_ok({"edited": api.edit_share(r.params["sobject"], share)})
+
     def bulk_progress(r: Request) -> Response:
         data = body(r)
         rows = data.get("rows_per_result")
@@ -251,4 +271,5 @@ def register(app: SalesforceSandboxApp) -> None:
     app.admin.add("POST", base + "/usage", "admin.sf.usage", wrap(usage))
     app.admin.add("PUT", base + "/jwt-certificate", "admin.sf.jwt", wrap(jwt_certificate))
     app.admin.add("POST", base + "/bulk1", "admin.sf.bulk1", wrap(bulk_progress))
+    app.admin.add("POST", base + r"/edit/(?P<sobject>\w+)", "admin.sf.edit", wrap(edit))
     app.admin.add("POST", base + r"/faults/(?P<kind>[\w-]+)", "admin.sf.fault", wrap(fault))

@@ -117,8 +117,8 @@ def associate_many(
     new = [p for p in wanted if p not in existing]
     if not new:
         return 0
-    session.execute(
-        insert(CustomerAssociation),
+    session.connection().execute(
+        insert(table),
         [
             {
                 "customer_id": c,
@@ -144,14 +144,16 @@ def associate_many(
     for customer_id, partner_id in new:
         if customer_id in unowned:
             record_of.setdefault(customer_id, partner_id)
-    for partner_id in set(record_of.values()):
-        ids = [c for c, p in record_of.items() if p == partner_id]
-        for chunk in chunks(ids):
-            session.execute(
-                update(EndCustomer)
-                .where(one_of(session, col(EndCustomer.id), chunk))
-                .values(reseller_of_record_id=partner_id)
-            )
+    if record_of:
+        customers = EndCustomer.__table__  # type: ignore[attr-defined]
+        stmt = (
+            update(customers)
+            .where(customers.c.id == bindparam("_id"))
+            .values(reseller_of_record_id=bindparam("_partner"))
+        )
+        session.connection().execute(
+            stmt, [{"_id": c, "_partner": p} for c, p in record_of.items()]
+        )
     rows: list[AuditRow] = []
     for customer_id, partner_id in new:
         changes: dict[str, object] = {"associated_partner_id": partner_id, "origin": origin}
