@@ -79,14 +79,18 @@ def test_incremental_read_from_a_cursor_and_an_immediate_rerun_costs_one_call(
     again = records_of(list(source.changed("Opportunity", OPP_FIELDS, [], cursor)))
     assert [r.crm_id for r in again] == [cursor.last_id]
     assert api_calls(sandbox) == {"queryAll": 1}
-    # Two changes arrive after the cursor, in the order they were made.
+    # Two changes arrive after the cursor, in (stamp, id) order (made in one millisecond, they
+    # share a stamp, as on Salesforce, and come by id).
     rows = store_rows(sandbox, "Opportunity")
     changed = [str(rows[10]["Id"]), str(rows[3]["Id"])]
     for n, record_id in enumerate(changed):
         sandbox.app.admin_api.change_record("Opportunity", record_id, {"StageName": f"Stage {n}"})
     later = records_of(list(source.changed("Opportunity", OPP_FIELDS, [], cursor)))
-    assert [r.crm_id for r in later] == [cursor.last_id, *changed]
-    assert [r.fields["StageName"] for r in later[1:]] == ["Stage 0", "Stage 1"]
+    assert [r.crm_id for r in later][0] == cursor.last_id
+    assert sorted(r.crm_id for r in later[1:]) == sorted(changed)
+    assert [(r.stamp, r.crm_id) for r in later[1:]] == sorted((r.stamp, r.crm_id) for r in later[1:])
+    stages = {r.crm_id: r.fields["StageName"] for r in later[1:]}
+    assert stages == {changed[0]: "Stage 0", changed[1]: "Stage 1"}
 
 
 def test_deletion_and_undelete_come_through_the_stream(
