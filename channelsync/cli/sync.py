@@ -11,9 +11,9 @@ from rich.table import Table
 from sqlalchemy.engine import Engine
 
 from channelsync.cli.core_db import CLI_ACTOR, cli_session, database_url
-from channelsync.cli.sync_setup import chosen_connections, open_puller
+from channelsync.cli.sync_setup import SetupError, chosen_connections, open_puller
 from connector.connections import Connection
-from connector.sync.pull import PullOptions
+from connector.sync.pull import PullOptions, UnknownObjects
 from connector.sync.report import ObjectReport, RunReport
 from order_core.db import make_engine
 from order_core.sync.quarantine import get_quarantined, list_quarantine
@@ -91,6 +91,8 @@ def _pull_one(conn: Connection, engine: Engine, options: PullOptions) -> RunRepo
         puller = open_puller(conn, engine, _Bar(bar, conn.name))
         try:
             return puller.run(options)
+        except UnknownObjects as exc:
+            raise SetupError(f"{exc}; fix --objects") from None
         finally:
             puller.source.close()
 

@@ -37,6 +37,10 @@ from order_core.types import utcnow
 Progress = Callable[[str, ObjectReport], None]
 
 
+class UnknownObjects(ValueError):
+    """Objects asked for that the connection's mapping does not map."""
+
+
 @dataclass(frozen=True)
 class PullOptions:
     """What to pull: some objects only, from scratch (``full``), with or without quarantine retries."""
@@ -109,7 +113,9 @@ class Puller:
             return known
         unknown = [o for o in chosen if o not in known]
         if unknown:
-            raise ValueError(f"{self.name}: the mapping has no object {unknown}; it maps {known}")
+            raise UnknownObjects(
+                f"{self.name}: the mapping has no object {', '.join(unknown)}; it maps {', '.join(known)}"
+            )
         return [o for o in known if o in chosen]
 
     def _apply(self, session: Session, obj: str, page: Page, rep: ObjectReport) -> None:
@@ -182,29 +188,34 @@ class Puller:
                     )
 
     def _retry_quarantine(self, session: Session, rep: ObjectReport, *, everything: bool) -> None:
-        """Retry quarantined records whose parent arrived (or all of them), parents first."""
+        """Retry quarantined records whose parent has arrived or that an older mapping refused
+        (``everything``: all of them), each at most once per call, parents before children; a
+        round that releases parents lets the next round retry their waiting children."""
         tried: set[tuple[str, str]] = set()
         for _ in range(len(TARGETS)):
-            entries = [
-                e
-                for e in retryable(
-                    session, self.name, version=self.mapping.version, everything=everything
+            progress, after = False, 0
+            while True:
+                version = self.mapping.version
+                batch = retryable(
+                    session, self.name, version=version, everything=everything, after=after
                 )
-                if (e.target, e.crm_id) not in tried
-            ]
-            session.commit()
-            if not entries:
-                return
-            by_object: dict[str, list[RawRecord]] = {}
-            for e in sorted(
-                entries, key=lambda e: TARGETS.index(e.target) if e.target in TARGETS else 99
-            ):
-                tried.add((e.target, e.crm_id))
-                by_object.setdefault(e.crm_object, []).append(from_payload(e.payload))
-            for obj, records in by_object.items():
-                if obj in self.mapping.routes:
+                session.commit()
+                if not batch:
+                    break
+                after = batch[-1].id or after
+                todo = [e for e in batch if (e.target, e.crm_id) not in tried]
+                todo.sort(
+                    key=lambda e: TARGETS.index(e.target) if e.target in TARGETS else len(TARGETS)
+                )
+                by_object: dict[str, list[RawRecord]] = {}
+                for e in todo:
+                    tried.add((e.target, e.crm_id))
+                    if e.crm_object in self.mapping.routes:
+                        by_object.setdefault(e.crm_object, []).append(from_payload(e.payload))
+                for obj, records in by_object.items():
                     self._apply(session, obj, Page(records, None), rep)
-            if everything:
+                progress = progress or bool(todo)
+            if not progress:
                 return
 
     def retry_all(self) -> ObjectReport:

@@ -99,10 +99,14 @@ def retryable(
     version: int | None = None,
     everything: bool = False,
     limit: int = 2000,
+    after: int = 0,
 ) -> list[QuarantineEntry]:
     """Entries worth another try: every one (``everything``), or those whose parent has arrived
-    and those quarantined under an older mapping version than ``version``."""
-    stmt = select(QuarantineEntry).where(col(QuarantineEntry.source) == source)
+    and those quarantined under an older mapping version than ``version``; by id, after ``after``
+    (page through them by passing the last id seen)."""
+    stmt = select(QuarantineEntry).where(
+        col(QuarantineEntry.source) == source, col(QuarantineEntry.id) > after
+    )
     if not everything:
         links = table_of(SyncRecord).c
         parent_here = (
@@ -118,7 +122,7 @@ def retryable(
         if version is not None:
             conditions.append(_Q.c.mapping_version < version)
         stmt = stmt.where(or_(*conditions))
-    stmt = stmt.order_by(col(QuarantineEntry.crm_stamp), col(QuarantineEntry.id)).limit(limit)
+    stmt = stmt.order_by(col(QuarantineEntry.id)).limit(limit)
     return list(session.exec(stmt))
 
 
