@@ -8,7 +8,7 @@ from connector.connections import Connection, configured_connections
 from connector.errors import CrmError
 from connector.factory import open_source
 from connector.settings import ConnectorSettings
-from connector.sync.pull import Progress, Puller, UnknownObjects
+from connector.sync.pull import Progress, Puller
 from mappings import load_mapping
 from order_core.errors import DomainError
 
