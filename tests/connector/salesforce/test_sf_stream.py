@@ -86,7 +86,7 @@ def test_incremental_read_from_a_cursor_and_an_immediate_rerun_costs_one_call(
     for n, record_id in enumerate(changed):
         sandbox.app.admin_api.change_record("Opportunity", record_id, {"StageName": f"Stage {n}"})
     later = records_of(list(source.changed("Opportunity", OPP_FIELDS, [], cursor)))
-    assert [r.crm_id for r in later][0] == cursor.last_id
+    assert later[0].crm_id == cursor.last_id
     assert sorted(r.crm_id for r in later[1:]) == sorted(changed)
     assert [(r.stamp, r.crm_id) for r in later[1:]] == sorted((r.stamp, r.crm_id) for r in later[1:])
     stages = {r.crm_id: r.fields["StageName"] for r in later[1:]}
