@@ -21,7 +21,10 @@ class CoreSettings(BaseSettings):
         default="sqlite:///channelsync.db",
         description="SQLAlchemy URL; e.g. postgresql+psycopg://user@host:5432/channelsync",
     )
-    sql_echo: bool = False
+    sql_echo: bool = Field(
+        default=False,
+        description="Log every SQL statement of every engine make_engine builds (debugging only)",
+    )
     db_pool_size: int = Field(
         default=3,
         ge=1,

@@ -15,6 +15,14 @@ from order_core.models import metadata
 from tests.pg import PG_ADMIN_DSN, create_database, drop_database, pg_available
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that runs on the PostgreSQL ``engine`` so ``-m "not postgres"`` skips it."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("engine") == "postgres":
+            item.add_marker(pytest.mark.postgres)
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """A throwaway PostgreSQL database for this test run (dropped at the end), schema from metadata."""
