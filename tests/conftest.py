@@ -12,7 +12,18 @@ from sqlmodel import Session
 
 from order_core.db import make_engine, new_session
 from order_core.models import metadata
+from order_core.settings import get_settings
 from tests.pg import PG_ADMIN_DSN, create_database, drop_database, pg_available
+
+
+@pytest.fixture(autouse=True)
+def _no_rules_files(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No installed pricing or approval rules file, whatever ``.env`` says (tests set their own)."""
+    monkeypatch.setenv("CHANNELSYNC_PRICING_RULES_FILE", "")  # empty: unset, even over .env
+    monkeypatch.setenv("CHANNELSYNC_APPROVAL_RULES_FILE", "")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
