@@ -30,7 +30,7 @@ from order_core.orders.pricing import CartItem, PricedCart
 from order_core.orders.states import OrderStatus
 from order_core.orders.submission import route_after_placing
 from order_core.partners.models import Buyer, Partner
-from order_core.quotes.catalog_inputs import default_distributor
+from order_core.pricing_inputs.catalog_inputs import default_distributor
 from order_core.tx import transactional
 from order_core.types import utcnow
 from quote_engine.approvals import ApprovalPolicy

@@ -15,9 +15,9 @@ from order_core.errors import DomainError, NotFoundError, invalid
 from order_core.money import check_currency
 from order_core.orders.numbering import next_value
 from order_core.partners.models import Partner
+from order_core.pricing_inputs.builder import QuoteLineInput
 from order_core.quotes.access import label, load_quote, require_quote_author
 from order_core.quotes.approvals import restart_approval, withdraw_requests
-from order_core.quotes.builder import QuoteLineInput
 from order_core.quotes.events import quote_changed
 from order_core.quotes.models import Quote, QuoteLine
 from order_core.quotes.pricing import cart_of, price_into, zero

@@ -13,8 +13,8 @@ import order_core.approval_rules as approval_rules
 from order_core.approval_rules import ApprovalRulesFileError, builtin_policy, installed_policy
 from order_core.orders.checkout import CartItem, place_order
 from order_core.orders.models import Order, OrderApproval
+from order_core.pricing_inputs.builder import QuoteLineInput
 from order_core.quotes.approvals import submit_quote
-from order_core.quotes.builder import QuoteLineInput
 from order_core.quotes.models import ApprovalRequest, Quote
 from order_core.quotes.services import create_quote
 from order_core.settings import get_settings
