@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import insert, update
@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from order_core.actors import Actor, require_partner_access, require_vendor
 from order_core.audit import AuditRow, record_audit, record_audits
-from order_core.customers.bulk_sql import one_of
+from order_core.bulk_sql import chunks, one_of
 from order_core.customers.models import CustomerAssociation, EndCustomer
 from order_core.errors import NotFoundError, Problem, ValidationFailed, invalid
 from order_core.partners.models import Partner, Program
@@ -99,7 +99,7 @@ def associate_many(
         by_partner.setdefault(partner_id, []).append(customer_id)
     existing: set[tuple[int, int]] = set()
     for partner_id, customer_ids in by_partner.items():
-        for chunk in _chunks(customer_ids):
+        for chunk in chunks(customer_ids):
             hit = one_of(session, col(CustomerAssociation.customer_id), chunk)
             found = session.exec(
                 select(CustomerAssociation.customer_id).where(
@@ -133,7 +133,7 @@ def associate_many(
         ],
     )
     unowned: set[int] = set()
-    for chunk in _chunks(sorted({c for c, _ in new})):
+    for chunk in chunks(sorted({c for c, _ in new})):
         unowned.update(
             session.exec(
                 select(EndCustomer.id).where(
@@ -148,7 +148,7 @@ def associate_many(
             record_of.setdefault(customer_id, partner_id)
     for partner_id in set(record_of.values()):
         ids = [c for c, p in record_of.items() if p == partner_id]
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             session.execute(
                 update(EndCustomer)
                 .where(one_of(session, col(EndCustomer.id), chunk))
@@ -162,11 +162,6 @@ def associate_many(
         rows.append(("associate", "end_customer", customer_id, changes, partner_id))
     record_audits(session, who, rows)
     return len(new)
-
-
-def _chunks(items: list[int]) -> Iterator[list[int]]:
-    for start in range(0, len(items), 500):
-        yield items[start : start + 500]
 
 
 def is_associated(session: Session, customer_id: int, partner_id: int) -> bool:

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import true
 from sqlmodel import Session, col, select
 
-from order_core.customers.bulk_sql import one_of
+from order_core.bulk_sql import chunks, one_of
 from order_core.customers.fields import CustomerValues, dedupe_domain, normalize_email
 from order_core.customers.models import EndCustomer
-
-_CHUNK = 500
-
-
-def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
 
 
 class DedupeIndex:
@@ -67,7 +60,7 @@ class DedupeIndex:
         lookups.append((true(), col(EndCustomer.email_normalized), emails))
         lookups.append((true(), col(EndCustomer.domain), domains))
         for scope, column, keys in lookups:
-            for chunk in _chunks(keys):
+            for chunk in chunks(keys):
                 for customer in session.exec(
                     select(EndCustomer)
                     .where(scope, one_of(session, column, chunk))

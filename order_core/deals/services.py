@@ -13,8 +13,8 @@ from sqlmodel import Session, col, select
 
 from order_core.actors import Actor, partner_scope, require_vendor
 from order_core.audit import AuditRow, diff, record_audit, record_audits
+from order_core.bulk_sql import chunks, one_of, refresh_statistics
 from order_core.customers.associations import associate_many
-from order_core.customers.bulk_sql import one_of, refresh_statistics
 from order_core.customers.models import EndCustomer
 from order_core.deals.models import Deal
 from order_core.deals.validation import DEAL_FIELDS, SYNC_FIELDS, check_deal_values
@@ -73,8 +73,8 @@ def upsert_deals(
         raise ValidationFailed(f"{len(batch)} deal(s) from the CRM are not valid", problems)
     existing: dict[tuple[str, str], Deal] = {}
     crm_ids = sorted({i.crm_id for i in batch})
-    for start in range(0, len(crm_ids), 500):
-        stmt = select(Deal).where(one_of(session, col(Deal.crm_id), crm_ids[start : start + 500]))
+    for chunk in chunks(crm_ids):
+        stmt = select(Deal).where(one_of(session, col(Deal.crm_id), chunk))
         existing.update({(d.source, d.crm_id): d for d in session.exec(stmt)})
     pending: dict[tuple[str, str], dict[str, object]] = {}
     outcomes: list[tuple[tuple[str, str], UpsertOutcome]] = []
@@ -165,8 +165,8 @@ def _new_row(item: DealUpsert, now: datetime) -> dict[str, object]:
 def _known_ids(session: Session, name: str, ids: list[int]) -> set[int]:
     column = col(Partner.id) if name == "partner_id" else col(EndCustomer.id)
     known: set[int | None] = set()
-    for start in range(0, len(ids), 500):
-        stmt = select(column).where(one_of(session, column, ids[start : start + 500]))
+    for chunk in chunks(ids):
+        stmt = select(column).where(one_of(session, column, chunk))
         known.update(session.execute(stmt).scalars())
     return {i for i in known if i is not None}
 

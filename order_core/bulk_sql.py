@@ -1,4 +1,9 @@
-"""SQL helpers for the bulk services: an IN-list that stays fast on PostgreSQL."""
+"""SQL building blocks of the bulk services: key lists in chunks, one IN-list form, fresh statistics.
+
+Any service that looks up or writes many rows by key (customer import, deal upserts, and the sync
+engine's bulk upserts of partners, customers and deal lines) uses these three, so that the
+parameter cap, the PostgreSQL plan and the planner statistics are handled in one place.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,15 @@ from sqlmodel import Session
 
 T = TypeVar("T")
 CHUNK = 500
+"""Keys per statement: well under SQLite's cap on the parameters of one statement."""
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """``items`` in consecutive slices of at most ``size`` (none when ``items`` is empty)."""
+    if size < 1:
+        raise ValueError(f"chunk size must be at least 1, not {size}")
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
@@ -19,18 +33,13 @@ def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElemen
 
     psycopg prepares a statement after a few runs; a prepared 500-parameter IN-list gets a generic
     plan that compares every row with every parameter, while one array parameter stays hashed.
+    Pass at most ``CHUNK`` values (iterate over ``chunks``).
     """
     if session.get_bind().dialect.name == "postgresql":
         result: ColumnElement[bool] = column == any_(cast(list(values), ARRAY(column.type)))
         return result
     in_list: ColumnElement[bool] = column.in_(values)
     return in_list
-
-
-def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    """``items`` in slices of at most ``size`` (SQLite caps the parameters of one statement)."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 ANALYZE_AFTER_ROWS = 1000
