@@ -28,7 +28,7 @@ from order_core.catalog.models import AuthorizationRule, BuyPrice, ListPrice, Pr
 from order_core.db import make_engine, new_session
 from order_core.models import metadata
 from order_core.partners.models import DistributorRelation, Partner, Program, ProgramMembership
-from order_core.quotes.builder import QuoteLineInput
+from order_core.pricing_inputs.builder import QuoteLineInput
 from order_core.quotes.services import create_quote
 from order_core.types import utcnow
 

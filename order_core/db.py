@@ -18,8 +18,10 @@ from order_core.settings import get_settings
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(url: str, *, echo: bool | None = None) -> Engine:
     """An engine for ``url``: SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL a small pool.
+
+    ``echo`` logs every statement; None (the default) takes it from ``CHANNELSYNC_SQL_ECHO``.
 
     The PostgreSQL pool is sized by the ``db_pool_*`` settings. It is small on purpose: a few
     busy connections per process finish more transactions than dozens contending for the same
@@ -27,6 +29,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
     Every engine tracks catalog writes (``order_core.catalog.version``) for checkout's read snapshot.
     """
+    settings = get_settings()
+    if echo is None:
+        echo = settings.sql_echo
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -53,7 +58,6 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
         track_catalog_writes(engine)
         return engine
-    settings = get_settings()
     engine = create_engine(
         url,
         echo=echo,

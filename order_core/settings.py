@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class CoreSettings(BaseSettings):
-    """Settings of the order core: database, mail, licenses, invoices, quote links, pricing rules."""
+    """Settings of the order core: database, mail, licenses, invoices, quote links, rules files."""
 
     model_config = SettingsConfigDict(
         env_prefix="CHANNELSYNC_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
@@ -21,7 +21,10 @@ class CoreSettings(BaseSettings):
         default="sqlite:///channelsync.db",
         description="SQLAlchemy URL; e.g. postgresql+psycopg://user@host:5432/channelsync",
     )
-    sql_echo: bool = False
+    sql_echo: bool = Field(
+        default=False,
+        description="Log every SQL statement of every engine make_engine builds (debugging only)",
+    )
     db_pool_size: int = Field(
         default=3,
         ge=1,
@@ -67,6 +70,14 @@ class CoreSettings(BaseSettings):
         description=(
             "Pricing rules file (YAML, see examples/pricing_rules.yaml) applied to quotes and "
             "orders when the caller passes none; re-read when its modification time changes"
+        ),
+    )
+    approval_rules_file: str | None = Field(
+        default=None,
+        description=(
+            "Approval rules file (YAML, see examples/approval_rules.yaml) deciding the approvals "
+            "quotes and orders need when the caller passes no policy; unset: the built-in "
+            "policy; re-read when the file changes"
         ),
     )
 

@@ -12,7 +12,26 @@ from sqlmodel import Session
 
 from order_core.db import make_engine, new_session
 from order_core.models import metadata
+from order_core.settings import get_settings
 from tests.pg import PG_ADMIN_DSN, create_database, drop_database, pg_available
+
+
+@pytest.fixture(autouse=True)
+def _no_rules_files(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No installed pricing or approval rules file, whatever ``.env`` says (tests set their own)."""
+    monkeypatch.setenv("CHANNELSYNC_PRICING_RULES_FILE", "")  # empty: unset, even over .env
+    monkeypatch.setenv("CHANNELSYNC_APPROVAL_RULES_FILE", "")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that runs on the PostgreSQL ``engine`` so ``-m "not postgres"`` skips it."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("engine") == "postgres":
+            item.add_marker(pytest.mark.postgres)
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,10 @@ from sqlalchemy.engine import Engine
 
 from order_core.actors import Actor
 from order_core.db import make_engine, session_scope
+from order_core.fulfillment.details import order_details
 from order_core.notifications.delivery import deliver_pending_notifications
 from order_core.orders.export import export_order_lines_csv, export_orders_csv
-from order_core.orders.queries import OrderFilter, order_details, search_orders
+from order_core.orders.queries import OrderFilter, search_orders
 from order_core.settings import get_settings
 
 app = typer.Typer(help="Orders: search, details, CSV export, notifications.", no_args_is_help=True)

@@ -20,13 +20,13 @@ from channelsync.demo.render import (
     order_approvals_table,
 )
 from order_core.credit.services import CreditStatus, get_credit_status
+from order_core.fulfillment.details import order_details
+from order_core.fulfillment.services import accept_order, fulfill_order
 from order_core.invoices.render import render_invoice_html
 from order_core.invoices.services import record_payment
 from order_core.licenses.models import License
 from order_core.licenses.services import licenses_for_order
 from order_core.orders.approvals import approve_credit, approve_order
-from order_core.orders.fulfillment import accept_order, fulfill_order
-from order_core.orders.queries import order_details
 from order_core.orders.states import OrderStatus
 
 

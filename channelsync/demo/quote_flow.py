@@ -24,8 +24,8 @@ from order_core.actors import Actor
 from order_core.deals.models import Deal
 from order_core.deals.services import DealValue, upsert_deal
 from order_core.orders.models import Order
+from order_core.pricing_inputs.builder import QuoteLineInput
 from order_core.quotes.approvals import submit_quote
-from order_core.quotes.builder import QuoteLineInput
 from order_core.quotes.decisions import decide_approval, quote_approvals
 from order_core.quotes.models import ApprovalRequest, Quote
 from order_core.quotes.sending import accept_quote, send_quote

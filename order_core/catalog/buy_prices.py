@@ -9,8 +9,8 @@ from sqlmodel import Session, col, or_, select
 from order_core.actors import Actor, require_partner_access, require_vendor
 from order_core.audit import record_audit
 from order_core.catalog.models import BuyPrice, Product
-from order_core.catalog.products import check_amount, check_currency
 from order_core.errors import NotFoundError, invalid
+from order_core.money import check_amount, check_currency
 from order_core.partners.models import Partner
 from order_core.partners.programs import active_programs
 from order_core.tx import transactional
@@ -37,15 +37,15 @@ def set_buy_price(
     where = f"buy price program={program_id} tier={tier} product={product_id} currency={currency}"
     if (fixed_price is None) == (percent_off is None):
         raise invalid(where, "fixed_price", "give exactly one of fixed_price or percent_off")
+    code = check_currency(where, currency) if currency is not None else None
     if fixed_price is not None:
-        check_amount(where, "fixed_price", fixed_price)
+        check_amount(where, "fixed_price", fixed_price, code)
         if product_id is None or currency is None:
             raise invalid(where, "product", "a fixed buy price needs a product and a currency")
     if percent_off is not None:
         check_amount(where, "percent_off", percent_off)
         if percent_off > 100:
             raise invalid(where, "percent_off", f"{percent_off} is over 100")
-    code = check_currency(where, currency) if currency is not None else None
     if product_id is not None and session.get(Product, product_id) is None:
         raise NotFoundError(f"product {product_id} not found")
     price = session.exec(

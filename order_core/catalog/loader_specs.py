@@ -191,10 +191,11 @@ def read_products(r: Reader, node: Node | None) -> list[ProductSpec]:
         if "list_prices" in m:
             pm = r.mapping(m["list_prices"], "list_prices", _currency_keys(m["list_prices"]))
             for currency, price_node in (pm or {}).items():
-                amount = r.decimal(price_node, f"list_prices.{currency}")
+                field = f"list_prices.{currency}"
+                amount = r.decimal(price_node, field)
                 if r.is_null(price_node):
-                    r.bad(price_node, f"list_prices.{currency}", "needs an amount")
-                if amount is not None:
+                    r.bad(price_node, field, "needs an amount")
+                if amount is not None and r.money(price_node, field, amount, currency):
                     prices[currency] = (r.where(price_node), amount)
         specs.append(ProductSpec(r.where(item), r.text(m.get("sku"), "sku") or "", values, prices))
     return specs
@@ -273,14 +274,18 @@ def read_buy_prices(r: Reader, node: Node | None) -> list[BuyPriceSpec]:
     for item in r.sequence(node, "buy_prices"):
         m = r.mapping(item, "buy_price", keys)
         if m is not None:
+            currency = r.text(m.get("currency"), "currency")
+            fixed = r.decimal(m.get("fixed_price"), "fixed_price")
+            if fixed is not None and not r.money(m["fixed_price"], "fixed_price", fixed, currency):
+                continue
             specs.append(
                 BuyPriceSpec(
                     r.where(item),
                     r.text(m.get("program"), "program"),
                     r.text(m.get("tier"), "tier"),
                     r.text(m.get("sku"), "sku"),
-                    r.text(m.get("currency"), "currency"),
-                    r.decimal(m.get("fixed_price"), "fixed_price"),
+                    currency,
+                    fixed,
                     r.decimal(m.get("percent_off"), "percent_off"),
                 )
             )

@@ -11,6 +11,7 @@ from order_core.audit import record_audit
 from order_core.catalog.models import ListPrice, Product
 from order_core.edits import apply_edits
 from order_core.errors import ConflictError, NotFoundError, Problem, ValidationFailed
+from order_core.money import check_amount, check_currency
 from order_core.tx import transactional
 
 PRODUCT_KINDS = ("perpetual", "subscription")
@@ -35,25 +36,6 @@ def _validate(product: Product) -> None:
         problems.append(Problem(where, "license_type", f"must be one of {list(LICENSE_TYPES)}"))
     if problems:
         raise ValidationFailed(f"{where} is not valid", problems)
-
-
-def check_currency(where: str, currency: str) -> str:
-    """An ISO 4217 code in upper case, or ValidationFailed."""
-    code = currency.strip().upper()
-    if len(code) != 3 or not code.isalpha():
-        raise ValidationFailed(
-            f"{where} is not valid", [Problem(where, "currency", f"{currency!r} is not ISO 4217")]
-        )
-    return code
-
-
-def check_amount(where: str, field: str, amount: Decimal) -> Decimal:
-    """A non-negative Decimal amount, or ValidationFailed."""
-    if not isinstance(amount, Decimal) or not amount.is_finite() or amount < 0:
-        raise ValidationFailed(
-            f"{where} is not valid", [Problem(where, field, f"{amount!r} is not an amount >= 0")]
-        )
-    return amount
 
 
 @transactional
@@ -148,7 +130,7 @@ def set_list_price(
         raise NotFoundError(f"product {product_id} not found")
     where = f"list price of {product.sku}"
     code = check_currency(where, currency)
-    check_amount(where, "amount", amount)
+    check_amount(where, "amount", amount, code)
     price = session.exec(
         select(ListPrice).where(ListPrice.product_id == product_id, ListPrice.currency == code)
     ).first()

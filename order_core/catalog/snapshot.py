@@ -42,9 +42,18 @@ _shared: weakref.WeakKeyDictionary[Engine, _Shared] = weakref.WeakKeyDictionary(
 _lock = threading.Lock()
 
 
+def has_pending_changes(session: Session) -> bool:
+    """Whether the session holds objects added, changed or deleted but not flushed yet.
+
+    Public session state only (``new``, ``dirty``, ``deleted``); ``dirty`` is SQLAlchemy's
+    optimistic set (any attribute set), so a set-to-the-same-value also counts: safe side.
+    """
+    return bool(session.new) or bool(session.deleted) or bool(session.dirty)
+
+
 def _fresh_only(session: Session) -> bool:
     # Unflushed changes or catalog writes in this transaction: the shared values may not apply.
-    return not session._is_clean() or written_in_transaction(session.connection())
+    return has_pending_changes(session) or written_in_transaction(session.connection())
 
 
 def snapshot_values(session: Session) -> dict[Hashable, Any] | None:

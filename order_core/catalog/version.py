@@ -7,6 +7,15 @@ the one-row ``catalog_stamp`` table, in the same transaction, before any INSERT,
 on one of ``CATALOG_TABLES``, so the stamp commits (or rolls back) together with the change that
 caused it. Writes made outside these engines (psql, other programs) must bump the stamp themselves:
 ``UPDATE catalog_stamp SET value = value + 1``.
+
+How a write is recognised, with SQLAlchemy's public API only: the hook is a Core
+``before_cursor_execute`` listener, which sees every statement sent (ORM flushes, ORM-enabled and
+Core DML, executemany); for a statement SQLAlchemy compiled it walks the compiled statement
+(``ExecutionContext.compiled.statement``) for INSERT / UPDATE / DELETE constructs, including DML
+inside common table expressions, and reads their ``table`` (once per statement text). Only
+textual SQL (``text()``, ``exec_driver_sql``) has no structure to walk; its first keywords are
+matched instead (``writes_catalog``). tests/order_core/catalog/test_catalog_stamp.py pins every
+write path on both databases, so an upgrade that changed any of this fails loudly.
 """
 
 from __future__ import annotations
@@ -18,6 +27,10 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.interfaces import ExecutionContext
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.elements import ClauseElement, TextClause
 
 # Tables a checkout only reads; a write to any of them invalidates the snapshots.
 CATALOG_TABLES = frozenset(
@@ -53,15 +66,44 @@ def _bump_sql() -> str:
     return upsert + "ON CONFLICT (id) DO UPDATE SET value = excluded.value"
 
 
+def tables_written(statement: ClauseElement) -> frozenset[str]:
+    """Names of the tables the INSERT / UPDATE / DELETE constructs in ``statement`` write."""
+    return frozenset(
+        str(node.table.name)
+        for node in visitors.iterate(statement)
+        if isinstance(node, UpdateBase) and hasattr(node.table, "name")
+    )
+
+
 @lru_cache(maxsize=1024)
 def writes_catalog(statement: str) -> bool:
-    """Whether the SQL ``statement`` writes one of the catalog tables (or truncates tables)."""
+    """Whether textual SQL ``statement`` writes one of the catalog tables (or truncates tables)."""
     found = _WRITE.match(statement)
     if found is not None:
         return found.group(1).lower() in CATALOG_TABLES
     if _WITH.match(statement) is not None:  # a write inside or after common table expressions
         return any(m.group(1).lower() in CATALOG_TABLES for m in _ANY_WRITE.finditer(statement))
     return _TRUNCATE.match(statement) is not None
+
+
+# Statement text -> whether it writes the catalog. The text is the key (the same text writes the
+# same tables, and its hash is cached on the string) but the answer comes from the structure.
+_answers: dict[str, bool] = {}
+_MAX_ANSWERS = 4096
+
+
+def _statement_writes_catalog(context: ExecutionContext, statement: str) -> bool:
+    found = _answers.get(statement)
+    if found is None:
+        compiled = context.compiled
+        structure = compiled.statement if compiled is not None else None
+        if structure is None or isinstance(structure, TextClause):
+            found = writes_catalog(statement)  # driver SQL or text(): no structure to walk
+        else:
+            found = bool(tables_written(structure) & CATALOG_TABLES)
+        if len(_answers) < _MAX_ANSWERS:
+            _answers[statement] = found
+    return found
 
 
 def track_catalog_writes(engine: Engine) -> None:
@@ -77,7 +119,7 @@ def _bump_on_catalog_write(
     context: Any,
     executemany: bool,
 ) -> None:
-    if not writes_catalog(statement):
+    if not _statement_writes_catalog(context, statement):
         return
     conn.info[_WRITTEN] = conn.get_transaction()
     bump = cursor.connection.cursor()

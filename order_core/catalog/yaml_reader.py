@@ -14,6 +14,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from order_core.errors import Problem, ValidationFailed
+from order_core.money import amount_problem
 
 _NULL_TAG = "tag:yaml.org,2002:null"
 _TRUE = {"true", "yes", "on"}
@@ -114,6 +115,17 @@ class Reader:
             self.bad(node, field, f"{raw!r} is not a number")
             return None
         return value
+
+    def money(self, node: Node, field: str, amount: Decimal, currency: str | None) -> bool:
+        """Whether ``amount`` is a valid amount in ``currency`` (else a Problem at the node's line).
+
+        The currency's own validity is checked where it is used (its code may be in any case).
+        """
+        code = currency.strip().upper() if currency is not None else None
+        problem = amount_problem(self.where(node), field, amount, code)
+        if problem is not None:
+            self.problems.append(problem)
+        return problem is None
 
     def integer(self, node: Node | None, field: str) -> int | None:
         """A scalar as an int."""

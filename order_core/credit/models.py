@@ -10,10 +10,6 @@ from sqlmodel import Field, SQLModel
 
 from order_core.types import MoneyType, UtcDateTime, utcnow
 
-# Ledger kinds and their effect: hold (+held), release (-held), charge (+outstanding),
-# payment (-outstanding). A charge on invoice comes with the release of the order's hold.
-LEDGER_KINDS = ("hold", "release", "charge", "payment")
-
 
 class CreditLine(SQLModel, table=True):
     """A partner's line of credit: limit and currency, with running totals kept under a row lock."""
@@ -44,6 +40,8 @@ class CreditLedgerEntry(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     credit_line_id: int = Field(foreign_key="credit_line.id", index=True)
+    # hold (+held), release (-held), charge (+outstanding), payment (-outstanding); a charge on
+    # invoice comes with the release of the order's hold (``credit.services`` applies them).
     kind: str = Field(max_length=10)
     amount: Decimal = Field(sa_column=Column(MoneyType(), nullable=False))
     order_id: int | None = Field(default=None, index=True)

@@ -20,6 +20,7 @@ from order_core.actors import Actor, require_partner_access, require_vendor
 from order_core.audit import record_audit
 from order_core.credit.models import CreditLedgerEntry, CreditLine
 from order_core.errors import NotFoundError, invalid
+from order_core.money import check_amount, check_currency
 from order_core.partners.models import Partner
 from order_core.tx import transactional
 from order_core.types import utcnow
@@ -279,8 +280,9 @@ def set_credit_line(
     partner = session.get(Partner, partner_id)
     if partner is None:
         raise NotFoundError(f"partner {partner_id} not found")
-    if credit_limit < 0:
-        raise invalid(f"credit line of partner {partner_id}", "credit_limit", "must be 0 or more")
+    where = f"credit line of partner {partner_id}"
+    currency = check_currency(where, currency)
+    check_amount(where, "credit_limit", credit_limit, currency)
     line = lock_credit_line(session, partner_id)
     if line is None:
         line = CreditLine(partner_id=partner_id, currency=currency, credit_limit=credit_limit)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from order_core.errors import Problem
+from order_core.money import currency_problem
 
 # Values a mapping may set; ``crm_modified_at`` and ``deleted_in_crm`` are sync bookkeeping the
 # CRM always writes, whatever it owns.
@@ -80,8 +81,8 @@ def check_deal_values(record: str, values: Mapping[str, object]) -> list[Problem
             )
         if name == "kind" and value not in KINDS:
             problems.append(Problem(record, name, f"{value!r}: use one of {list(KINDS)}"))
-        if name == "currency" and (len(str(value)) != 3 or not str(value).isupper()):
-            problems.append(Problem(record, name, f"{value!r} is not an ISO 4217 code like USD"))
+        if name == "currency" and (problem := currency_problem(record, value, name)) is not None:
+            problems.append(problem)
         if name == "crm_modified_at" and isinstance(value, datetime) and value.tzinfo is None:
             problems.append(Problem(record, name, "is a naive time; pass a timezone-aware one"))
         if name == "name" and not str(value).strip():

@@ -1,1 +1,1 @@
-"""Invoices: issue on fulfillment and payments (services.py), tax calculators (tax.py), HTML / CSV (render.py)."""
+"""Invoices: issued on fulfillment, and payments (services.py); HTML and CSV documents (render.py)."""

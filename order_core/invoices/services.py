@@ -12,7 +12,7 @@ from order_core.audit import record_audit
 from order_core.credit.services import apply_payment, charge_invoice
 from order_core.errors import NotFoundError, invalid
 from order_core.invoices.models import Invoice, InvoiceLine
-from order_core.invoices.tax import TaxCalculator
+from order_core.money import check_amount
 from order_core.orders.cart import order_lines
 from order_core.orders.lifecycle import transition
 from order_core.orders.models import Order
@@ -20,6 +20,7 @@ from order_core.orders.numbering import next_invoice_number
 from order_core.orders.states import OrderStatus
 from order_core.orders.taxes import tax_for_lines, tax_place
 from order_core.settings import get_settings
+from order_core.tax import TaxCalculator
 from order_core.tx import transactional
 from order_core.types import utcnow
 
@@ -108,6 +109,7 @@ def record_payment(
         raise invalid(
             f"invoice {number}", "amount", f"{amount} must be above 0 and at most {open_amount}"
         )
+    check_amount(f"invoice {number}", "amount", amount, invoice.currency)
     assert invoice.id is not None
     invoice.amount_paid += amount
     if invoice.payment_method == "credit_line":

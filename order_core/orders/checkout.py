@@ -18,6 +18,7 @@ from order_core.actors import Actor
 from order_core.audit import record_audit
 from order_core.catalog.authorization import ensure_authorized
 from order_core.errors import AccessDenied, NotFoundError, invalid
+from order_core.money import check_currency
 from order_core.orders.access import load_order
 from order_core.orders.cart import LockedLine, check_items, price_items, resolve_end_customer
 from order_core.orders.context import buyer_context
@@ -29,11 +30,10 @@ from order_core.orders.pricing import CartItem, PricedCart
 from order_core.orders.states import OrderStatus
 from order_core.orders.submission import route_after_placing
 from order_core.partners.models import Buyer, Partner
-from order_core.quotes.catalog_inputs import default_distributor
+from order_core.pricing_inputs.catalog_inputs import default_distributor
 from order_core.tx import transactional
 from order_core.types import utcnow
 from quote_engine.approvals import ApprovalPolicy
-from quote_engine.money import is_supported_currency
 from quote_engine.pricing import RuleSet
 
 __all__ = ["CartItem", "LockedLine", "create_order_from_quote", "place_order", "submit_order"]
@@ -75,8 +75,7 @@ def place_order(
     order_id = allocate_order_id(session)
     context = buyer_context(session, actor, currency, utcnow().date())
     partner, code = context.partner, context.currency
-    if not is_supported_currency(code):
-        raise invalid(f"order of partner {partner.name}", "currency", f"{code} is not supported")
+    check_currency(f"order of partner {partner.name}", code)
     customer = resolve_end_customer(
         session, partner, end_customer_id, required=context.required_customer_fields
     )

@@ -23,6 +23,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, SQLModel
 
 from order_core.actors import Actor
+from order_core.approval_rules import policy_or_installed
 from order_core.audit import AuditEntry, audit_rows
 from order_core.catalog.models import Product
 from order_core.credit.holds import hold_credit
@@ -36,7 +37,6 @@ from order_core.orders.states import OrderStatus, check_transition
 from order_core.orders.submission import (
     approval_note,
     approval_steps,
-    order_policy,
     order_subject,
     require_po_number,
     usable_credit_line,
@@ -227,7 +227,7 @@ def write_new_order(
     )
     order, lines = _build(new, new.order_id or allocate_order_id(session))
     route = (
-        _route(session, order, lines, new, policy or order_policy(), preapproved)
+        _route(session, order, lines, new, policy_or_installed(policy), preapproved)
         if submit
         else _Route(OrderStatus.DRAFT, "order created")
     )

@@ -1,10 +1,10 @@
 """Pricing an order's cart through quote_engine, with the same request builder quotes use.
 
-``order_core.quotes.builder`` turns the core tables (authorization, list and buy prices, programs,
-distributor terms, end customer) into a ``PricingRequest``; orders use it as is, so a cart costs
-the same whether it is quoted or ordered: both price with the same promotion rules (the caller's
-``RuleSet``, else the installed file of ``order_core.pricing_rules``). This module keeps the
-order's view of the result.
+``order_core.pricing_inputs.builder`` turns the core tables (authorization, list and buy prices,
+programs, distributor terms, end customer) into a ``PricingRequest``; orders use it as is, so a
+cart costs the same whether it is quoted or ordered: both price with the same promotion rules
+(the caller's ``RuleSet``, else the installed file of ``order_core.pricing_rules``). This module
+keeps the order's view of the result.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from order_core.catalog.models import Product
 from order_core.customers.models import EndCustomer
 from order_core.errors import invalid
 from order_core.partners.models import Partner
+from order_core.pricing_inputs.builder import QuoteLineInput, build_pricing_inputs
 from order_core.pricing_rules import rules_or_installed
-from order_core.quotes.builder import QuoteLineInput, build_pricing_inputs
 from order_core.types import utcnow
 from quote_engine.errors import PricingError
 from quote_engine.pricing import RuleSet, price_cart

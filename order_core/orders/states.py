@@ -48,11 +48,6 @@ HOLDABLE = frozenset({S.PENDING_APPROVAL, S.CREDIT_REVIEW, S.SUBMITTED, S.ACCEPT
 CREDIT_HELD = frozenset({S.SUBMITTED, S.ACCEPTED, S.FULFILLED})
 
 
-def allowed_next(status: str) -> frozenset[OrderStatus]:
-    """The statuses an order in ``status`` may move to."""
-    return TRANSITIONS[OrderStatus(status)]
-
-
 def check_transition(number: str, current: str, target: str) -> None:
     """Refuse a transition the table does not list, naming the order, both statuses and the options."""
     source = OrderStatus(current)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from order_core.actors import Actor
+from order_core.approval_rules import policy_or_installed
 from order_core.catalog.models import Product
 from order_core.credit.holds import hold_for_order
 from order_core.credit.services import CreditStatus, peek_credit_line
@@ -21,29 +22,8 @@ from order_core.orders.models import Order, OrderApproval, OrderLine
 from order_core.orders.states import OrderStatus
 from order_core.partners.models import Buyer, Partner
 from order_core.types import utcnow
-from quote_engine.approvals import (
-    ApprovalPolicy,
-    ApprovalStep,
-    ApprovalSubject,
-    default_approval_policy,
-)
+from quote_engine.approvals import ApprovalPolicy, ApprovalStep, ApprovalSubject
 from quote_engine.pricing.totals import stored_extra_discount_percent
-
-_policy: list[ApprovalPolicy] = []
-
-
-def use_order_policy(policy: ApprovalPolicy | None) -> None:
-    """Install the approval policy orders use (e.g. ``load_approval_policy(path)``); None: built-in."""
-    _policy.clear()
-    if policy is not None:
-        _policy.append(policy)
-
-
-def order_policy() -> ApprovalPolicy:
-    """The approval policy orders use: the installed one, else the quote engine's built-in policy."""
-    if not _policy:
-        _policy.append(default_approval_policy())
-    return _policy[0]
 
 
 def approval_subject(session: Session, order: Order, lines: Sequence[OrderLine]) -> ApprovalSubject:
@@ -250,7 +230,7 @@ def route_after_placing(
 ) -> str:
     """From draft: to pending_approval when the policy asks for approvals still open, else onward."""
     require_po_number(order)
-    approvals = open_approvals(session, order, policy or order_policy(), preapproved)
+    approvals = open_approvals(session, order, policy_or_installed(policy), preapproved)
     note = approval_note(approvals)
     if note:
         transition(session, order, OrderStatus.PENDING_APPROVAL, actor, note)

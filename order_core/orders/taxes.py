@@ -9,10 +9,10 @@ from sqlmodel import Session
 
 from order_core.catalog.models import Product
 from order_core.customers.models import EndCustomer
-from order_core.invoices.tax import LineTax, TaxableLine, TaxCalculator, default_tax_calculator
 from order_core.orders.cart import PricedLine, order_lines
 from order_core.orders.models import Order, OrderLine
 from order_core.partners.models import Partner
+from order_core.tax import LineTax, TaxableLine, TaxCalculator, default_tax_calculator
 
 
 def tax_place(session: Session, order: Order) -> tuple[str, str | None]:

@@ -11,6 +11,7 @@ from order_core.actors import Actor, partner_scope, require_partner_access, requ
 from order_core.audit import diff, record_audit
 from order_core.edits import apply_edits
 from order_core.errors import ConflictError, NotFoundError, Problem, ValidationFailed, invalid
+from order_core.money import currency_problem
 from order_core.partners.models import DistributorRelation, Partner, PartnerCrmRef
 from order_core.tx import transactional
 from order_core.types import utcnow
@@ -32,8 +33,8 @@ def check_partner(partner: Partner) -> None:
         problems.append(Problem(where, "tier", f"must be one of {list(TIERS)}"))
     if len(partner.country) != 2 or not partner.country.isupper():
         problems.append(Problem(where, "country", "must be an ISO 3166 alpha-2 code, e.g. US"))
-    if len(partner.currency) != 3 or not partner.currency.isupper():
-        problems.append(Problem(where, "currency", "must be an ISO 4217 code, e.g. USD"))
+    if (problem := currency_problem(where, partner.currency)) is not None:
+        problems.append(problem)
     if not partner.locale.strip():
         problems.append(Problem(where, "locale", "is empty; e.g. en_US"))
     if problems:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from order_core.actors import Actor
+from order_core.approval_rules import installed_policy, policy_or_installed
 from order_core.audit import record_audit
 from order_core.catalog.models import Product
 from order_core.customers.models import EndCustomer
@@ -19,7 +20,7 @@ from order_core.errors import ConflictError, DomainError
 from order_core.partners.models import Buyer, Partner
 from order_core.partners.programs import active_programs
 from order_core.quotes.access import label, load_quote, require_quote_author
-from order_core.quotes.approvers import assign, current_policy
+from order_core.quotes.approvers import assign
 from order_core.quotes.content import approval_subject, stored_hash_matches
 from order_core.quotes.events import notify, quote_changed
 from order_core.quotes.models import ApprovalRequest, Quote, QuoteLine
@@ -158,7 +159,7 @@ def restart_approval(session: Session, quote: Quote, actor: Actor, *, reason: st
         {"reason": reason},
         partner_id=quote.partner_id,
     )
-    _route(session, quote, actor, current_policy(), utcnow())
+    _route(session, quote, actor, installed_policy(), utcnow())
 
 
 @transactional
@@ -172,7 +173,7 @@ def submit_quote(
         raise DomainError(f"quote {label(quote)} is {quote.state}; only a draft can be submitted")
     if not stored_hash_matches(quote):
         raise ConflictError(f"quote {label(quote)}: content does not match its hash; re-price it")
-    _route(session, quote, actor, policy or current_policy(), utcnow())
+    _route(session, quote, actor, policy_or_installed(policy), utcnow())
     record_audit(
         session,
         actor,

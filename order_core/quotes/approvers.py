@@ -4,39 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 
 from sqlmodel import Session, col, select
 
 from order_core.actors import Actor
 from order_core.partners.models import Buyer
 from order_core.quotes.models import ApprovalRequest, Quote
-from quote_engine.approvals import (
-    ApprovalPolicy,
-    ApprovalSide,
-    Availability,
-    default_approval_policy,
-    resolve_delegate,
-)
-
-_configured: list[ApprovalPolicy] = []
-
-
-@lru_cache(maxsize=1)
-def _default() -> ApprovalPolicy:
-    return default_approval_policy()
-
-
-def configure_approval_policy(policy: ApprovalPolicy | None) -> None:
-    """Use ``policy`` for quotes from now on (None = the built-in default policy)."""
-    _configured.clear()
-    if policy is not None:
-        _configured.append(policy)
-
-
-def current_policy() -> ApprovalPolicy:
-    """The approval policy quotes use."""
-    return _configured[0] if _configured else _default()
+from quote_engine.approvals import ApprovalSide, Availability, resolve_delegate
 
 
 @dataclass(frozen=True)

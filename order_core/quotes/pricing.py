@@ -14,8 +14,8 @@ from order_core.customers.models import EndCustomer
 from order_core.deals.models import Deal
 from order_core.errors import DomainError, NotFoundError
 from order_core.partners.models import Partner
+from order_core.pricing_inputs.builder import QuoteLineInput, build_pricing_inputs
 from order_core.pricing_rules import rules_or_installed
-from order_core.quotes.builder import QuoteLineInput, build_pricing_inputs
 from order_core.quotes.content import build_content, canonical_json, hash_text
 from order_core.quotes.models import Quote, QuoteLine
 from quote_engine.errors import PricingError

@@ -12,11 +12,12 @@ from order_core.audit import record_audit
 from order_core.customers.models import EndCustomer
 from order_core.deals.models import Deal
 from order_core.errors import DomainError, NotFoundError, invalid
+from order_core.money import check_currency
 from order_core.orders.numbering import next_value
 from order_core.partners.models import Partner
+from order_core.pricing_inputs.builder import QuoteLineInput
 from order_core.quotes.access import label, load_quote, require_quote_author
 from order_core.quotes.approvals import restart_approval, withdraw_requests
-from order_core.quotes.builder import QuoteLineInput
 from order_core.quotes.events import quote_changed
 from order_core.quotes.models import Quote, QuoteLine
 from order_core.quotes.pricing import cart_of, price_into, zero
@@ -49,7 +50,7 @@ def _new_quote(
         end_customer_id=end_customer_id,
         deal_id=deal_id,
         buyer_id=actor.buyer_id if actor.kind == "partner" else None,
-        currency=currency or partner.currency,
+        currency=check_currency(f"quote of partner {partner.name}", currency or partner.currency),
         locale=partner.locale,
         valid_until=valid_until,
         content_hash="",

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from decimal import Decimal
+from importlib import resources
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
+import yaml
 from sqlalchemy import ColumnElement, text
 from sqlmodel import Session, SQLModel, select
 from typer.testing import CliRunner
@@ -24,11 +26,9 @@ from order_core.deals.models import Deal
 from order_core.invoices.models import Invoice
 from order_core.licenses.models import License
 from order_core.orders.models import Order, OrderApproval, OrderStatusChange
-from order_core.orders.submission import use_order_policy
 from order_core.outbox import OutboxEvent
 from order_core.partners.models import Partner
 from order_core.quotes.models import ApprovalRequest, Quote
-from quote_engine.approvals import policy_from_data
 
 runner = CliRunner()
 T = TypeVar("T", bound=SQLModel)
@@ -202,34 +202,36 @@ def test_demo_gets_an_order_through_credit_review_when_the_line_is_short(demo_db
     engine.dispose()
 
 
-def test_demo_decides_the_order_approvals_an_order_policy_adds(demo_db: str) -> None:
-    policy = policy_from_data(
+def test_demo_decides_the_order_approvals_an_order_policy_adds(
+    demo_db: str, tmp_path: Path
+) -> None:
+    # The built-in rules (the quote's approvals) plus two steps every order asks.
+    builtin = resources.files("quote_engine.approvals") / "default_approval_rules.yaml"
+    rules = yaml.safe_load(builtin.read_text(encoding="utf-8"))
+    rules["rules"] += [
         {
-            "rules": [
-                {
-                    "name": name,
-                    "applies_to": ["order"],
-                    "when": {"field": "total", "op": "gt", "value": 0},
-                    "approver": {"side": side, "role": role},
-                }
-                for name, side, role in (
-                    ("finance-review", "vendor", "finance"),
-                    ("partner-admin", "partner", "admin"),
-                )
-            ]
-        },
-        "test policy",
-    )
-    use_order_policy(policy)
-    try:
-        result = runner.invoke(app, ["demo"], env={"COLUMNS": "80"})
-    finally:
-        use_order_policy(None)
+            "name": name,
+            "applies_to": ["order"],
+            "when": {"field": "total", "op": "gt", "value": 0},
+            "approver": {"side": side, "role": role},
+        }
+        for name, side, role in (
+            ("finance-review", "vendor", "finance"),
+            ("partner-admin", "partner", "admin"),
+        )
+    ]
+    path = tmp_path / "approval_rules.yaml"
+    path.write_text(yaml.safe_dump(rules), encoding="utf-8")
+    env = {"COLUMNS": "80", "CHANNELSYNC_APPROVAL_RULES_FILE": str(path)}
+    result = runner.invoke(app, ["demo"], env=env)
     assert result.exit_code == 0, result.output
     order, history, steps = _paid_order(demo_db)
     assert order.status == "paid"
     assert [h.to_status for h in history][:3] == ["draft", "pending_approval", "submitted"]
     assert [(s.side, s.role, s.status, s.decided_by) for s in steps] == [
+        # the built-in rules: the quote's approvals cover the same content, so they are met
+        ("partner", "approver", "approved", "quote approval"),
+        ("vendor", "pricing_desk", "approved", "quote approval"),
         ("vendor", "finance", "approved", "finance@vendor.example"),
         ("partner", "admin", "approved", "ana.lopez@northwind.example"),
     ]

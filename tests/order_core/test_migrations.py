@@ -34,6 +34,7 @@ def test_migrations_match_models_on_sqlite(tmp_path: Path) -> None:
     _assert_no_drift(f"sqlite:///{tmp_path / 'migrated.db'}")
 
 
+@pytest.mark.postgres
 def test_migrations_match_models_on_postgres() -> None:
     if not pg_available():
         pytest.skip(f"PostgreSQL is not answering at {PG_ADMIN_DSN}: PostgreSQL tests NOT run")

@@ -72,7 +72,7 @@ def test_only_credit_controllers_set_lines_and_currency_is_locked_while_open(
         set_credit_line(world.partner_a, Decimal(5000), "EUR", session=session, actor=CREDIT)
     status = set_credit_line(world.partner_a, Decimal(5000), "USD", session=session, actor=CREDIT)
     assert (status.credit_limit, status.available) == (Decimal(5000), Decimal("4840.00"))
-    with pytest.raises(ValidationFailed, match="must be 0 or more"):
+    with pytest.raises(ValidationFailed, match="-1 is not an amount >= 0"):
         set_credit_line(world.partner_a, Decimal(-1), "USD", session=session, actor=CREDIT)
     with pytest.raises(NotFoundError):
         set_credit_line(9999, Decimal(1), "USD", session=session, actor=CREDIT)

@@ -13,15 +13,15 @@ from sqlmodel import Session, col, select
 
 from order_core.credit.services import credit_ledger, get_credit_status
 from order_core.errors import NotFoundError, ValidationFailed
+from order_core.fulfillment.services import accept_order, fulfill_order
 from order_core.invoices.models import Invoice
 from order_core.invoices.render import invoice_csv, render_invoice_html
 from order_core.invoices.services import get_invoice, record_payment
-from order_core.invoices.tax import LineTax, RateTableTaxCalculator, TaxableLine, use_tax_calculator
 from order_core.orders.checkout import CartItem, place_order
-from order_core.orders.fulfillment import accept_order, fulfill_order
 from order_core.orders.models import Order
 from order_core.partners.models import BrandingProfile, DistributorRelation, Partner
 from order_core.settings import get_settings
+from order_core.tax import LineTax, RateTableTaxCalculator, TaxableLine, use_tax_calculator
 from order_core.types import utcnow
 from tests.order_core.orders.world import VENDOR, World
 

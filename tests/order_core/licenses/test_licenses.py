@@ -9,6 +9,7 @@ from pydantic import SecretStr
 from sqlmodel import Session
 
 from order_core.errors import NotFoundError
+from order_core.fulfillment.services import accept_order, cancel_order
 from order_core.licenses.keys import (
     InvalidLicenseKey,
     LicenseKeyFormat,
@@ -24,7 +25,6 @@ from order_core.licenses.services import (
     verify_license,
 )
 from order_core.orders.checkout import CartItem, place_order
-from order_core.orders.fulfillment import accept_order, cancel_order
 from order_core.types import utcnow
 from tests.order_core.orders.world import VENDOR, World
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -19,31 +21,29 @@ from order_core.orders.approvals import (
 from order_core.orders.checkout import CartItem, place_order, submit_order
 from order_core.orders.models import OrderApproval, OrderLine
 from order_core.orders.revise import revise_order
-from order_core.orders.submission import use_order_policy
+from order_core.settings import get_settings
 from order_core.types import utcnow
 from quote_engine.approvals import policy_from_data
 from tests.order_core.orders.world import SYSTEM, VENDOR, World
 
 # Ann has a 5000 spending limit; 40 appliances at 160 = 6400 exceeds it.
 BIG = [CartItem("HW-1", 40)]
-VENDOR_POLICY = policy_from_data(
-    {
-        "rules": [
-            {
-                "name": "big",
-                "when": {"field": "total", "op": "gt", "value": 1000},
-                "approver": {"side": "partner", "role": "approver"},
-            },
-            {
-                "name": "hardware",
-                "sequence": 200,
-                "when": {"field": "categories", "op": "contains", "value": "hardware"},
-                "approver": {"side": "vendor", "role": "pricing_desk"},
-            },
-        ]
-    },
-    "test-policy",
-)
+VENDOR_RULES = {
+    "rules": [
+        {
+            "name": "big",
+            "when": {"field": "total", "op": "gt", "value": 1000},
+            "approver": {"side": "partner", "role": "approver"},
+        },
+        {
+            "name": "hardware",
+            "sequence": 200,
+            "when": {"field": "categories", "op": "contains", "value": "hardware"},
+            "approver": {"side": "vendor", "role": "pricing_desk"},
+        },
+    ]
+}
+VENDOR_POLICY = policy_from_data(VENDOR_RULES, "test-policy")
 
 
 def test_over_spending_limit_needs_partner_approver(session: Session, world: World) -> None:
@@ -129,16 +129,20 @@ def test_rejection_cancels(session: Session, world: World) -> None:
     assert session.exec(select(OrderApproval)).one().status == "rejected"
 
 
-def test_installed_policy_applies_to_every_order(session: Session, world: World) -> None:
-    use_order_policy(VENDOR_POLICY)
-    try:
-        bob = world.actor(session, world.buyer2)  # no spending limit; the policy asks above 1000
-        order = place_order(
-            session=session, actor=bob, lines=[CartItem("HW-1", 10)], payment_method="credit_line"
-        )
-        assert order.status == "pending_approval"
-    finally:
-        use_order_policy(None)
+def test_installed_policy_applies_to_every_order(
+    session: Session, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rules = tmp_path / "approval_rules.yaml"
+    rules.write_text(yaml.safe_dump(VENDOR_RULES), encoding="utf-8")
+    monkeypatch.setenv("CHANNELSYNC_APPROVAL_RULES_FILE", str(rules))
+    get_settings.cache_clear()
+    bob = world.actor(session, world.buyer2)  # no spending limit; the policy asks above 1000
+    order = place_order(
+        session=session, actor=bob, lines=[CartItem("HW-1", 10)], payment_method="credit_line"
+    )
+    assert order.status == "pending_approval"
+    monkeypatch.setenv("CHANNELSYNC_APPROVAL_RULES_FILE", "")
+    get_settings.cache_clear()
     small = place_order(
         session=session,
         actor=world.actor(session, world.buyer2),

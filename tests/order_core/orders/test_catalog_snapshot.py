@@ -14,7 +14,7 @@ from order_core.db import new_session
 from order_core.orders.checkout import CartItem, place_order
 from order_core.orders.models import Order
 from order_core.partners.models import Partner
-from order_core.quotes.catalog_inputs import catalog_inputs
+from order_core.pricing_inputs.catalog_inputs import catalog_inputs
 from order_core.types import utcnow
 from tests.order_core.orders.world import VENDOR, World
 from tests.sql_capture import statements

@@ -12,8 +12,8 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from channelsync.cli.orders import app
+from order_core.fulfillment.services import accept_order
 from order_core.orders.checkout import CartItem, place_order
-from order_core.orders.fulfillment import accept_order
 from order_core.settings import get_settings
 from tests.order_core.orders.world import VENDOR, World
 

@@ -12,6 +12,15 @@ from order_core.actors import Actor
 from order_core.audit import AuditEntry
 from order_core.credit.services import credit_ledger, get_credit_status, set_credit_line
 from order_core.errors import AccessDenied, NotFoundError
+from order_core.fulfillment.details import order_details
+from order_core.fulfillment.services import (
+    accept_order,
+    cancel_order,
+    fulfill_order,
+    hold_order,
+    refund_order,
+    resume_order,
+)
 from order_core.invoices.models import Invoice
 from order_core.invoices.render import invoice_csv, render_invoice_html
 from order_core.invoices.services import get_invoice, record_payment
@@ -33,16 +42,8 @@ from order_core.orders.approvals import (
 from order_core.orders.cart import LockedLine
 from order_core.orders.checkout import CartItem, create_order_from_quote, place_order, submit_order
 from order_core.orders.export import export_order_lines_csv, export_orders_csv
-from order_core.orders.fulfillment import (
-    accept_order,
-    cancel_order,
-    fulfill_order,
-    hold_order,
-    refund_order,
-    resume_order,
-)
 from order_core.orders.models import OrderStatusChange
-from order_core.orders.queries import OrderFilter, order_details, recent_orders, search_orders
+from order_core.orders.queries import OrderFilter, recent_orders, search_orders
 from order_core.orders.revise import revise_order
 from order_core.orders.templates import delete_template, order_from_template, reorder, save_template
 from order_core.outbox import OutboxEvent

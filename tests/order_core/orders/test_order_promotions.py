@@ -14,8 +14,8 @@ from sqlmodel import Session, col, select
 import order_core.pricing_rules as pricing_rules
 from order_core.orders.checkout import CartItem, place_order
 from order_core.orders.models import Order, OrderLine
+from order_core.pricing_inputs.builder import QuoteLineInput
 from order_core.pricing_rules import PricingRulesFileError, installed_rules
-from order_core.quotes.builder import QuoteLineInput
 from order_core.quotes.models import QuoteLine
 from order_core.quotes.services import create_quote
 from order_core.settings import get_settings

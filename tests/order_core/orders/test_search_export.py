@@ -11,11 +11,12 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from order_core.errors import NotFoundError, ValidationFailed
+from order_core.fulfillment.details import order_details
+from order_core.fulfillment.services import accept_order
 from order_core.orders.checkout import CartItem, place_order
 from order_core.orders.export import export_order_lines_csv, export_orders_csv
-from order_core.orders.fulfillment import accept_order
 from order_core.orders.models import Order
-from order_core.orders.queries import OrderFilter, order_details, recent_orders, search_orders
+from order_core.orders.queries import OrderFilter, recent_orders, search_orders
 from tests.order_core.orders.world import VENDOR, World
 
 

@@ -11,10 +11,7 @@ from sqlmodel import Session, col, select
 from order_core.credit.models import CreditLedgerEntry
 from order_core.credit.services import get_credit_status
 from order_core.errors import AccessDenied, InvalidTransition, ValidationFailed
-from order_core.invoices.models import Invoice
-from order_core.invoices.services import record_payment
-from order_core.orders.checkout import CartItem, place_order
-from order_core.orders.fulfillment import (
+from order_core.fulfillment.services import (
     accept_order,
     cancel_order,
     fulfill_order,
@@ -22,6 +19,9 @@ from order_core.orders.fulfillment import (
     refund_order,
     resume_order,
 )
+from order_core.invoices.models import Invoice
+from order_core.invoices.services import record_payment
+from order_core.orders.checkout import CartItem, place_order
 from order_core.orders.lifecycle import transition
 from order_core.orders.models import Order, OrderStatusChange
 from order_core.orders.states import TRANSITIONS, OrderStatus, check_transition

@@ -25,7 +25,6 @@ from order_core.partners.models import (
     ProgramMembership,
 )
 from order_core.payments.models import PaymentMethodRule
-from order_core.quotes.approvers import configure_approval_policy
 from order_core.types import utcnow
 
 
@@ -146,7 +145,6 @@ def world(session: Session) -> Iterator[World]:
         ),
     )
     session.commit()
-    configure_approval_policy(None)
     yield World(
         reseller=reseller,
         other=other,
@@ -163,7 +161,6 @@ def world(session: Session) -> Iterator[World]:
         admin=Actor.vendor("root@vendor.test", "admin"),
         session=session,
     )
-    configure_approval_policy(None)
 
 
 def later(days: int) -> date:

@@ -10,8 +10,8 @@ import pytest
 from order_core.actors import Actor
 from order_core.errors import AccessDenied, ConflictError, DomainError, NotFoundError
 from order_core.partners.models import Buyer
+from order_core.pricing_inputs.builder import QuoteLineInput
 from order_core.quotes.approvals import submit_quote
-from order_core.quotes.builder import QuoteLineInput
 from order_core.quotes.decisions import (
     decide_approval,
     delegate_approval,

@@ -9,8 +9,8 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from order_core.errors import ConflictError, InvalidTransition
+from order_core.pricing_inputs.builder import QuoteLineInput
 from order_core.quotes.approvals import submit_quote
-from order_core.quotes.builder import QuoteLineInput
 from order_core.quotes.decisions import decide_approval, quote_approvals
 from order_core.quotes.models import Quote
 from order_core.quotes.sending import send_quote

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from order_core.audit import audit_trail
 from order_core.errors import DomainError, InvalidTransition, NotFoundError, ProductNotAuthorized
-from order_core.quotes.builder import QuoteLineInput
+from order_core.pricing_inputs.builder import QuoteLineInput
 from order_core.quotes.content import hash_text
 from order_core.quotes.models import Quote
 from order_core.quotes.services import (

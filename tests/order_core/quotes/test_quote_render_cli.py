@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from channelsync.cli.quote_render import register
-from order_core.quotes.builder import QuoteLineInput
+from order_core.pricing_inputs.builder import QuoteLineInput
 from order_core.quotes.services import create_quote, revise_quote
 from order_core.settings import get_settings
 from tests.order_core.quotes.conftest import World

@@ -13,8 +13,8 @@ from order_core.actors import Actor
 from order_core.db import new_session
 from order_core.errors import DomainError, InvalidTransition, NotFoundError
 from order_core.orders.models import Order, OrderApproval, OrderLine
+from order_core.pricing_inputs.builder import QuoteLineInput
 from order_core.quotes.approvals import submit_quote
-from order_core.quotes.builder import QuoteLineInput
 from order_core.quotes.decisions import decide_approval, quote_approvals
 from order_core.quotes.models import Quote
 from order_core.quotes.sending import (

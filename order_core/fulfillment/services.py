@@ -11,12 +11,13 @@ from order_core.audit import record_audit
 from order_core.credit.services import release_order_hold
 from order_core.errors import AccessDenied, invalid
 from order_core.invoices.services import invoices_of_order, issue_invoice
-from order_core.invoices.tax import TaxCalculator
 from order_core.licenses.services import issue_licenses, revoke_order_licenses
+from order_core.money import check_amount
 from order_core.orders.access import load_order
 from order_core.orders.lifecycle import transition
 from order_core.orders.models import Order
 from order_core.orders.states import CREDIT_HELD, HOLDABLE, OrderStatus, check_transition
+from order_core.tax import TaxCalculator
 from order_core.tx import transactional
 
 _BUYER_CANCELLABLE = frozenset(
@@ -159,6 +160,7 @@ def refund_order(
         raise invalid(
             f"order {number}", "amount", f"{amount} must be above 0 and at most the {paid} paid"
         )
+    check_amount(f"order {number}", "amount", amount, order.currency)
     remaining = amount
     for invoice in invoices:
         part = min(remaining, invoice.amount_paid - invoice.amount_refunded)

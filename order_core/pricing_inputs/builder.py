@@ -13,7 +13,7 @@ from order_core.catalog.models import Product
 from order_core.customers.models import EndCustomer
 from order_core.deals.models import Deal
 from order_core.partners.models import DistributorRelation, Partner
-from order_core.quotes.catalog_inputs import catalog_inputs
+from order_core.pricing_inputs.catalog_inputs import catalog_inputs
 from quote_engine.types import (
     CartLine,
     DealContext,
