@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -93,17 +93,6 @@ def save_links(session: Session, rows: Sequence[dict[str, object]]) -> None:
         },
     )
     session.execute(stmt, list(rows))
-
-
-def forget_links(session: Session, source: str, target: str, crm_ids: Iterable[str]) -> None:
-    """Remove links (a record the core no longer holds for this connection)."""
-    c = _LINKS.c
-    for chunk in chunks(sorted(set(crm_ids))):
-        session.execute(
-            delete(_LINKS).where(
-                c.source == source, c.target == target, one_of(session, c.crm_id, chunk)
-            )
-        )
 
 
 def iter_linked_ids(
