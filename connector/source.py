@@ -40,6 +40,9 @@ class CrmSource(Protocol):
 
     name: str
     budget: ApiBudget
+    #: True when ``changed`` carries deletions (Salesforce queryAll); False when deletions and
+    #: restores must be found apart from it (HubSpot: archived records bump no stamp).
+    carries_deletions: bool
 
     def changed(
         self,

@@ -50,6 +50,8 @@ def _order(record: RawRecord) -> tuple[object, int, str]:
 class HubSpotSource:
     """Reads one HubSpot portal: change stream, archived records, re-reads by id."""
 
+    carries_deletions = False  # archiving bumps no stamp: deleted_ids lists archived records
+
     def __init__(self, name: str, client: HubSpotClient, overlap: timedelta) -> None:
         self.name = name
         self.client = client

@@ -39,6 +39,8 @@ FETCH_CHUNK = 200
 class SalesforceSource:
     """One Salesforce connection's read side."""
 
+    carries_deletions = True  # queryAll returns deleted records with IsDeleted
+
     def __init__(
         self,
         connection: Connection,

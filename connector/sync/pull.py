@@ -161,7 +161,7 @@ class Puller:
         for batch in self.source.deleted_ids(obj):
             archived.update(r.crm_id for r in batch)
             self._apply(session, obj, Page(batch, None), rep)
-        if archived or getattr(self.source, "carries_deletions", True) is False:
+        if not self.source.carries_deletions:
             self._refetch(session, obj, rep, deleted=True, skip=archived)
 
     def _refetch(

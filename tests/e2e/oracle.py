@@ -3,11 +3,14 @@ with the plain client, mapped, and compared with the core's links and rows."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from hubspot import HubSpot
+from hubspot.crm.associations.v4 import BatchInputPublicFetchAssociationsBatchRequest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
@@ -43,6 +46,58 @@ def salesforce_records(sf: Any, mapping: Mapping) -> dict[str, list[RawRecord]]:
                 deleted=bool(r["IsDeleted"]),
             )
             for r in rows
+        ]
+    return out
+
+
+def _hubspot_associations(
+    client: HubSpot, obj: str, to: str, ids: list[str]
+) -> dict[str, list[tuple[str, frozenset[str]]]]:
+    found: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
+    for start in range(0, len(ids), 1000):
+        request = BatchInputPublicFetchAssociationsBatchRequest(
+            inputs=[{"id": i} for i in ids[start : start + 1000]]
+        )
+        for result in client.crm.associations.v4.batch_api.get_page(obj, to, request).results:
+            for other in result.to:
+                labels = frozenset(t.label for t in other.association_types if t.label)
+                found[result._from.id].append((other.to_object_id, labels))
+    return found
+
+
+def hubspot_records(base_url: str, token: str, mapping: Mapping) -> dict[str, list[RawRecord]]:
+    """Every record of every mapped object, archived ones included, through hubspot-api-client."""
+    client = HubSpot(access_token=token, host=base_url)
+    out: dict[str, list[RawRecord]] = {}
+    for obj in mapping.objects:
+        rows: list[tuple[Any, bool]] = []
+        for archived in (False, True):
+            after: str | None = None
+            while True:
+                page = client.crm.objects.basic_api.get_page(
+                    obj,
+                    limit=100,
+                    after=after,
+                    properties=mapping.crm_fields(obj),
+                    archived=archived,
+                )
+                rows += [(r, archived) for r in page.results]
+                if page.paging is None:
+                    break
+                after = page.paging.next.after
+        live = [r.id for r, archived in rows if not archived]
+        linked = {
+            to: _hubspot_associations(client, obj, to, live) for to in mapping.associations(obj)
+        }
+        out[obj] = [
+            RawRecord(
+                r.id,
+                r.updated_at,
+                r.properties,
+                deleted=archived,
+                associations={to: linked[to].get(r.id, []) for to in linked},
+            )
+            for r, archived in rows
         ]
     return out
 

@@ -88,7 +88,9 @@ def test_incremental_read_from_a_cursor_and_an_immediate_rerun_costs_one_call(
     later = records_of(list(source.changed("Opportunity", OPP_FIELDS, [], cursor)))
     assert later[0].crm_id == cursor.last_id
     assert sorted(r.crm_id for r in later[1:]) == sorted(changed)
-    assert [(r.stamp, r.crm_id) for r in later[1:]] == sorted((r.stamp, r.crm_id) for r in later[1:])
+    assert [(r.stamp, r.crm_id) for r in later[1:]] == sorted(
+        (r.stamp, r.crm_id) for r in later[1:]
+    )
     stages = {r.crm_id: r.fields["StageName"] for r in later[1:]}
     assert stages == {changed[0]: "Stage 0", changed[1]: "Stage 1"}
 
