@@ -121,19 +121,18 @@ def _same(expected: object, actual: object) -> bool:
 def assert_core_matches(engine: Engine, source: str, expected: Iterable[MappedRecord]) -> None:
     """Links equal the CRM's records one for one, no quarantine, and every mapped value is in the core."""
     wanted = list(expected)
+    links_t, held_t = table_of(SyncRecord), table_of(QuarantineEntry)
     with engine.connect() as conn:
         links = {
             (t, c): (core_id, deleted)
             for t, c, core_id, deleted in conn.execute(
                 select(
-                    SyncRecord.target, SyncRecord.crm_id, SyncRecord.core_id, SyncRecord.deleted
-                ).where(SyncRecord.source == source)
+                    links_t.c.target, links_t.c.crm_id, links_t.c.core_id, links_t.c.deleted
+                ).where(links_t.c.source == source)
             )
         }
         held = conn.execute(
-            select(QuarantineEntry.crm_id, QuarantineEntry.reason).where(
-                QuarantineEntry.source == source
-            )
+            select(held_t.c.crm_id, held_t.c.reason).where(held_t.c.source == source)
         ).all()
         assert held == [], held[:5]
         live = {(r.target, r.crm_id) for r in wanted if not r.deleted}
