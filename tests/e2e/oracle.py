@@ -25,6 +25,7 @@ MODELS: dict[str, Any] = {
     "deal": Deal,
     "deal_line": DealLine,
 }
+_LINKS, _HELD = table_of(SyncRecord), table_of(QuarantineEntry)
 
 
 def salesforce_records(sf: Any, mapping: Mapping) -> dict[str, list[RawRecord]]:
@@ -70,15 +71,13 @@ def assert_core_matches(engine: Engine, source: str, expected: Iterable[MappedRe
         links = {
             (t, c): (core_id, deleted)
             for t, c, core_id, deleted in conn.execute(
-                select(
-                    SyncRecord.target, SyncRecord.crm_id, SyncRecord.core_id, SyncRecord.deleted
-                ).where(SyncRecord.source == source)
+                select(_LINKS.c.target, _LINKS.c.crm_id, _LINKS.c.core_id, _LINKS.c.deleted).where(
+                    _LINKS.c.source == source
+                )
             )
         }
         held = conn.execute(
-            select(QuarantineEntry.crm_id, QuarantineEntry.reason).where(
-                QuarantineEntry.source == source
-            )
+            select(_HELD.c.crm_id, _HELD.c.reason).where(_HELD.c.source == source)
         ).all()
         assert held == [], held[:5]
         live = {(r.target, r.crm_id) for r in wanted if not r.deleted}
