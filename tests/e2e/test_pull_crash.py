@@ -38,7 +38,6 @@ from tests.e2e.conftest import Sandboxes, running_sandboxes, write_connections
 from tests.e2e.crash import PullRig, database_url
 from tests.e2e.oracle import MODELS, assert_core_matches, mapped, salesforce_records
 
-pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 _LINKS, _AUDITS = table_of(SyncRecord), table_of(AuditEntry)
 _CURSORS, _RUNS = table_of(SyncCursor), table_of(SyncRun)
