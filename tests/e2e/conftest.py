@@ -6,7 +6,8 @@ PostgreSQL, through the ``engine`` fixture); nothing is shared, so tests stay in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,18 +36,37 @@ class Sandboxes:
     hs: HubSpotSandboxHandle
 
 
-@pytest.fixture
-def sandboxes() -> Iterator[Sandboxes]:
-    """A fresh Salesforce and HubSpot sandbox for this test."""
+@contextmanager
+def running_sandboxes(records: int = RECORDS, seed: int = 3) -> Iterator[Sandboxes]:
+    """Both sandboxes, seeded with ``records`` deals each, for the duration of the block."""
     with (
-        running_salesforce_sandbox(seed=3, records=RECORDS) as sf,
-        running_hubspot_sandbox(seed=3, records=RECORDS) as hs,
+        running_salesforce_sandbox(seed=seed, records=records) as sf,
+        running_hubspot_sandbox(seed=seed, records=records) as hs,
     ):
         yield Sandboxes(sf, hs)
 
 
-def write_connections(folder: Path, sandboxes: Sandboxes) -> tuple[Path, dict[str, str]]:
-    """A connections file for both sandboxes and the environment holding their secrets."""
+@pytest.fixture
+def sandboxes() -> Iterator[Sandboxes]:
+    """A fresh Salesforce and HubSpot sandbox for this test."""
+    with running_sandboxes() as both:
+        yield both
+
+
+def _settings_lines(settings: Mapping[str, object]) -> str:
+    return "".join(f"    {key}: {value}\n" for key, value in settings.items())
+
+
+def write_connections(
+    folder: Path,
+    sandboxes: Sandboxes,
+    settings: Mapping[str, Mapping[str, object]] | None = None,
+) -> tuple[Path, dict[str, str]]:
+    """A connections file for both sandboxes and the environment holding their secrets.
+
+    ``settings`` adds keys to a connection (``{"acme-sf": {"page_size": 200}}``).
+    """
+    extra = settings or {}
     root = Path(__file__).resolve().parents[2]
     path = folder / "connections.yaml"
     path.write_text(
@@ -58,12 +78,12 @@ connections:
     login_url: {sandboxes.sf.base_url}
     ca_bundle: {sandboxes.sf.ca_path}
     auth: {{flow: client_credentials, client_id: {sandboxes.sf.consumer_key}, client_secret_env: E2E_SF_SECRET}}
-  emea-hs:
+{_settings_lines(extra.get("acme-sf", {}))}  emea-hs:
     kind: hubspot
     mapping: {root / "mappings" / "hubspot.yaml"}
     base_url: {sandboxes.hs.base_url}
     auth: {{flow: private_app, token_env: E2E_HS_TOKEN}}
-""",
+{_settings_lines(extra.get("emea-hs", {}))}""",
         encoding="utf-8",
     )
     env = {"E2E_SF_SECRET": sandboxes.sf.consumer_secret, "E2E_HS_TOKEN": sandboxes.hs.access_token}

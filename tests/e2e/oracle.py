@@ -28,6 +28,7 @@ MODELS: dict[str, Any] = {
     "deal": Deal,
     "deal_line": DealLine,
 }
+_LINKS, _HELD = table_of(SyncRecord), table_of(QuarantineEntry)
 
 
 def salesforce_records(sf: Any, mapping: Mapping) -> dict[str, list[RawRecord]]:
@@ -121,18 +122,17 @@ def _same(expected: object, actual: object) -> bool:
 def assert_core_matches(engine: Engine, source: str, expected: Iterable[MappedRecord]) -> None:
     """Links equal the CRM's records one for one, no quarantine, and every mapped value is in the core."""
     wanted = list(expected)
-    links_t, held_t = table_of(SyncRecord), table_of(QuarantineEntry)
     with engine.connect() as conn:
         links = {
             (t, c): (core_id, deleted)
             for t, c, core_id, deleted in conn.execute(
-                select(
-                    links_t.c.target, links_t.c.crm_id, links_t.c.core_id, links_t.c.deleted
-                ).where(links_t.c.source == source)
+                select(_LINKS.c.target, _LINKS.c.crm_id, _LINKS.c.core_id, _LINKS.c.deleted).where(
+                    _LINKS.c.source == source
+                )
             )
         }
         held = conn.execute(
-            select(held_t.c.crm_id, held_t.c.reason).where(held_t.c.source == source)
+            select(_HELD.c.crm_id, _HELD.c.reason).where(_HELD.c.source == source)
         ).all()
         assert held == [], held[:5]
         live = {(r.target, r.crm_id) for r in wanted if not r.deleted}
