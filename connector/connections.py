@@ -85,6 +85,7 @@ class HubSpotSpec(_Strict):
     base_url: str = "https://api.hubapi.com"
     auth: Annotated[PrivateApp | RefreshToken, Field(discriminator="flow")]
     budget_share: float = Field(default=0.8, gt=0, le=1)
+    page_size: int = Field(default=200, ge=10, le=200)  # search results per page (HubSpot: 200 max)
     requests_per_10s: int = Field(default=190, ge=1, le=190)
     searches_per_second: int = Field(default=5, ge=1, le=5)
     overlap_seconds: int = Field(default=300, ge=0, le=86_400)

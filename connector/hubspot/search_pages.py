@@ -39,8 +39,10 @@ class ChangeStream:
         properties: list[str],
         start_ms: int | None,
         search: Callable[[Json], list[Json]],
+        page_size: int = PAGE_SIZE,
     ) -> None:
         self.obj = obj
+        self.page_size = page_size
         self.stamp_property = stamp_property
         self.properties = properties
         self.search = search
@@ -77,7 +79,7 @@ class ChangeStream:
             for r, ms in zip(results, stamps, strict=True)
             if not (ms == self._low and record_id(r) in self._seen)
         ]
-        if len(results) < PAGE_SIZE:
+        if len(results) < self.page_size:
             return fresh, True
         last = stamps[-1]
         if last != self._low:
@@ -96,7 +98,7 @@ class ChangeStream:
         ]
         results = self._query(filters, "hs_object_id")
         fresh = [r for r in results if record_id(r) not in self._seen]
-        if len(results) < PAGE_SIZE:  # every record at this stamp is read
+        if len(results) < self.page_size:  # every record at this stamp is read
             self._tie_after, self._strict, self._seen = None, True, set()
         else:
             self._tie_after = int(record_id(results[-1]))
@@ -111,7 +113,7 @@ class ChangeStream:
             "filterGroups": [{"filters": filters}] if filters else [],
             "sorts": [{"propertyName": sort, "direction": "ASCENDING"}],
             "properties": self.properties,
-            "limit": PAGE_SIZE,
+            "limit": self.page_size,
         }
         self.queries += 1
         return self.search(body)

@@ -27,7 +27,7 @@ from connector.hubspot.auth import auth_for
 from connector.hubspot.client import HubSpotClient, results_of
 from connector.hubspot.pacing import Clock, Pacing
 from connector.hubspot.records import BadRecord, raw_record, stamp_property, to_ms
-from connector.hubspot.search_pages import ChangeStream
+from connector.hubspot.search_pages import PAGE_SIZE, ChangeStream
 from connector.retry import RetryPolicy
 from connector.source import Cursor, Page
 from mappings.records import RawRecord
@@ -52,8 +52,11 @@ class HubSpotSource:
 
     carries_deletions = False  # archiving bumps no stamp: deleted_ids lists archived records
 
-    def __init__(self, name: str, client: HubSpotClient, overlap: timedelta) -> None:
+    def __init__(
+        self, name: str, client: HubSpotClient, overlap: timedelta, page_size: int = PAGE_SIZE
+    ) -> None:
         self.name = name
+        self.page_size = page_size
         self.client = client
         self.budget: ApiBudget = client.budget
         self.overlap = overlap
@@ -72,7 +75,8 @@ class HubSpotSource:
         def search(body: Json) -> list[Json]:
             return results_of(self.name, what, self.client.search(obj, body))
 
-        stream = ChangeStream(obj, stamp_property(obj), _properties(obj, fields), start, search)
+        props = _properties(obj, fields)
+        stream = ChangeStream(obj, stamp_property(obj), props, start, search, self.page_size)
         pages = stream.pages()
         with ThreadPoolExecutor(1, thread_name_prefix=f"{self.name}-search") as ahead:
             upcoming = ahead.submit(next, pages, None)
@@ -160,4 +164,5 @@ def open_hubspot(
         pacing=pacing,
         budget=ApiBudget(connection.name, share=spec.budget_share),
     )
-    return HubSpotSource(connection.name, client, timedelta(seconds=spec.overlap_seconds))
+    overlap = timedelta(seconds=spec.overlap_seconds)
+    return HubSpotSource(connection.name, client, overlap, spec.page_size)

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from crm_sandbox.common.server import SandboxApp
+from crm_sandbox.hubspot.objects import STORED
 from mappings import Mapping, RawRecord, load_mapping
 from order_core.audit import AuditEntry
 from order_core.deals.models import Deal, DealLine
@@ -36,7 +37,13 @@ from order_core.rowbatch import table_of
 from order_core.sync.models import SyncCursor, SyncRecord, SyncRun
 from tests.e2e.conftest import Sandboxes, running_sandboxes, write_connections
 from tests.e2e.crash import PullRig, database_url
-from tests.e2e.oracle import MODELS, assert_core_matches, mapped, salesforce_records
+from tests.e2e.oracle import (
+    MODELS,
+    assert_core_matches,
+    hubspot_records,
+    mapped,
+    salesforce_records,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 _LINKS, _AUDITS = table_of(SyncRecord), table_of(AuditEntry)
@@ -67,6 +74,27 @@ def edit_salesforce(sb: Sandboxes, rng: random.Random) -> None:
         api.delete_record("OpportunityLineItem", line)
 
 
+def _hs_ids(sb: Sandboxes, obj: str, *, archived: bool) -> list[str]:
+    portal = sb.hs.app.portal
+    return sorted(str(r.id) for r in portal.store.records(STORED[obj], archived=archived))
+
+
+def edit_hubspot(sb: Sandboxes, rng: random.Random) -> None:
+    """What users do in the portal between two runs: rename, reprice, archive and restore (the
+    last two bump no stamp, as on HubSpot)."""
+    api = sb.hs.app  # the HubSpot app is its own admin API
+    for company in rng.sample(_hs_ids(sb, "companies", archived=False), 4):
+        api.change_record("companies", company, {"name": f"Renamed {rng.randrange(10**6)}"})
+    for deal in rng.sample(_hs_ids(sb, "deals", archived=False), 6):
+        api.change_record("deals", deal, {"amount": str(rng.randrange(1_000, 90_000))})
+    for line in rng.sample(_hs_ids(sb, "line_items", archived=False), 4):
+        api.change_record("line_items", line, {"quantity": str(rng.randrange(1, 50))})
+    for line in _hs_ids(sb, "line_items", archived=True)[:1]:
+        api.restore_record("line_items", line)
+    for line in rng.sample(_hs_ids(sb, "line_items", archived=False), 2):
+        api.archive_record("line_items", line)
+
+
 @dataclass(frozen=True)
 class CrashCase:
     """One CRM connection under the crash test."""
@@ -80,6 +108,14 @@ class CrashCase:
     edit: Callable[[Sandboxes, random.Random], None]
     settings: dict[str, object] = field(default_factory=dict)
     records: int = 1000  # deals in the sandbox: pages per object at the page size above
+    #: Tables a PostgreSQL step locks to park a page transaction mid-page (in schedule order).
+    lock_tables: tuple[str, ...] = (
+        "audit_entry",
+        "sync_record",
+        "deal",
+        "deal_line",
+        "sync_cursor",
+    )
     #: The order of the change stream: a cursor ends at the greatest record by this key.
     stream_order: Callable[[RawRecord], tuple[Any, ...]] = lambda r: (r.stamp, r.crm_id)
 
@@ -94,6 +130,23 @@ CASES = {
         crm_records=lambda sb, m: salesforce_records(sb.sf.client(), m),
         edit=edit_salesforce,
         settings={"page_size": 200},
+    ),
+    "emea-hs": CrashCase(
+        connection="emea-hs",
+        mapping="hubspot.yaml",
+        app=lambda sb: sb.hs.app,
+        # Every HubSpot page is a search; line items, the last and largest object, always have
+        # pages left for the route-counted kill points.
+        first_page_route="line_items.search",
+        next_page_route="line_items.search",
+        crm_records=lambda sb, m: hubspot_records(sb.hs.base_url, sb.hs.access_token, m),
+        edit=edit_hubspot,
+        settings={"page_size": 50},
+        records=1000,
+        # The route-counted kills park in line items, so earlier objects are done by then.
+        lock_tables=("audit_entry", "sync_record", "deal_line", "sync_cursor", "deal_line"),
+        # HubSpot ids are numbers: a tie on a stamp comes in numeric id order.
+        stream_order=lambda r: (r.stamp, len(r.crm_id), r.crm_id),
     ),
 }
 
@@ -137,8 +190,7 @@ def _schedule(case: CrashCase, dialect: str) -> list[tuple[str, Step | None]]:
     # a table lock; SQLite (whose writers lock the whole file at BEGIN) gets more random moments.
     if dialect == "postgresql":
         extra = [
-            (f"blocked mid-page on a lock of {table}", on_lock(table))
-            for table in ("audit_entry", "sync_record", "deal", "deal_line", "sync_cursor")
+            (f"blocked mid-page on a lock of {table}", on_lock(table)) for table in case.lock_tables
         ]
     else:
         extra = [(f"random moment after page answer {k}", after_page(k)) for k in (1, 2, 4, 1, 3)]
