@@ -17,11 +17,18 @@ Refuse = Callable[[str], Exception]
 
 
 def read_yaml(path: str | Path, refuse: Refuse) -> object:
-    """Read and parse a YAML file; an unreadable or invalid file raises ``refuse(reason)``."""
+    """Read and parse a YAML file; an unreadable, non-UTF-8 or invalid file raises ``refuse(reason)``."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except OSError as exc:
-        raise refuse(f"cannot read the file ({exc.strerror})") from None
+        raise refuse(f"cannot read the file ({exc.strerror or type(exc).__name__})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise refuse(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}); save it as UTF-8"
+        ) from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
