@@ -13,6 +13,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
 from order_core.catalog.version import track_catalog_writes
+from order_core.errors import DomainError
 from order_core.settings import get_settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -96,7 +97,21 @@ def alembic_config(url: str) -> Any:
 
 
 def upgrade_schema(url: str, revision: str = "head") -> None:
-    """Create or upgrade the schema to ``revision`` with Alembic."""
-    from alembic import command
+    """Create or upgrade the schema to ``revision`` with Alembic.
 
-    command.upgrade(alembic_config(url), revision)
+    A revision Alembic cannot resolve (unknown, or a downgrade) raises DomainError naming it and
+    the known revisions; nothing is changed (Alembic resolves it before running a migration).
+    """
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
+    cfg = alembic_config(url)
+    try:
+        command.upgrade(cfg, revision)
+    except CommandError as exc:
+        known = [r.revision for r in ScriptDirectory.from_config(cfg).walk_revisions()]
+        raise DomainError(
+            f"cannot upgrade the schema to revision {revision!r}: {exc}; use head (the newest) "
+            f"or one of {', '.join(reversed(known))}"
+        ) from None

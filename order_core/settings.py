@@ -6,8 +6,24 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from order_core.errors import DomainError
+from order_core.settings_check import explain_settings_failure
+
+#: The (backend, driver) pairs channelsync runs on: the drivers it installs.
+SUPPORTED_DATABASES = {("sqlite", "pysqlite"), ("postgresql", "psycopg")}
+_URL_FIX = (
+    "use sqlite:///channelsync.db (a file) or postgresql+psycopg://user@host:5432/channelsync, "
+    "or unset it for the default SQLite file"
+)
+
+
+class InvalidSettings(DomainError):
+    """A CHANNELSYNC_* setting (environment or .env) is invalid; names the variable and the fix."""
 
 
 class CoreSettings(BaseSettings):
@@ -41,7 +57,7 @@ class CoreSettings(BaseSettings):
         description="Test each pooled connection before use (costs a round trip per transaction)",
     )
     smtp_host: str = "127.0.0.1"
-    smtp_port: int = 25
+    smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
@@ -64,7 +80,7 @@ class CoreSettings(BaseSettings):
         default_factory=lambda: {"US": Decimal("0"), "GB": Decimal("0.20"), "DE": Decimal("0.19")},
         description="Tax rate per country or country-region (e.g. US-CA); JSON in the env var",
     )
-    invoice_payment_terms_days: int = 30
+    invoice_payment_terms_days: int = Field(default=30, ge=0)
     pricing_rules_file: str | None = Field(
         default=None,
         description=(
@@ -81,6 +97,24 @@ class CoreSettings(BaseSettings):
         ),
     )
 
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        # The message never repeats the URL: it may hold a password.
+        if not value.strip():
+            raise ValueError(f"is empty; {_URL_FIX}")
+        try:
+            url = make_url(value.strip())
+            kind = (url.get_backend_name(), url.get_driver_name())
+        except (ArgumentError, ValueError):  # ArgumentError covers dialects SQLAlchemy lacks
+            raise ValueError(f"is not a database URL channelsync can use; {_URL_FIX}") from None
+        if kind not in SUPPORTED_DATABASES:
+            raise ValueError(
+                f"names {kind[0]}+{kind[1]}, which channelsync does not support "
+                f"(SQLite and PostgreSQL through psycopg only); {_URL_FIX}"
+            )
+        return value.strip()
+
     @model_validator(mode="after")
     def _one_smtp_tls_mode(self) -> Self:
         if self.smtp_starttls and self.smtp_ssl:
@@ -94,5 +128,15 @@ class CoreSettings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> CoreSettings:
-    """The process-wide settings (read once)."""
-    return CoreSettings()
+    """The process-wide settings (read once); invalid ones raise :class:`InvalidSettings`.
+
+    The message names each CHANNELSYNC_* variable at fault, what is wrong and the fix, and never
+    repeats the value of a secret or of the database URL.
+    """
+    try:
+        return CoreSettings()
+    except (ValidationError, ValueError, OSError) as exc:
+        message = explain_settings_failure(CoreSettings, exc)
+        if message is None:
+            raise
+        raise InvalidSettings(message) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,18 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def control_character(text: str) -> str | None:
+    """The first control character (not tab or line break) in ``text`` as ``U+XXXX``, else None.
+
+    PostgreSQL cannot store NUL in text at all; the others are never meant in a name or address.
+    """
+    found = _CONTROL.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
 
 
 def as_utc(value: datetime) -> datetime:

@@ -19,9 +19,9 @@ Refuse = Callable[[str], Exception]
 
 
 def read_yaml(path: str | Path, refuse: Refuse) -> object:
-    """Read and parse a YAML file; an unreadable or invalid file raises ``refuse(reason)``."""
+    """Read and parse a YAML file; an unreadable, non-UTF-8 or invalid file raises ``refuse(reason)``."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         raise refuse(
             "there is no such file; check the path (a relative path starts from the "
@@ -31,10 +31,16 @@ def read_yaml(path: str | Path, refuse: Refuse) -> object:
         raise refuse("this is a directory, not a file; give the path of the YAML file") from None
     except OSError as exc:
         raise refuse(
-            f"cannot read the file ({exc.strerror}); check that it exists and is readable"
+            f"cannot read the file ({exc.strerror or type(exc).__name__}); check that it exists "
+            "and is readable"
         ) from None
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise refuse(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise refuse(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}); save it as UTF-8"
+        ) from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:

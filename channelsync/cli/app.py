@@ -1,4 +1,4 @@
-"""Assembles the command groups and turns domain errors into one clear line and a non-zero exit."""
+"""Assembles the command groups; its ``main`` is the CLI's edge: one line and a non-zero exit per failure."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import sys
 
 import typer
 from rich.console import Console
-from sqlalchemy.exc import DBAPIError
+from rich.markup import escape
 
 from channelsync.cli import catalog, customers, db, demo, orders, partners, quote, sandbox, sync
-from order_core.errors import DomainError
+from channelsync.cli.failures import describe, is_help_request
 from order_core.settings import get_settings
 
 app = typer.Typer(
@@ -36,28 +36,24 @@ app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(sync.app, name="sync")
 app.command("demo")(demo.run_demo)
 
-_err = Console(stderr=True)
+_err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 
-def _database_error(exc: DBAPIError) -> str:
-    """The driver's first line only: SQLAlchemy's text would add the SQL and its parameters."""
-    first = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
-    return (
-        f"database error: {first}. Check CHANNELSYNC_DATABASE_URL and run "
-        "`channelsync db upgrade` to create or upgrade the schema."
-    )
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI on ``argv`` (default: ``sys.argv``) and exit with its status.
 
-
-def main() -> None:
-    """Run the CLI; a user error prints its message (no traceback) and exits with status 1.
-
-    Usage errors and ``typer.Exit`` are handled by click's standalone mode (it exits itself).
+    This is the CLI's edge: every expected failure (see :func:`describe`) becomes one line on
+    stderr and a non-zero exit. Click's standalone mode is off so that usage errors pass here
+    too; unexpected exceptions (bugs) keep their traceback.
     """
     try:
-        app()
-    except DomainError as exc:
-        _err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
-        sys.exit(exc.exit_code)
-    except DBAPIError as exc:
-        _err.print(f"[bold red]error:[/] {_database_error(exc)}", highlight=False)
-        sys.exit(1)
+        status = app(args=argv, prog_name="channelsync", standalone_mode=False)
+    except Exception as exc:
+        if is_help_request(exc):
+            sys.exit(2)  # as in click's standalone mode; the help is already printed
+        failure = describe(exc)
+        if failure is None:
+            raise
+        _err.print(f"[bold red]error:[/] {escape(failure.message)}")
+        sys.exit(failure.exit_code)
+    sys.exit(status if isinstance(status, int) else 0)

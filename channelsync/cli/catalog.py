@@ -9,7 +9,8 @@ from rich.console import Console
 from rich.table import Table
 
 from channelsync.cli.core_db import CLI_ACTOR, cli_session
-from order_core.catalog.loader import LoadResult, load_catalog_file
+from channelsync.cli.user_files import read_text
+from order_core.catalog.loader import LoadResult, load_catalog
 
 app = typer.Typer(
     help="Catalog: programs, products, prices and authorization.", no_args_is_help=True
@@ -34,6 +35,7 @@ def load(
     ),
 ) -> None:
     """Load FILE into the database as one transaction; problems are listed with their line numbers."""
+    text = read_text(file, "catalog file")
     with cli_session() as session:
-        result = load_catalog_file(file, session=session, actor=CLI_ACTOR)
+        result = load_catalog(text, session=session, actor=CLI_ACTOR, source=file.name)
     Console().print(summary_table(result, f"loaded {file.name}"))

@@ -9,14 +9,14 @@ from sqlmodel import Session
 
 from order_core.actors import Actor
 from order_core.db import make_engine, new_session
-from order_core.settings import CoreSettings
+from order_core.settings import get_settings
 
 CLI_ACTOR = Actor.system("cli")
 
 
 def database_url() -> str:
-    """CHANNELSYNC_DATABASE_URL as it is now (read on every command, not cached)."""
-    return CoreSettings().database_url
+    """CHANNELSYNC_DATABASE_URL (the CLI reads the settings anew for every command)."""
+    return get_settings().database_url
 
 
 @contextmanager

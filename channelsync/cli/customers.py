@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 
 from channelsync.cli.core_db import CLI_ACTOR, cli_session
+from channelsync.cli.user_files import check_writable, read_text, write_text
 from order_core.customers.csv_io import CSV_COLUMNS, export_customers_csv, import_customers_csv
-from order_core.errors import DomainError
 
 app = typer.Typer(help="End customers: CSV import and export per partner.", no_args_is_help=True)
 
@@ -25,10 +25,7 @@ def import_command(
     ),
 ) -> None:
     """Import FILE for a partner: every row is checked first; all rows are written or none."""
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise DomainError(f"cannot read {file}: {exc.strerror}; check the path") from None
+    text = read_text(file, "customer CSV")
     with cli_session() as session:
         result = import_customers_csv(
             text, partner, session=session, actor=CLI_ACTOR, source=file.name
@@ -49,10 +46,12 @@ def export_command(
     ),
 ) -> None:
     """Export a partner's end customers as CSV (importing the file again changes nothing)."""
+    if out is not None:
+        check_writable(out, "customer CSV")
     with cli_session() as session:
         text = export_customers_csv(partner, session=session, actor=CLI_ACTOR)
     if out is None:
         sys.stdout.write(text)
         return
-    out.write_text(text, encoding="utf-8")
+    write_text(out, text, "customer CSV")
     Console(stderr=True).print(f"wrote {text.count(chr(10)) - 1} customer(s) to {out}")

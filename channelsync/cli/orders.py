@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
+from channelsync.cli.user_files import check_writable, write_text
 from order_core.actors import Actor
 from order_core.db import make_engine, session_scope
+from order_core.errors import DomainError
 from order_core.fulfillment.details import order_details
 from order_core.notifications.delivery import deliver_pending_notifications
 from order_core.orders.export import export_order_lines_csv, export_orders_csv
@@ -21,9 +25,16 @@ app = typer.Typer(help="Orders: search, details, CSV export, notifications.", no
 _ACTOR = Actor.system("cli")
 
 
-def _engine() -> Engine:
+@contextmanager
+def _session() -> Iterator[Session]:
+    """A session on the configured database; its engine (and pool) is closed afterwards."""
     settings = get_settings()
-    return make_engine(settings.database_url, echo=settings.sql_echo)
+    engine = make_engine(settings.database_url, echo=settings.sql_echo)
+    try:
+        with session_scope(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 @app.command("list")
@@ -42,7 +53,7 @@ def list_orders(
     criteria = OrderFilter(
         partner_id=partner, customer=customer, status=status, po_number=po, sku=sku
     )
-    with session_scope(_engine()) as session:
+    with _session() as session:
         result = search_orders(
             criteria, session=session, actor=_ACTOR, page=page, page_size=page_size
         )
@@ -67,7 +78,7 @@ def list_orders(
 def show(number: str = typer.Argument(..., help="Order number, e.g. SO-000042.")) -> None:
     """Show one order: header, lines, history, approvals, licenses and invoices."""
     console = Console()
-    with session_scope(_engine()) as session:
+    with _session() as session:
         d = order_details(number, session=session, actor=_ACTOR)
         o = d.order
         console.print(
@@ -125,17 +136,29 @@ def export(
     customer: str | None = typer.Option(None, "--customer"),
 ) -> None:
     """Write a partner's orders (or their lines) to a CSV file."""
+    check_writable(out, "orders CSV")
     criteria = OrderFilter(partner_id=partner, status=status, customer=customer)
-    with session_scope(_engine()) as session:
+    with _session() as session:
         fn = export_order_lines_csv if lines else export_orders_csv
         text = fn(criteria, session=session, actor=_ACTOR)
-    out.write_text(text, encoding="utf-8")
+    write_text(out, text, "orders CSV")
     Console().print(f"wrote {max(0, text.count(chr(10)) - 1)} rows to {out}")
 
 
 @app.command("notify")
 def notify(limit: int = typer.Option(100, "--limit", min=1)) -> None:
-    """Deliver pending order e-mails through the configured SMTP server."""
-    with session_scope(_engine()) as session:
-        report = deliver_pending_notifications(session, get_settings(), limit=limit)
+    """Deliver pending order e-mails through the configured SMTP server.
+
+    Exits non-zero when any message could not be sent; those stay pending and are retried.
+    """
+    settings = get_settings()
+    with _session() as session:
+        report = deliver_pending_notifications(session, settings, limit=limit)
     Console().print(f"sent {report.sent}, failed {report.failed} ({report.recipients} recipients)")
+    if report.failed:
+        raise DomainError(
+            f"{report.failed} of {report.sent + report.failed} order e-mail(s) not sent "
+            f"({report.error}); check CHANNELSYNC_SMTP_HOST and CHANNELSYNC_SMTP_PORT "
+            f"(now {settings.smtp_host}:{settings.smtp_port}) and the other CHANNELSYNC_SMTP_* "
+            "settings, then run `channelsync orders notify` again (failed messages stay in the outbox)"
+        )

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from order_core.errors import DomainError
+from channelsync.cli.user_files import read_text
 from order_core.pricing_rules import installed_rules
 from order_core.settings import get_settings
 from quote_engine.errors import PricingError
@@ -30,11 +30,6 @@ class CartFile(PricingRequest):
     today: date | None = None
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code=1)
-
-
 def _validation_message(source: Path, exc: ValidationError) -> str:
     problems = []
     for err in exc.errors()[:5]:
@@ -45,11 +40,11 @@ def _validation_message(source: Path, exc: ValidationError) -> str:
 
 
 def read_cart(path: Path) -> CartFile:
-    """Read and validate a CART.json file; raise PricingError naming the file and field."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PricingError(f"{path}: cannot read the cart file ({exc.strerror})") from None
+    """Read and validate a CART.json file; raise PricingError naming the file and field.
+
+    An unreadable or non-UTF-8 file raises :class:`~channelsync.cli.user_files.InputFileError`.
+    """
+    text = read_text(path, "cart file")
     try:
         data = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
@@ -99,8 +94,5 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Price a cart: print priced lines with their traces and the totals as JSON."""
-        try:
-            data = price_file(input_path, rules_path)
-        except (PricingError, DomainError) as exc:  # DomainError: the installed rules file
-            raise _fail(exc.message) from None
+        data = price_file(input_path, rules_path)
         typer.echo(json.dumps(data, indent=2))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from channelsync.cli.user_files import check_writable, write_text
 from order_core.actors import Actor
 from order_core.db import make_engine, session_scope
 from order_core.quotes.sending import render_quote_document
@@ -16,9 +17,12 @@ from order_core.settings import get_settings
 def render(
     quote_number: str = typer.Argument(..., help="Quote number, e.g. Q-000001"),
     out: Path = typer.Option(..., "--out", help="HTML file to write"),
-    version: int | None = typer.Option(None, "--version", help="Quote version (default: latest)"),
+    version: int | None = typer.Option(
+        None, "--version", min=1, help="Quote version (default: latest)"
+    ),
 ) -> None:
     """Render a quote (the sent document, or the current draft) to an HTML file."""
+    check_writable(out, "quote document")
     settings = get_settings()
     engine = make_engine(settings.database_url, echo=settings.sql_echo)
     actor = Actor.system("cli")
@@ -29,7 +33,7 @@ def render(
             html = render_quote_document(quote.id, session=session, actor=actor)
     finally:
         engine.dispose()
-    out.write_text(html, encoding="utf-8")
+    write_text(out, html, "quote document")
     typer.echo(f"wrote {quote.number} v{quote.version} ({quote.state}) to {out}")
 
 

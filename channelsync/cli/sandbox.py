@@ -8,11 +8,12 @@ from enum import StrEnum
 import typer
 from rich.console import Console
 
-from crm_sandbox.common.server import SandboxApp, serve_forever
+from crm_sandbox.common.server import BindError, SandboxApp, serve_forever
 from crm_sandbox.hubspot.testing import build_hubspot_sandbox
 from crm_sandbox.salesforce.app import SalesforceSandboxApp
 from crm_sandbox.salesforce.jwt_grant import make_jwt_keys
 from crm_sandbox.salesforce.tls import SandboxTls, make_tls
+from order_core.errors import DomainError
 
 sandbox_app = typer.Typer(
     help="Local CRM sandboxes (Salesforce- and HubSpot-compatible servers) for demos and tests.",
@@ -129,15 +130,22 @@ def _serve_hubspot(host: str, port: int, seed: int, records: int) -> None:
 @sandbox_app.command("serve")
 def serve(
     kind: SandboxKind = typer.Argument(..., help="salesforce or hubspot"),
-    port: int = typer.Option(8443, "--port", help="Port to listen on (0 = any free port)."),
+    port: int = typer.Option(
+        8443, "--port", min=0, max=65535, help="Port to listen on (0 = any free port)."
+    ),
     seed: int = typer.Option(1, "--seed", help="Seed of the generated data."),
     records: int = typer.Option(
-        50, "--records", help="Number of deals; other counts scale from it."
+        50, "--records", min=1, help="Number of deals; other counts scale from it."
     ),
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind."),
 ) -> None:
     """Serve a seeded CRM sandbox and print how to connect to it."""
-    if kind is SandboxKind.salesforce:
-        _serve_salesforce(host, port, seed, records)
-    else:
-        _serve_hubspot(host, port, seed, records)
+    try:
+        if kind is SandboxKind.salesforce:
+            _serve_salesforce(host, port, seed, records)
+        else:
+            _serve_hubspot(host, port, seed, records)
+    except BindError as exc:
+        raise DomainError(
+            f"{exc}; choose another --port (0 picks a free one) or a --host of this machine"
+        ) from None

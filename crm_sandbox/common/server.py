@@ -269,6 +269,10 @@ def start_in_thread(
     return RunningSandbox(app, f"{scheme}://{host}:{real_port}", host, real_port, server, thread)
 
 
+class BindError(Exception):
+    """The sandbox cannot listen on the address asked for (in use, not local, not allowed)."""
+
+
 def serve_forever(
     app: SandboxApp,
     *,
@@ -277,8 +281,15 @@ def serve_forever(
     tls: ssl.SSLContext | None = None,
     ready: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve in the foreground until interrupted (the CLI's ``sandbox serve``)."""
-    server = _bind(app, host, port, tls)
+    """Serve in the foreground until interrupted (the CLI's ``sandbox serve``).
+
+    Raises BindError (with the system's reason) when ``host:port`` cannot be listened on.
+    """
+    try:
+        server = _bind(app, host, port, tls)
+    except (OSError, OverflowError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise BindError(f"cannot listen on {host}:{port}: {reason}") from None
     scheme = "https" if tls is not None else "http"
     if ready is not None:
         ready(f"{scheme}://{host}:{server.server_address[1]}")

@@ -6,6 +6,7 @@ written ``1199.90`` becomes ``Decimal("1199.90")`` exactly.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -15,6 +16,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from order_core.errors import Problem, ValidationFailed
 from order_core.money import amount_problem
+from order_core.types import control_character
 
 _NULL_TAG = "tag:yaml.org,2002:null"
 _TRUE = {"true", "yes", "on"}
@@ -29,9 +31,12 @@ def compose(text: str, source: str) -> Node | None:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
         reason = exc.problem or str(exc)
-        raise ValidationFailed(
-            f"{source} is not valid YAML", [Problem(f"{source} line {line}", "-", reason)]
-        ) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (control codes)
+        line = text.count("\n", 0, exc.position) + 1
+        reason = f"character U+{exc.character:04X} is not allowed in YAML; remove it"
+    raise ValidationFailed(
+        f"{source} is not valid YAML", [Problem(f"{source} line {line}", "-", reason)]
+    ) from None
 
 
 class Reader:
@@ -94,7 +99,11 @@ class Reader:
         if not isinstance(node, ScalarNode):
             self.bad(node, field, "must be a single value")
             return default
-        return str(node.value).strip()
+        value = str(node.value).strip()
+        if (char := control_character(value)) is not None:
+            self.bad(node, field, f"contains the control character {char}; remove it")
+            return default
+        return value
 
     def texts(self, node: Node | None, field: str) -> list[str]:
         """A list of scalars as text."""
@@ -132,7 +141,7 @@ class Reader:
         raw = self.text(node, field)
         if raw is None:
             return None
-        if not raw.lstrip("-").isdigit():
+        if not re.fullmatch(r"-?[0-9]+", raw):
             assert node is not None
             self.bad(node, field, f"{raw!r} is not a whole number")
             return None

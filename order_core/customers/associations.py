@@ -1,9 +1,9 @@
-"""Reseller <-> end customer association (reseller of record, history) and the program customer-info check."""
+"""Reseller <-> end customer association: who is the reseller of record, and since when."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
@@ -12,9 +12,8 @@ from order_core.actors import Actor, require_partner_access, require_vendor
 from order_core.audit import AuditRow, record_audit, record_audits
 from order_core.bulk_sql import chunks, one_of
 from order_core.customers.models import CustomerAssociation, EndCustomer
-from order_core.errors import NotFoundError, Problem, ValidationFailed, invalid
-from order_core.partners.models import Partner, Program
-from order_core.partners.programs import active_programs
+from order_core.errors import NotFoundError, invalid
+from order_core.partners.models import Partner
 from order_core.tx import transactional
 from order_core.types import utcnow
 
@@ -244,54 +243,3 @@ def recent_customers(
         .limit(limit)
     )
     return list(session.exec(stmt))
-
-
-def required_customer_fields(
-    session: Session, partner_id: int, on: date | None = None
-) -> dict[str, list[str]]:
-    """``{program code: [fields]}`` of the partner's active programs that require customer info."""
-    return fields_required_by(active_programs(session, partner_id, on))
-
-
-def fields_required_by(programs: Iterable[Program]) -> dict[str, list[str]]:
-    """``{program code: [fields]}`` of those ``programs`` that require end-customer info."""
-    return {
-        p.code: [f for f in p.required_customer_fields.split(",") if f]
-        for p in programs
-        if p.customer_info_required
-    }
-
-
-def check_customer_info(
-    session: Session,
-    partner_id: int,
-    customer: EndCustomer | None,
-    *,
-    on: date | None = None,
-    required: Mapping[str, Sequence[str]] | None = None,
-) -> None:
-    """Refuse an order whose end customer lacks fields a program of the partner requires.
-
-    Raises ValidationFailed listing every missing field and the program requiring it.
-    ``required`` is ``required_customer_fields`` when the caller already knows it.
-    """
-    if required is None:
-        required = required_customer_fields(session, partner_id, on)
-    if not required:
-        return
-    record = f"end customer {customer.name}" if customer is not None else "end customer"
-    problems: list[Problem] = []
-    seen: set[str] = set()
-    for code, fields in sorted(required.items()):
-        for field in fields:
-            value = getattr(customer, field, None) if customer is not None else None
-            if (value is None or str(value).strip() == "") and field not in seen:
-                seen.add(field)
-                problems.append(
-                    Problem(record, field, f"is required by program {code}; fill it in first")
-                )
-    if problems:
-        raise ValidationFailed(
-            f"{record} lacks information partner {partner_id}'s program requires on orders",
-            problems,
-        )

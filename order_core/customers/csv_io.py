@@ -24,7 +24,8 @@ from order_core.customers.fields import (
     normalize_email,
 )
 from order_core.customers.models import CustomerAssociation, EndCustomer
-from order_core.customers.services import apply_values
+from order_core.customers.requirements import missing_customer_info, required_customer_fields
+from order_core.customers.services import apply_values, derived_values
 from order_core.errors import NotFoundError, Problem, ValidationFailed
 from order_core.partners.models import Partner
 from order_core.tx import transactional
@@ -51,8 +52,11 @@ class _Row:
 
 
 def _parse(text: str, source: str) -> tuple[list[str], list[_Row], list[Problem]]:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""), strict=True)
+    try:
+        header = [h.strip() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        return [], [], [_malformed(1, exc)]
     problems: list[Problem] = []
     if not header:
         return header, [], [Problem("line 1", "header", "the file has no header row")]
@@ -66,7 +70,14 @@ def _parse(text: str, source: str) -> tuple[list[str], list[_Row], list[Problem]
         problems.append(Problem("line 1", "name", "the required column is missing"))
     rows: list[_Row] = []
     start = reader.line_num + 1
-    for raw in reader:
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # the rest of the file cannot be split into rows reliably
+            problems.append(_malformed(start, exc))
+            break
         line = start
         start = reader.line_num + 1
         if None in raw:
@@ -77,6 +88,17 @@ def _parse(text: str, source: str) -> tuple[list[str], list[_Row], list[Problem]
         values = clean_values({k: v for k, v in raw.items() if k in CSV_COLUMNS})
         rows.append(_Row(line, values))
     return header, rows, problems
+
+
+def _malformed(line: int, exc: csv.Error) -> Problem:
+    reason = (
+        "a quoted value opened on this line is never closed"
+        if "end of data" in str(exc)
+        else f"is not valid CSV ({exc})"
+    )
+    return Problem(
+        f"line {line}", "-", f"{reason}; check the quotes (a quote in a value is doubled)"
+    )
 
 
 def _keys(values: CustomerValues) -> list[tuple[str, str]]:
@@ -177,12 +199,13 @@ def import_customers_csv(
         raise NotFoundError(f"partner {partner_id} not found")
     header, rows, problems = _parse(text, source)
     _resolve(session, partner_id, rows, problems)
+    columns = [c for c in header if c in CUSTOMER_FIELDS]
+    problems.extend(_missing_info(session, partner_id, columns, rows))
     if problems:
         bad = len({p.record for p in problems})
         raise ValidationFailed(
             f"{source}: {bad} bad row(s); nothing was imported. Fix them and import again", problems
         )
-    columns = [c for c in header if c in CUSTOMER_FIELDS]
     result = ImportResult()
     now = utcnow()
     audits: list[AuditRow] = []
@@ -214,6 +237,36 @@ def import_customers_csv(
     result.associated = associate_many(session, pairs, "import", actor=actor, at=now)
     refresh_statistics(session, len(new_rows), "end_customer", "customer_association")
     return result
+
+
+def _missing_info(
+    session: Session, partner_id: int, columns: list[str], rows: list[_Row]
+) -> list[Problem]:
+    """What the partner's programs require and a row would leave empty (checkout's own check).
+
+    A row that changes nothing about a customer already associated with the partner is left
+    alone, so importing an export again still changes nothing.
+    """
+    required = required_customer_fields(session, partner_id)
+    if not required:
+        return []
+    ids = sorted({r.target.id for r in rows if r.target is not None and r.target.id is not None})
+    associated: set[int] = set()
+    for chunk in chunks(ids):
+        stmt = select(CustomerAssociation.customer_id).where(
+            CustomerAssociation.partner_id == partner_id,
+            one_of(session, col(CustomerAssociation.customer_id), chunk),
+        )
+        associated.update(session.exec(stmt))
+    problems: list[Problem] = []
+    for row in rows:
+        after = derived_values(row.target, {c: row.values.get(c) for c in columns})
+        if (target := row.target) is not None:
+            if target.id in associated and all(getattr(target, k) == v for k, v in after.items()):
+                continue
+            after = {f: getattr(target, f) for f in CUSTOMER_FIELDS} | after
+        problems.extend(missing_customer_info(f"line {row.line}", after.get, required))
+    return problems
 
 
 def _snapshot(customer: EndCustomer) -> dict[str, object]:

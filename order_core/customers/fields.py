@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 
 from order_core.errors import Problem
+from order_core.types import control_character
 
 CUSTOMER_FIELDS = (
     "name",
@@ -110,6 +111,11 @@ def check_values(
             )
     if (not partial or "name" in values) and not values.get("name"):
         problems.append(Problem(record, "name", "is required"))
+    for key, value in values.items():
+        if value is not None and (char := control_character(value)) is not None:
+            problems.append(
+                Problem(record, key, f"contains the control character {char}; remove it")
+            )
     for key, limit in MAX_LENGTH.items():
         value = values.get(key)
         if value is not None and len(value) > limit:

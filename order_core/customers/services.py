@@ -25,14 +25,20 @@ from order_core.tx import transactional
 from order_core.types import utcnow
 
 
+def derived_values(customer: EndCustomer | None, values: CustomerValues) -> CustomerValues:
+    """``values`` with the dedupe keys they give ``customer`` (None: a new customer); no change made."""
+    email = values.get("email", customer.email if customer is not None else None)
+    domain = values.get("domain", customer.domain if customer is not None else None)
+    return {
+        **values,
+        "email_normalized": normalize_email(email),
+        "domain": dedupe_domain(domain, email),
+    }
+
+
 def apply_values(customer: EndCustomer, values: CustomerValues) -> None:
     """Set cleaned values on a customer and recompute its dedupe keys."""
-    derived = dict(values)
-    derived["email_normalized"] = normalize_email(derived.get("email", customer.email))
-    derived["domain"] = dedupe_domain(
-        derived.get("domain", customer.domain), derived.get("email", customer.email)
-    )
-    for key, value in derived.items():
+    for key, value in derived_values(customer, values).items():
         if getattr(customer, key) != value:  # setting unchanged values costs a validation each
             setattr(customer, key, value)
 

@@ -30,6 +30,8 @@ class DeliveryReport:
     sent: int
     failed: int
     recipients: int
+    error: str | None = None
+    """Why the first failed message was not sent (no credentials in it); None when none failed."""
 
 
 def build_message(event: OutboxEvent, sender: str) -> EmailMessage:
@@ -110,6 +112,7 @@ def deliver_pending_notifications(
     sent: list[OutboxEvent] = []
     failed = 0
     recipients = 0
+    errors: list[str] = []
     try:
         client = _connect(cfg)
     except (OSError, smtplib.SMTPException) as exc:
@@ -118,13 +121,14 @@ def deliver_pending_notifications(
         for event in events:
             mark_failed(session, event, error)
         session.commit()
-        return DeliveryReport(0, len(events), 0)
+        return DeliveryReport(0, len(events), 0, error)
     try:
         for index, event in enumerate(events):
             message = build_message(event, cfg.mail_from)
             to = [a.strip() for a in str(message["To"]).split(",") if a.strip()]
             if not to:
-                mark_failed(session, event, "notification has no recipients", max_attempts=1)
+                errors.append("notification has no recipients")
+                mark_failed(session, event, errors[-1], max_attempts=1)
                 failed += 1
                 continue
             try:
@@ -133,13 +137,15 @@ def deliver_pending_notifications(
                 # The connection is gone: this event and the ones not tried yet go next run;
                 # those already sent stay delivered (below), so nobody gets a message twice.
                 error = f"SMTP connection lost: {type(exc).__name__}"
+                errors.append(error)
                 logger.warning("%s; %d notification(s) left for retry", error, len(events) - index)
                 for rest in events[index:]:
                     mark_failed(session, rest, error)
                 failed += len(events) - index
                 break
             except smtplib.SMTPException as exc:
-                mark_failed(session, event, f"SMTP refused: {type(exc).__name__}: {exc}"[:500])
+                errors.append(f"SMTP refused: {type(exc).__name__}: {exc}"[:500])
+                mark_failed(session, event, errors[-1])
                 failed += 1
                 continue
             sent.append(event)
@@ -151,4 +157,4 @@ def deliver_pending_notifications(
             client.close()
     mark_delivered(session, sent)
     session.commit()
-    return DeliveryReport(len(sent), failed, recipients)
+    return DeliveryReport(len(sent), failed, recipients, errors[0] if errors else None)

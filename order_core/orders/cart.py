@@ -12,8 +12,9 @@ from typing import Protocol
 from sqlmodel import Session, col, select
 
 from order_core.actors import Actor
-from order_core.customers.associations import associate_customer, check_customer_info, is_associated
+from order_core.customers.associations import associate_customer, is_associated
 from order_core.customers.models import EndCustomer
+from order_core.customers.requirements import check_customer_info
 from order_core.errors import NotFoundError, Problem, ValidationFailed
 from order_core.orders.memo import known_lines
 from order_core.orders.models import Order, OrderLine

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from order_core.actors import Actor
 from order_core.catalog.snapshot import detached_copy, remembered
-from order_core.customers.associations import fields_required_by
+from order_core.customers.requirements import fields_required_by
 from order_core.errors import AccessDenied
 from order_core.orders.access import ordering_buyer
 from order_core.partners.models import Buyer, Partner

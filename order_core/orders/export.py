@@ -27,7 +27,7 @@ LINE_COLUMNS = (
 
 
 def _orders(session: Session, actor: Actor, criteria: OrderFilter) -> list[Order]:
-    stmt = filtered(actor, criteria).order_by(col(Order.created_at), col(Order.id))
+    stmt = filtered(session, actor, criteria).order_by(col(Order.created_at), col(Order.id))
     return list(session.exec(stmt))
 
 

@@ -11,9 +11,10 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from order_core.actors import Actor, partner_scope
 from order_core.customers.models import EndCustomer
-from order_core.errors import invalid
+from order_core.errors import NotFoundError, invalid
 from order_core.orders.models import Order, OrderLine
 from order_core.orders.states import OrderStatus
+from order_core.partners.models import Partner
 from order_core.tx import transactional
 from order_core.types import as_utc
 
@@ -46,11 +47,16 @@ class OrderPage:
         return max(1, -(-self.total // self.page_size))
 
 
-def filtered(actor: Actor, criteria: OrderFilter) -> SelectOfScalar[Order]:
-    """The partner-scoped query for ``criteria`` (a partner actor only ever sees its own orders)."""
+def filtered(session: Session, actor: Actor, criteria: OrderFilter) -> SelectOfScalar[Order]:
+    """The partner-scoped query for ``criteria`` (a partner actor only ever sees its own orders).
+
+    A partner that does not exist is NotFoundError, as everywhere else, not an empty result.
+    """
     stmt = select(Order)
     scope = partner_scope(actor, criteria.partner_id)
     if scope is not None:
+        if session.get(Partner, scope) is None:
+            raise NotFoundError(f"partner {scope} not found")
         stmt = stmt.where(Order.partner_id == scope)
     if criteria.status:
         try:
@@ -93,7 +99,7 @@ def search_orders(
     """Orders matching ``criteria``, newest first, one page at a time (pages start at 1)."""
     if page < 1 or not 1 <= page_size <= 500:
         raise invalid("order search", "page", "page starts at 1 and page_size is 1-500")
-    stmt = filtered(actor, criteria)
+    stmt = filtered(session, actor, criteria)
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     rows = session.exec(
         stmt.order_by(col(Order.created_at).desc(), col(Order.id).desc())

@@ -90,7 +90,10 @@ def test_customers_export_import_round_trip(db_url: str, tmp_path: Path) -> None
     assert reimport.exit_code == 0
     assert "0 created, 0 updated, 2 unchanged" in reimport.output
     new = tmp_path / "new.csv"
-    new.write_text("name,email,country\nWayne Enterprises,it@wayne.example,US\n", encoding="utf-8")
+    new.write_text(
+        "name,email,country,city,postal_code\nWayne Enterprises,it@wayne.example,US,Gotham,10001\n",
+        encoding="utf-8",
+    )
     added = runner.invoke(app, ["customers", "import", str(new), "--partner", "2"])
     assert "1 created" in added.output
     assert "Wayne Enterprises" in _customers(db_url)

@@ -8,11 +8,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import typer
-from typer.testing import CliRunner
 
-from channelsync.cli.quote_price import register
 from order_core.settings import get_settings
+from tests.cli_run import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 CART = ROOT / "examples" / "cart.json"
@@ -37,20 +35,10 @@ def install(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
     get_settings.cache_clear()
 
 
-def make_app() -> typer.Typer:
-    app = typer.Typer()
-    register(app)
-
-    @app.callback()
-    def _root() -> None:
-        """Keep `price` a sub-command, as in the real `quote` group."""
-
-    return app
-
-
 def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(make_app(), ["price", *args])
-    return result.exit_code, result.stdout, result.stderr
+    """``channelsync quote price ARGS`` through the CLI's edge (errors are printed there)."""
+    result = run_cli("quote", "price", *args)
+    return result.code, result.out, result.err
 
 
 def test_prices_the_example_cart_with_traces_and_totals() -> None:

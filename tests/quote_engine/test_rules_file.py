@@ -141,7 +141,7 @@ def test_missing_file_is_refused_naming_the_path_the_problem_and_the_fix(tmp_pat
     ("content", "reason"),
     [
         (None, "this is a directory, not a file; give the path of the YAML file"),
-        (b"rules: [\xff]\n", "not UTF-8 text (byte 8); save the file as UTF-8"),
+        (b"rules: [\xff]\n", "not UTF-8 text (byte 0xff at line 1); save it as UTF-8"),
         (b"rules: [\n", "not valid YAML at line 2; correct the YAML syntax"),
     ],
 )

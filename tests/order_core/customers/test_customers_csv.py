@@ -13,6 +13,7 @@ from order_core.customers.associations import customer_associations
 from order_core.customers.csv_io import export_customers_csv, import_customers_csv
 from order_core.customers.models import CustomerAssociation, EndCustomer
 from order_core.errors import NotFoundError, ValidationFailed
+from order_core.partners.programs import update_program
 from tests.order_core.partners.world import VENDOR, World, build_world, pid
 
 GOOD = """name,email,country,city,crm_source,crm_id
@@ -123,3 +124,84 @@ def test_export_round_trips(session: Session, world: World) -> None:
     assert export_customers_csv(pid(world.b), session=session, actor=VENDOR) == edited
     with pytest.raises(NotFoundError):
         export_customers_csv(pid(world.b), session=session, actor=world.a_buyer)
+
+
+def test_rows_lacking_what_the_program_requires_are_named_and_nothing_is_written(
+    session: Session, world: World
+) -> None:
+    # RESELLER (partner A's program) requires name, email and country, as checkout does.
+    text = (
+        "name,email,country\n"
+        "Only A Name,,\n"
+        "Complete Co,hello@complete.example,US\n"
+        "No Country,nc@nocountry.example,\n"
+    )
+    before = _count(session)
+    with pytest.raises(ValidationFailed) as err:
+        import_customers_csv(text, pid(world.a), session=session, actor=world.a_buyer)
+    assert {(p.record, p.field) for p in err.value.problems} == {
+        ("line 2", "email"),
+        ("line 2", "country"),
+        ("line 4", "country"),
+    }
+    assert "is required by program RESELLER" in err.value.message
+    assert _count(session) == before
+    # An update that would empty a required field is refused the same way.
+    clearing = f"id,name,country\n{pid(world.customer_a)},Acme Corp,\n"
+    with pytest.raises(ValidationFailed) as err:
+        import_customers_csv(clearing, pid(world.a), session=session, actor=world.a_buyer)
+    assert {(p.record, p.field) for p in err.value.problems} == {("line 2", "country")}
+    # The distributor program requires nothing: a name is enough there.
+    result = import_customers_csv(
+        "name\nOnly A Name\n", pid(world.dist), session=session, actor=VENDOR
+    )
+    assert len(result.created) == 1
+
+
+def test_an_unchanged_incomplete_customer_does_not_block_a_reimport(
+    session: Session, world: World
+) -> None:
+    # Imported while partner B's program did not require anything, then the program changed.
+    update_program(
+        pid(world.reseller_program), customer_info_required=False, session=session, actor=VENDOR
+    )
+    legacy_row = "name,email\nLegacy Ltd,ops@legacy.example\n"
+    import_customers_csv(legacy_row, pid(world.b), session=session, actor=VENDOR)
+    update_program(
+        pid(world.reseller_program), customer_info_required=True, session=session, actor=VENDOR
+    )
+    text = export_customers_csv(pid(world.b), session=session, actor=VENDOR)
+    again = import_customers_csv(text, pid(world.b), session=session, actor=VENDOR)
+    assert again.created == [] and again.updated == [] and len(again.unchanged) == 2
+    # Changing it, or associating it with another reseller, must fill in what is required.
+    legacy = session.exec(select(EndCustomer).where(EndCustomer.name == "Legacy Ltd")).one()
+    with pytest.raises(ValidationFailed, match="line 2: country: is required by program RESELLER"):
+        import_customers_csv(
+            f"id,name,phone\n{pid(legacy)},Legacy Ltd,+1 555 0100\n",
+            pid(world.b),
+            session=session,
+            actor=VENDOR,
+        )
+    with pytest.raises(ValidationFailed, match="line 2: country: is required"):
+        import_customers_csv(legacy_row, pid(world.a), session=session, actor=VENDOR)
+    assert [
+        a.partner_id for a in customer_associations(pid(legacy), session=session, actor=VENDOR)
+    ] == [pid(world.b)]
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('name,email\n"unterminated,foo\n', 2),
+        ('name,email\nFine,f@fine.example\n"Half"quoted,x@y.example\n', 3),
+    ],
+)
+def test_malformed_csv_is_refused_with_its_line(
+    session: Session, world: World, text: str, line: int
+) -> None:
+    before = _count(session)
+    with pytest.raises(ValidationFailed) as err:
+        import_customers_csv(text, pid(world.dist), session=session, actor=VENDOR)
+    assert [(p.record, p.field) for p in err.value.problems] == [(f"line {line}", "-")]
+    assert "check the quotes" in err.value.message
+    assert _count(session) == before

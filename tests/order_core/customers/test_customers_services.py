@@ -11,12 +11,12 @@ from sqlmodel import Session, select
 from order_core.audit import audit_trail
 from order_core.customers.associations import (
     associate_customer,
-    check_customer_info,
     customer_associations,
     recent_customers,
     set_reseller_of_record,
 )
 from order_core.customers.models import CustomerAssociation, EndCustomer
+from order_core.customers.requirements import check_customer_info
 from order_core.customers.services import (
     create_customer,
     get_customer,

@@ -141,3 +141,18 @@ def test_csv_of_orders_and_lines(session: Session, world: World) -> None:
         OrderFilter(), session=session, actor=world.actor(session, world.buyer_b)
     )
     assert [r["po_number"] for r in csv.DictReader(io.StringIO(other))] == ["PO-A1"]
+
+
+def test_an_unknown_partner_is_not_found_not_an_empty_result(
+    session: Session, world: World
+) -> None:
+    _seed(session, world)
+    unknown = OrderFilter(partner_id=999_999)
+    with pytest.raises(NotFoundError, match="partner 999999 not found"):
+        search_orders(unknown, session=session, actor=VENDOR)
+    with pytest.raises(NotFoundError, match="partner 999999 not found"):
+        export_orders_csv(unknown, session=session, actor=VENDOR)
+    with pytest.raises(NotFoundError, match="partner 999999 not found"):
+        export_order_lines_csv(unknown, session=session, actor=VENDOR)
+    # A partner with no orders is still a (empty) result, and no partner means every partner.
+    assert search_orders(OrderFilter(), session=session, actor=VENDOR).total == 5
