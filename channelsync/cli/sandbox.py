@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from enum import StrEnum
 
 import typer
 from rich.console import Console
 
+from connector.connections import SANDBOX_SECRETS
+from connector.settings import ConnectorSettings
 from crm_sandbox.common.server import BindError, SandboxApp, serve_forever
 from crm_sandbox.hubspot.testing import build_hubspot_sandbox
 from crm_sandbox.salesforce.app import SalesforceSandboxApp
@@ -98,13 +101,33 @@ def _serve_salesforce(host: str, port: int, seed: int, records: int) -> None:
             sf_app.base_url = base_url
             for line in describe_salesforce(sf_app, base_url, tls.ca_path, keys.private_key_path):
                 _out.print(line, highlight=False, soft_wrap=True)
+            shared = publish_ca(tls.ca_path)
+            _out.print(
+                f"The default connection `salesforce` (no CHANNELSYNC_CONNECTIONS_FILE) trusts {shared}.",
+                highlight=False,
+                soft_wrap=True,
+            )
 
         serve_forever(sf_app, host=host, port=port, tls=tls.context, ready=ready)
 
 
+def publish_ca(ca_path: str) -> str:
+    """Copy the sandbox's CA bundle to CHANNELSYNC_SANDBOX_DIR, where the default `salesforce`
+    connection looks for it; returns the copy's path."""
+    folder = ConnectorSettings().sandbox_dir.expanduser()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "sandbox-ca.pem"
+    shutil.copyfile(ca_path, target)
+    return str(target)
+
+
+#: The access token ``serve hubspot`` accepts: the one the default `hubspot` connection sends.
+HUBSPOT_TOKEN = SANDBOX_SECRETS["CHANNELSYNC_SANDBOX_HS_TOKEN"]
+
+
 def build_hubspot(*, seed: int, records: int) -> tuple[SandboxApp, str]:
-    """A seeded HubSpot sandbox app and its access token."""
-    return build_hubspot_sandbox(seed=seed, records=records)
+    """A seeded HubSpot sandbox app and its access token (the default connection's)."""
+    return build_hubspot_sandbox(seed=seed, records=records, access_token=HUBSPOT_TOKEN)
 
 
 def describe_hubspot(base_url: str, token: str) -> list[str]:
@@ -130,8 +153,13 @@ def _serve_hubspot(host: str, port: int, seed: int, records: int) -> None:
 @sandbox_app.command("serve")
 def serve(
     kind: SandboxKind = typer.Argument(..., help="salesforce or hubspot"),
-    port: int = typer.Option(
-        8443, "--port", min=0, max=65535, help="Port to listen on (0 = any free port)."
+    port: int | None = typer.Option(
+        None,
+        "--port",
+        min=0,
+        max=65535,
+        help="Port to listen on (0 = any free port; default 8443 for salesforce, 8090 for hubspot,"
+        " where the default connections look).",
     ),
     seed: int = typer.Option(1, "--seed", help="Seed of the generated data."),
     records: int = typer.Option(
@@ -142,9 +170,9 @@ def serve(
     """Serve a seeded CRM sandbox and print how to connect to it."""
     try:
         if kind is SandboxKind.salesforce:
-            _serve_salesforce(host, port, seed, records)
+            _serve_salesforce(host, 8443 if port is None else port, seed, records)
         else:
-            _serve_hubspot(host, port, seed, records)
+            _serve_hubspot(host, 8090 if port is None else port, seed, records)
     except BindError as exc:
         raise DomainError(
             f"{exc}; choose another --port (0 picks a free one) or a --host of this machine"
