@@ -73,33 +73,41 @@ class _CompiledField:
     def value(self, record: RawRecord) -> object:
         raw = self.read(record)
         rule = self.rule
-        if not is_missing(raw) and rule.transform is not None:
-            try:
-                raw = _TRANSFORMS[rule.transform](as_text(raw))
-            except BadValue as exc:
-                raise BadValue(f"{self.source} {exc}") from None
-        if not is_missing(raw) and rule.map is not None:
-            key = as_text(raw)
-            if key in rule.map:
-                raw = rule.map[key]
-            elif "*" in rule.map:
-                raw = rule.map["*"]
-            else:
-                known = sorted(k for k in rule.map if k != "*")
-                raise BadValue(
-                    f"{self.source} {shown(key)} is not in the value map of {self.name} "
-                    f"(known: {known[:12]}); add it to the mapping"
-                )
-        if is_missing(raw):
+        missing = raw is None or (isinstance(raw, str) and not raw.strip())
+        if not missing and (rule.transform is not None or rule.map is not None):
+            raw = self._shaped(raw)
+            missing = is_missing(raw)
+        if missing:
             raw = rule.default
-        if is_missing(raw):
-            if self.required:
-                raise BadValue(f"{self.source} is empty and {self.name} requires a value")
-            return None
+            if is_missing(raw):
+                if self.required:
+                    raise BadValue(f"{self.source} is empty and {self.name} requires a value")
+                return None
         try:
             return coerce(raw, self.spec)
         except BadValue as exc:
             raise BadValue(f"{self.source} {exc} (for {self.name})") from None
+
+    def _shaped(self, raw: object) -> object:
+        """The value after the rule's transform and value map."""
+        rule = self.rule
+        if rule.transform is not None:
+            try:
+                raw = _TRANSFORMS[rule.transform](as_text(raw))
+            except BadValue as exc:
+                raise BadValue(f"{self.source} {exc}") from None
+        if rule.map is not None and not is_missing(raw):
+            key = as_text(raw)
+            if key in rule.map:
+                return rule.map[key]
+            if "*" in rule.map:
+                return rule.map["*"]
+            known = sorted(k for k in rule.map if k != "*")
+            raise BadValue(
+                f"{self.source} {shown(key)} is not in the value map of {self.name} "
+                f"(known: {known[:12]}); add it to the mapping"
+            )
+        return raw
 
 
 def _matches(test: Condition, value: object) -> bool:

@@ -121,7 +121,11 @@ def coerce(value: object, spec: TargetField) -> object:
     """``value`` as the kind ``spec`` takes, or BadValue saying why not."""
     kind = spec.kind
     result: object
-    if kind == "decimal":
+    if kind in ("str", "ref") and type(value) is str:  # the common case, first
+        result = value
+        if "\x00" in result:
+            raise BadValue(f"{shown(value)} contains a NUL character")
+    elif kind == "decimal":
         result = to_decimal(value)
     elif kind == "int":
         result = to_int(value)

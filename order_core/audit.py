@@ -7,10 +7,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, Text, insert
+from sqlalchemy import Column, Text
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from order_core.actors import Actor
+from order_core.rowbatch import insert_rows
 from order_core.types import UtcDateTime, utcnow
 
 
@@ -96,9 +97,9 @@ def record_audits(session: Session, actor: Actor, rows: list[AuditRow]) -> None:
 
     For bulk services (CSV import, CRM batches): no ORM object per entry.
     """
-    if rows:  # a Core insert: the ORM's bulk path costs several times more per row
+    if rows:  # a row batch: the ORM's bulk path costs several times more per row
         table = AuditEntry.__table__  # type: ignore[attr-defined]
-        session.connection().execute(insert(table), audit_rows(actor, rows))
+        insert_rows(session, [(table, audit_rows(actor, rows))])
 
 
 def audit_rows(actor: Actor, rows: list[AuditRow]) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from order_core.actors import Actor, require_partner_access, require_vendor
@@ -14,6 +14,7 @@ from order_core.bulk_sql import chunks, one_of
 from order_core.customers.models import CustomerAssociation, EndCustomer
 from order_core.errors import NotFoundError, invalid
 from order_core.partners.models import Partner
+from order_core.rowbatch import insert_rows
 from order_core.tx import transactional
 from order_core.types import utcnow
 
@@ -116,17 +117,22 @@ def associate_many(
     new = [p for p in wanted if p not in existing]
     if not new:
         return 0
-    session.connection().execute(
-        insert(table),
+    insert_rows(
+        session,
         [
-            {
-                "customer_id": c,
-                "partner_id": p,
-                "since": moment,
-                "origin": origin,
-                "last_activity_at": moment,
-            }
-            for c, p in new
+            (
+                table,
+                [
+                    {
+                        "customer_id": c,
+                        "partner_id": p,
+                        "since": moment,
+                        "origin": origin,
+                        "last_activity_at": moment,
+                    }
+                    for c, p in new
+                ],
+            )
         ],
     )
     unowned: set[int] = set()

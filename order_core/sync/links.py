@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from order_core.bulk_sql import chunks, one_of
 from order_core.partners.models import PartnerCrmRef
-from order_core.rowbatch import table_of
+from order_core.rowbatch import table_of, upsert_rows
 from order_core.sync.models import SyncRecord
 
 _LINKS = table_of(SyncRecord)
@@ -80,19 +79,13 @@ def linked_elsewhere(session: Session, source: str, crm_ids: Iterable[str]) -> d
 
 def save_links(session: Session, rows: Sequence[dict[str, object]]) -> None:
     """Insert or update links (``source, target, crm_id`` identify one) in one statement."""
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(_LINKS)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["source", "target", "crm_id"],
-        set_={
-            k: stmt.excluded[k]
-            for k in ("crm_object", "core_id", "digest", "crm_stamp", "deleted", "updated_at")
-        },
+    upsert_rows(
+        session,
+        _LINKS,
+        rows,
+        ("source", "target", "crm_id"),
+        ("crm_object", "core_id", "digest", "crm_stamp", "deleted", "updated_at"),
     )
-    session.execute(stmt, list(rows))
 
 
 def iter_linked_ids(
