@@ -101,5 +101,6 @@ class SyncRun(SQLModel, table=True):
     finished_at: datetime | None = Field(
         default=None, sa_column=Column(UtcDateTime(), nullable=True)
     )
-    status: str = Field(default="running", max_length=20)  # running | ok | stopped | failed
+    # running | ok | stopped (API budget; resumes next run) | failed | interrupted (process died)
+    status: str = Field(default="running", max_length=20)
     report: str = Field(default="{}", sa_column=Column(Text, nullable=False))

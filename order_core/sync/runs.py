@@ -19,8 +19,18 @@ from order_core.types import utcnow
 
 @transactional
 def start_run(source: str, *, session: Session, actor: Actor) -> int:
-    """Record that a pull of ``source`` began; returns the run id."""
+    """Record that a pull of ``source`` began; returns the run id.
+
+    Runs of the same connection still marked running were cut short (a killed process: one pull
+    per connection runs at a time), so they become ``interrupted``.
+    """
     require_vendor(actor, "sales_ops", action="run a CRM sync")
+    stale = session.exec(
+        select(SyncRun).where(col(SyncRun.source) == source, col(SyncRun.status) == "running")
+    )
+    for old in stale:
+        old.status = "interrupted"
+        session.add(old)
     run = SyncRun(source=source, started_at=utcnow())
     session.add(run)
     session.flush()

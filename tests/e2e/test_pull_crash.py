@@ -336,3 +336,11 @@ def test_pull_killed_at_many_points_then_rerun_equals_the_crm(
     for obj, figures in report["objects"].items():
         assert figures["created"] == figures["updated"] == figures["deleted"] == 0, (obj, figures)
     assert _count(core, select(func.count()).select_from(_AUDITS)) == audits
+    # Every killed run is marked interrupted (a kill before its run began leaves no row at all).
+    with core.connect() as conn:
+        statuses = Counter(
+            conn.execute(select(_RUNS.c.status).where(_RUNS.c.source == case.connection)).scalars()
+        )
+    killed = sum(1 for _, step in _schedule(case, core.dialect.name) if step is not None)
+    assert statuses["running"] == 0 and statuses["ok"] == 2
+    assert 0 < statuses["interrupted"] <= killed
