@@ -15,6 +15,7 @@ import argparse
 import multiprocessing
 import os
 import resource
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Any
 
 import httpx
 import psycopg
+from seed_checkout import seed_checkout
 
 from connector.connections import load_connections
 from connector.factory import open_source
@@ -35,6 +37,8 @@ from mappings import load_mapping, shipped
 from order_core.actors import Actor
 from order_core.db import make_engine, new_session
 from order_core.models import metadata
+from order_core.orders.checkout import CartItem, place_order
+from order_core.partners.buyers import buyer_actor
 from order_core.partners.programs import create_program
 
 OBJECTS = ["Account", "Opportunity"]
@@ -49,6 +53,52 @@ def _serve(records: int, cert_dir: str, ready: Any) -> None:
         ready.put((base_url, tls.ca_path))
 
     serve_forever(app, host="127.0.0.1", port=0, tls=tls.context, ready=announce)
+
+
+def _checkouts(url: str, buyer_id: int, stop: Any, latencies: Any) -> None:
+    """Another process: one checkout after another until ``stop``, each one's seconds reported."""
+    engine = make_engine(url)
+    session = new_session(engine)
+    actor = buyer_actor(session, buyer_id)
+    session.commit()
+    times: list[float] = []
+    while not stop.is_set():
+        started = time.perf_counter()
+        place_order(
+            session=session, actor=actor, payment_method="credit_line", lines=[CartItem("SKU-0", 1)]
+        )
+        times.append(time.perf_counter() - started)
+        time.sleep(0.02)
+    session.close()
+    engine.dispose()
+    latencies.put(times)
+
+
+def _p95(times: list[float]) -> str:
+    if not times:
+        return "no checkout finished"
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return f"{len(times)} checkouts, p50 {statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms"
+
+
+class CheckoutProbe:
+    """Checkouts running in another process while something else happens in this one."""
+
+    def __init__(self, url: str, buyer_id: int) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.stop, self.latencies = ctx.Event(), ctx.Queue()
+        self.process = ctx.Process(
+            target=_checkouts, args=(url, buyer_id, self.stop, self.latencies)
+        )
+        self.process.start()
+
+    def finish(self) -> str:
+        """Stop the checkouts; their latencies."""
+        self.stop.set()
+        times: list[float] = self.latencies.get(timeout=120)
+        self.process.join()
+        return _p95(times)
 
 
 def _touch(base_url: str, ca_path: str, obj: str, share: float) -> int:
@@ -93,6 +143,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=20_000, help="opportunities in the sandbox")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument(
+        "--checkouts", action="store_true", help="time checkouts idle and during the full pull"
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-sync-"))
     ready: Any = multiprocessing.get_context("spawn").Queue()
@@ -122,12 +175,19 @@ def main() -> None:
     with new_session(engine) as session:
         for code in ("RESELLER", "DISTRIBUTOR"):
             create_program(code, code.title(), session=session, actor=Actor.vendor("bench"))
+    buyer_id = seed_checkout(engine, 1, 100_000)[0][0] if args.checkouts else 0
     puller = Puller("bench-sf", open_source(conn), load_mapping(conn.mapping_path), engine)
     print(
         f"Salesforce sandbox, {args.records:,} opportunities, objects {OBJECTS}, core on {args.db}"
     )
     try:
         options = PullOptions(objects=OBJECTS)
+        if args.checkouts:
+            probe = CheckoutProbe(url, buyer_id)
+            time.sleep(5)
+            print(f"  checkouts, idle:             {probe.finish()}")
+            probe = CheckoutProbe(url, buyer_id)
+            time.sleep(2)  # the probe's process has started and warmed up
         started, cpu = time.perf_counter(), time.process_time()
         if os.environ.get("BENCH_PROFILE"):
             import cProfile
@@ -138,6 +198,8 @@ def main() -> None:
         else:
             full = puller.run(options)
         _line("full pull", full, time.perf_counter() - started, time.process_time() - cpu)
+        if args.checkouts:
+            print(f"  checkouts during the pull:  {probe.finish()}")
         started, cpu = time.perf_counter(), time.process_time()
         again = puller.run(options)
         _line("immediate re-run", again, time.perf_counter() - started, time.process_time() - cpu)

@@ -67,6 +67,7 @@ class Puller:
         *,
         actor: Actor | None = None,
         progress: Progress | None = None,
+        transaction_records: int = 250,
     ) -> None:
         self.name = name
         self.source = source
@@ -74,6 +75,7 @@ class Puller:
         self.engine = engine
         self.actor = actor or Actor.system(f"sync:{name}")
         self.progress = progress or (lambda _obj, _report: None)
+        self.transaction_records = transaction_records
 
     def run(self, options: PullOptions | None = None) -> RunReport:
         """Pull every mapped object (or the chosen ones); the report says how it ended."""
@@ -119,13 +121,23 @@ class Puller:
         return [o for o in known if o in chosen]
 
     def _apply(self, session: Session, obj: str, page: Page, rep: ObjectReport) -> None:
-        results = self.mapping.apply(obj, page.records)
+        """Map a page and apply it in transactions of at most ``transaction_records`` records.
+
+        Short transactions let checkouts in between (on SQLite every transaction holds the write
+        lock). Only the last one moves the cursor: if the run stops in between, the next one
+        reads the page again and the part already applied writes nothing (equal digests).
+        """
         payloads = Payloads(page.records)
         cursor = None if page.cursor is None else (page.cursor.stamp, page.cursor.last_id)
-        core_page = SyncPage(
-            self.name, obj, to_core(results), payloads, self.mapping.version, cursor
-        )
-        rep.add(apply_page(core_page, session=session, actor=self.actor), len(page.records))
+        size = self.transaction_records
+        for start in range(0, max(len(page.records), 1), size):
+            part = page.records[start : start + size]
+            last = start + size >= len(page.records)
+            core = to_core(self.mapping.apply(obj, part))
+            core_page = SyncPage(
+                self.name, obj, core, payloads, self.mapping.version, cursor if last else None
+            )
+            rep.add(apply_page(core_page, session=session, actor=self.actor), len(part))
         if cursor is not None:
             rep.cursor_after = _cursor_text(cursor)
         self.progress(obj, rep)
