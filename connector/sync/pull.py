@@ -133,7 +133,7 @@ class Puller:
     def _pull_object(
         self, session: Session, obj: str, rep: ObjectReport, opts: PullOptions
     ) -> None:
-        started, calls = time.monotonic(), self.source.budget.calls
+        started, calls, begun = time.monotonic(), self.source.budget.calls, utcnow()
         saved = read_cursor(session, self.name, obj)
         full_at = read_full_refresh(session, self.name, obj)
         session.commit()  # no transaction stays open while the CRM is called
@@ -144,12 +144,19 @@ class Puller:
             for page in self.source.changed(obj, fields, assocs, since):
                 self._apply(session, obj, page, rep)
             self._deletions(session, obj, rep)
-            due = full_at is None or utcnow() - full_at >= timedelta(
+            due = full_at is None or begun - full_at >= timedelta(
                 hours=opts.association_refresh_hours
             )
-            if assocs and saved is not None and due:
-                self._refetch(session, obj, rep, deleted=False)
-                save_full_refresh(session, self.name, obj, utcnow())
+            if assocs and (saved is None or due):
+                # A stream from the start read every record with its associations: that is a
+                # full refresh already, so the next run need not re-read them all again. The
+                # refresh dates from before the reads: a change made meanwhile is not skipped.
+                if saved is not None:
+                    refresh_from = utcnow()
+                    self._refetch(session, obj, rep, deleted=False)
+                else:
+                    refresh_from = begun
+                save_full_refresh(session, self.name, obj, refresh_from)
                 session.commit()
         finally:
             rep.api_calls += self.source.budget.calls - calls
