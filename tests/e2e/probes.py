@@ -177,10 +177,11 @@ def count(engine: Engine, model: Any, *where: Any) -> int:
         return int(conn.execute(stmt).scalar_one())
 
 
-def audits(engine: Engine, action: str | None = None) -> int:
-    """Audit entries (of one action)."""
+def audits(engine: Engine, action: str | None = None, entity: str | None = None) -> int:
+    """Audit entries (of one action, on one kind of entity)."""
     t = table_of(AuditEntry)
-    return count(engine, AuditEntry, *([] if action is None else [t.c.action == action]))
+    where = [] if action is None else [t.c.action == action]
+    return count(engine, AuditEntry, *where, *([] if entity is None else [t.c.entity == entity]))
 
 
 def held(engine: Engine, source: str) -> list[dict[str, Any]]:
