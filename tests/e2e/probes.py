@@ -120,6 +120,12 @@ def puller(
     )
 
 
+def retries(p: Puller) -> int:
+    """Calls the puller's CRM client tried again (either CRM's client counts them)."""
+    source: Any = p.source
+    return int(source.client.retries)
+
+
 def fast_hubspot(
     request: pytest.FixtureRequest,
     conn: Connection,

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from connector.connections import Connection
 from order_core.customers.models import EndCustomer
 from order_core.deals.models import Deal, DealLine
+from order_core.partners.models import Buyer
 from tests.e2e.conftest import PullerFactory, Sandboxes
 from tests.e2e.oracle import assert_core_matches
 from tests.e2e.probes import (
@@ -55,6 +56,8 @@ def test_salesforce_incremental_pull_updates_only_the_edited_records(
     admin.change_record("Account", customer, {"BillingCity": "Tromsø"})
     line = _sf_ids(sandboxes, "OpportunityLineItem")[0]
     admin.change_record("OpportunityLineItem", line, {"Quantity": 7})
+    buyer = next(c for c in _sf_ids(sandboxes, "Contact", Channel_Role__c="Approver"))
+    admin.change_record("Contact", buyer, {"FirstName": "Renamed", "Channel_Role__c": "Admin"})
     before, audits_before = snapshot(core), audits(core)
 
     report = p.run()
@@ -65,7 +68,7 @@ def test_salesforce_incremental_pull_updates_only_the_edited_records(
     }
     assert counts == {
         "Account": (0, 1, 0, 0),
-        "Contact": (0, 0, 0, 0),
+        "Contact": (0, 1, 0, 0),
         "Opportunity": (0, 3, 0, 0),
         "OpportunityLineItem": (0, 1, 0, 0),
     }
@@ -76,13 +79,15 @@ def test_salesforce_incremental_pull_updates_only_the_edited_records(
     assert city["city"] == "Tromsø"
     qty = core_row(core, DealLine, "acme-sf", "deal_line", line)["quantity"]
     assert qty == Decimal(7)
+    renamed = core_row(core, Buyer, "acme-sf", "buyer", buyer)
+    assert (renamed["name"].split()[0], renamed["role"]) == ("Renamed", "admin")
     diff = changed(before, snapshot(core))
     # Exactly the edited rows, their links and one audit entry each; nothing else was touched.
     assert diff["deal"] == deals
-    assert diff["end_customer"] == {city["id"]}
-    assert len(diff["deal_line"]) == 1 and len(diff["sync_record"]) == 5
-    assert set(diff) == {"deal", "end_customer", "deal_line", "sync_record", "audit_entry"}
-    assert audits(core) - audits_before == 5 == audits(core, "crm_update")
+    assert diff["end_customer"] == {city["id"]} and diff["buyer"] == {renamed["id"]}
+    assert len(diff["deal_line"]) == 1 and len(diff["sync_record"]) == 6
+    assert set(diff) == {"deal", "end_customer", "buyer", "deal_line", "sync_record", "audit_entry"}
+    assert audits(core) - audits_before == 6 == audits(core, "crm_update")
 
 
 def test_hubspot_incremental_pull_updates_only_the_edited_records(
@@ -101,6 +106,8 @@ def test_hubspot_incremental_pull_updates_only_the_edited_records(
     app.change_record("companies", customer, {"city": "Tromsø"})
     line = _hs_ids(sandboxes, "line_items")[0]
     app.change_record("line_items", line, {"quantity": "7"})
+    buyer = _hs_ids(sandboxes, "contacts", channel_buyer_role="approver")[0]
+    app.change_record("contacts", buyer, {"firstname": "Renamed", "channel_buyer_role": "admin"})
     before, audits_before = snapshot(core), audits(core)
 
     report = p.run()
@@ -111,7 +118,7 @@ def test_hubspot_incremental_pull_updates_only_the_edited_records(
     }
     assert counts == {
         "companies": (0, 1, 0, 0),
-        "contacts": (0, 0, 0, 0),
+        "contacts": (0, 1, 0, 0),
         "deals": (0, 3, 0, 0),
         "line_items": (0, 1, 0, 0),
     }
@@ -120,11 +127,14 @@ def test_hubspot_incremental_pull_updates_only_the_edited_records(
     assert core_row(core, Deal, "emea-hs", "deal", deals[2])["name"] == "Edited 2"
     city = core_row(core, EndCustomer, "emea-hs", "end_customer", customer)
     assert city["city"] == "Tromsø"
+    renamed = core_row(core, Buyer, "emea-hs", "buyer", buyer)
+    assert (renamed["name"].split()[0], renamed["role"]) == ("Renamed", "admin")
     diff = changed(before, snapshot(core))
     assert diff["deal"] == ids and diff["end_customer"] == {city["id"]}
-    assert len(diff["deal_line"]) == 1 and len(diff["sync_record"]) == 5
-    assert set(diff) == {"deal", "end_customer", "deal_line", "sync_record", "audit_entry"}
-    assert audits(core) - audits_before == 5 == audits(core, "crm_update")
+    assert diff["buyer"] == {renamed["id"]}
+    assert len(diff["deal_line"]) == 1 and len(diff["sync_record"]) == 6
+    assert set(diff) == {"deal", "end_customer", "buyer", "deal_line", "sync_record", "audit_entry"}
+    assert audits(core) - audits_before == 6 == audits(core, "crm_update")
 
 
 def test_salesforce_deletions_and_undeletes(

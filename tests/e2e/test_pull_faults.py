@@ -37,6 +37,7 @@ from tests.e2e.probes import (
     fast_hubspot,
     load,
     puller,
+    retries,
 )
 
 QUERY_TIMEOUT = error_body("QUERY_TIMEOUT", "Your query request was running for too long.")
@@ -264,7 +265,7 @@ def test_salesforce_429_storm(
     assert report.status == "ok", report.message
     statuses = [r.status for r in sandboxes.sf.app.requests("queryAll")]
     assert statuses == [200, 429, 429, 429, 429, 200, 200, 200]
-    assert p.source.client.retries == 4 and len(clock.sleeps) == 4
+    assert retries(p) == 4 and len(clock.sleeps) == 4
     if retry_after:
         assert all(wait >= 7 for wait in clock.sleeps)  # never less than Salesforce asked
     else:  # exponential backoff with jitter: between half and all of 0.5, 1, 2, 4 s
@@ -295,7 +296,7 @@ def test_hubspot_429_storm(
 
     assert report.status == "ok", report.message
     assert [r.status for r in hs.app.requests("deals.search")] == [429, 429, 429, 200]
-    assert len(clock.sleeps) == 4 and p.source.client.retries == 4
+    assert len(clock.sleeps) == 4 and retries(p) == 4
     searched = clock.sleeps[1:]  # the first wait is the contacts' association read's
     if retry_after:
         assert all(wait >= 3 for wait in searched)
@@ -322,7 +323,7 @@ def test_salesforce_truncated_and_malformed_json_are_read_again(
 
     assert report.status == "ok", report.message
     assert app.calls() == {"oauth.token": 2, "queryAll": 4 + 2}
-    assert len(clock.sleeps) == 3 and p.source.client.retries == 2  # (the login's retry apart)
+    assert len(clock.sleeps) == 3 and retries(p) == 2  # (the login's retry apart)
     assert report.total("quarantined") == 0
     assert_core_matches(core, "acme-sf", expected_sf(sandboxes.sf, p.mapping))
 
@@ -346,7 +347,7 @@ def test_hubspot_truncated_and_malformed_json_are_read_again(
     calls = hs.app.calls()
     assert calls["companies.search"] == calls["deals.list"] == calls["line_items.search"] == 2
     assert calls["associations.v4.batch.read"] == 3 + 1
-    assert len(clock.sleeps) == 4 and p.source.client.retries == 4
+    assert len(clock.sleeps) == 4 and retries(p) == 4
     assert_core_matches(core, "emea-hs", expected_hs(hs, p.mapping))
 
 
