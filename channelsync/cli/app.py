@@ -51,13 +51,16 @@ def _database_error(exc: DBAPIError) -> str:
 def main() -> None:
     """Run the CLI; a user error prints its message (no traceback) and exits with status 1.
 
+    The message stays one line whatever the terminal's width (``soft_wrap``: Rich would otherwise
+    break it where a pipe or a log file has no width at all).
+
     Usage errors and ``typer.Exit`` are handled by click's standalone mode (it exits itself).
     """
     try:
         app()
     except DomainError as exc:
-        _err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        _err.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except DBAPIError as exc:
-        _err.print(f"[bold red]error:[/] {_database_error(exc)}", highlight=False)
+        _err.print(f"[bold red]error:[/] {_database_error(exc)}", highlight=False, soft_wrap=True)
         sys.exit(1)

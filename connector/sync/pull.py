@@ -78,12 +78,12 @@ class Puller:
     def run(self, options: PullOptions | None = None) -> RunReport:
         """Pull every mapped object (or the chosen ones); the report says how it ended."""
         opts = options or PullOptions()
+        objects = self._objects(opts.objects)  # refused before anything is written
         report = RunReport(self.name)
         started, calls_before = time.monotonic(), self.source.budget.calls
         with new_session(self.engine) as session:
             run_id = start_run(self.name, session=session, actor=self.actor)
             try:
-                objects = self._objects(opts.objects)
                 if opts.full:
                     for obj in objects:
                         reset_cursor(session, self.name, obj)

@@ -127,7 +127,7 @@ def test_5xx_is_retried(
 def test_broken_answers_are_retried(
     hs: HubSpotSandboxHandle, source: HubSpotSource, kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING)
+    caplog.set_level(logging.INFO)
     hs.app.add_fault(Fault("deals.search", kind=kind, times=1))  # type: ignore[arg-type]
     hs.app.add_fault(Fault("associations.v4.batch.read", kind=kind, times=1))  # type: ignore[arg-type]
     pages = list(source.changed("deals", ["dealname"], ["companies"], None))
