@@ -3,6 +3,7 @@ expectation per CRM, and pullers built on a chosen retry / pacing clock and conn
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -118,6 +119,19 @@ def puller(
     return Puller(
         conn.name, source, mapping or load_mapping(conn.mapping_path), engine, progress=progress
     )
+
+
+def hubspot_429(policy: str) -> bytes:
+    """HubSpot's 429 body for a rate-limit policy (``TEN_SECONDLY_ROLLING``, ``SECONDLY``, ``DAILY``)."""
+    return json.dumps(
+        {
+            "status": "error",
+            "message": f"You have reached your {policy.lower()} limit.",
+            "errorType": "RATE_LIMIT",
+            "policyName": policy,
+            "groupName": "api-calls",
+        }
+    ).encode()
 
 
 def retries(p: Puller) -> int:

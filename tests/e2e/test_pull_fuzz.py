@@ -12,44 +12,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import requests
-from hypothesis import HealthCheck, event, given, settings
-from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
-from connector.connections import Connection
-from connector.sync.pull import Puller, PullOptions
-from crm_sandbox.hubspot.testing import HubSpotSandboxHandle
-from mappings import Rejected
-from mappings.records import RawRecord
+from connector.sync.pull import Puller
 from order_core.customers.models import EndCustomer
 from order_core.deals.models import Deal, DealLine
 from tests.e2e.conftest import PullerFactory, Sandboxes
+from tests.e2e.fuzzing import INJECTIONS, custom_hubspot, reasons
 from tests.e2e.oracle import MODELS, assert_core_matches
 from tests.e2e.probes import (
-    ROOT,
     Snapshot,
     core_row,
     count,
-    deal_by_crm_id,
     expected_hs,
     expected_sf,
-    fast_hubspot,
     held,
-    load,
     snapshot,
 )
-
-INJECTIONS = (
-    "'; DROP TABLE deal; --",
-    "Robert'); DELETE FROM deal_line WHERE ('1'='1",
-    "</script><script>alert(document.cookie)</script>",
-    "${jndi:ldap://127.0.0.1/x} {{7*7}} %s%n",
-)
-
-
-def _reasons(engine: Engine, source: str) -> dict[str, str]:
-    return {e["crm_id"]: e["reason"] for e in held(engine, source)}
 
 
 def _unchanged(before: Snapshot, engine: Engine, rows: list[tuple[str, int]]) -> None:
@@ -117,10 +96,10 @@ def test_salesforce_fuzzed_records_are_quarantined_and_the_rest_applied(
     report = p.run()
 
     assert report.status == "ok", report.message
-    reasons = _reasons(core, "acme-sf")
-    assert set(reasons) == {rid for _, rid in bad}
+    why = reasons(core, "acme-sf")
+    assert set(why) == {rid for _, rid in bad}
     for (_sobject, rid), (_values, field) in bad.items():
-        assert field in reasons[rid], (rid, reasons[rid])
+        assert field in why[rid], (rid, why[rid])
     assert report.total("quarantined") == len(bad)
     _unchanged(before, core, kept)
     # The rest of each page went in, odd-looking text verbatim, and no table lost a row.
@@ -156,63 +135,13 @@ def test_salesforce_fuzzed_records_are_quarantined_and_the_rest_applied(
 
 # -- HubSpot: custom text properties where the core wants dates, decimals and picklist values ----
 
-CUSTOM = (
-    {"name": "expiry_text", "label": "Expiry (text)", "type": "string", "fieldType": "text"},
-    {"name": "discount_text", "label": "Discount (text)", "type": "string", "fieldType": "text"},
-    {
-        "name": "status_text",
-        "label": "Status (picklist)",
-        "type": "enumeration",
-        "fieldType": "select",
-        "options": [
-            {"label": v, "value": v}
-            for v in ("Pending", "Approved", "Rejected", "Expired", "Withdrawn")
-        ],
-    },
-)
-
-
-def _custom_mapping(folder: Path, hs: HubSpotSandboxHandle) -> Path:
-    """The shipped HubSpot mapping, reading registration fields from custom properties (created
-    through HubSpot's properties API) as many portals keep them: as text."""
-    for prop in CUSTOM:
-        answer = requests.post(
-            f"{hs.base_url}/crm/v3/properties/deals",
-            json={**prop, "groupName": "dealinformation"},
-            headers={"Authorization": f"Bearer {hs.access_token}"},
-            timeout=10,
-        )
-        assert answer.status_code == 201, answer.text
-    text = (ROOT / "mappings" / "hubspot.yaml").read_text(encoding="utf-8")
-    for old, new in (
-        (
-            "{from: registration_expires_on, transform: date}",
-            "{from: expiry_text, transform: date}",
-        ),
-        (
-            "registration_discount_percent: registration_discount_percent",
-            "registration_discount_percent: discount_text",
-        ),
-        ("from: registration_status\n", "from: status_text\n"),
-    ):
-        assert old in text
-        text = text.replace(old, new)
-    path = folder / "hubspot-custom.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
 
 @pytest.fixture
 def custom_puller(
     sandboxes: Sandboxes, core: Engine, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Puller:
     """A HubSpot puller whose mapping reads the custom text properties (after a first pull)."""
-    mapping = _custom_mapping(tmp_path, sandboxes.hs)
-    conn: Connection = load(tmp_path, hs=sandboxes.hs, hs_mapping=mapping)["emea-hs"]
-    p = fast_hubspot(request, conn, core, sandboxes.hs)
-    first = p.run()
-    assert first.status == "ok" and first.total("quarantined") == 0, first.message
-    return p
+    return custom_hubspot(request, sandboxes.hs, core, tmp_path)
 
 
 def test_hubspot_fuzzed_records_are_quarantined_and_the_rest_applied(
@@ -265,10 +194,10 @@ def test_hubspot_fuzzed_records_are_quarantined_and_the_rest_applied(
     report = p.run()
 
     assert report.status == "ok", report.message
-    reasons = _reasons(core, "emea-hs")
-    assert set(reasons) == {rid for _, rid in bad}
+    why = reasons(core, "emea-hs")
+    assert set(why) == {rid for _, rid in bad}
     for (_obj, rid), (_values, field) in bad.items():
-        assert field in reasons[rid], (rid, reasons[rid])
+        assert field in why[rid], (rid, why[rid])
     _unchanged(before, core, kept)
     deal = core_row(core, Deal, "emea-hs", "deal", deals[11])
     assert (deal["name"], deal["registration_scope"]) == (INJECTIONS[0], INJECTIONS[2])
@@ -288,65 +217,3 @@ def test_hubspot_fuzzed_records_are_quarantined_and_the_rest_applied(
     assert fixed.status == "ok", fixed.message
     assert held(core, "emea-hs") == []
     assert_core_matches(core, "emea-hs", expected_hs(sandboxes.hs, p.mapping))
-
-
-# -- hypothesis: any text in the text properties a deal's mapping reads --------------------------
-
-JUNK = st.sampled_from(["", "  ", "2024-02-30", "31/12/2024", "1e999", "NaN", "3.5 %", "\x00"])
-FIELDS = {
-    "dealname": st.one_of(st.text(max_size=60), st.sampled_from(INJECTIONS), st.text(min_size=256)),
-    "registration_scope": st.one_of(
-        st.text(max_size=200), st.sampled_from(INJECTIONS), st.text(min_size=2001, max_size=2100)
-    ),
-    "expiry_text": st.one_of(
-        st.dates().map(str), st.datetimes().map(lambda d: d.isoformat() + "Z"), JUNK, st.text()
-    ),
-    "discount_text": st.one_of(
-        st.decimals(min_value=-1000, max_value=1000, places=2).map(str),
-        st.decimals(allow_nan=False).map(str),
-        JUNK,
-    ),
-}
-
-
-@settings(
-    max_examples=25,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(values=st.fixed_dictionaries({}, optional=FIELDS))
-def test_hubspot_any_text_is_applied_or_quarantined_never_a_crash(
-    sandboxes: Sandboxes, custom_puller: Puller, core: Engine, values: dict[str, str]
-) -> None:
-    p, app = custom_puller, sandboxes.hs.app
-    deal = str(app.records("deals")[0].id)
-    baseline = {
-        "dealname": "Fuzzed deal",
-        "registration_scope": "",
-        "expiry_text": "",
-        "discount_text": "",
-    }
-    app.change_record("deals", deal, {**baseline, **values})  # each example on its own values
-
-    report = p.run(PullOptions(objects=["deals"]))
-
-    assert report.status == "ok", report.message
-    rec = app.record("deals", deal)
-    raw = RawRecord(deal, rec.updated, {k: rec.value(k) for k in p.mapping.crm_fields("deals")})
-    (mapped,) = p.mapping.apply("deals", [raw])
-    reasons = _reasons(core, "emea-hs")
-    row = deal_by_crm_id(core, "emea-hs", deal)
-    if isinstance(mapped, Rejected):
-        event("the mapping refused it")
-        assert reasons.get(deal), mapped
-    elif deal in reasons:  # the mapping took it, the core's own checks did not: said why
-        event("the core refused it")
-        assert reasons[deal]
-    else:
-        event("applied")
-        assert row is not None
-        for name, value in mapped.values.items():
-            if name in row and value is not None:
-                assert row[name] == value, name
-    assert count(core, Deal) == 40
