@@ -11,7 +11,7 @@ from rich.table import Table
 from sqlalchemy.engine import Engine
 
 from channelsync.cli.core_db import CLI_ACTOR, cli_session, database_url
-from channelsync.cli.sync_setup import SetupError, chosen_connections, open_puller
+from channelsync.cli.sync_setup import SetupError, chosen_connections, open_puller, pull_options
 from connector.connections import Connection
 from connector.sync.pull import PullOptions, UnknownObjects
 from connector.sync.report import ObjectReport, RunReport
@@ -114,7 +114,7 @@ def pull_command(
     worst = 0
     try:
         for conn in chosen_connections(connection):
-            report = _pull_one(conn, engine, PullOptions(objects=wanted, full=full))
+            report = _pull_one(conn, engine, pull_options(conn, wanted, full))
             _out.print(_report_table(report))
             if report.status == "failed":
                 _err.print(f"[bold red]error:[/] {report.message}", highlight=False, soft_wrap=True)

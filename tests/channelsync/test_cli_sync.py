@@ -9,6 +9,7 @@ import socket
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,9 @@ from order_core.actors import Actor
 from order_core.db import new_session
 from order_core.deals.models import Deal
 from order_core.partners.programs import create_program
-from order_core.sync.models import SyncRun
+from order_core.rowbatch import table_of
+from order_core.sync.models import SyncCursor, SyncRun
+from order_core.types import utcnow
 from tests.e2e.probes import (
     ROOT,
     connections_file,
@@ -266,3 +269,28 @@ def test_an_unreachable_crm_is_one_line(
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
     assert snapshot(cli.engine) == before  # the failed run is recorded, no record is written
     assert count(cli.engine, SyncRun) == 1
+
+
+def test_the_association_refresh_cadence_comes_from_the_connections_file(cli: Cli) -> None:
+    real = (cli.folder / "connections.yaml").read_text(encoding="utf-8")
+    hourly = real.replace(
+        f"    base_url: {cli.hs.base_url}\n",
+        f"    base_url: {cli.hs.base_url}\n    associations_full_every_hours: 1\n",
+    )
+    cursors = table_of(SyncCursor)
+
+    def pull_two_hours_after_the_last_refresh() -> dict[str, int]:
+        with cli.engine.begin() as conn:
+            conn.execute(
+                cursors.update()
+                .where(cursors.c.source == "emea-hs")
+                .values(full_refresh_at=utcnow() - timedelta(hours=2))
+            )
+        cli.hs.app.reset_log()
+        assert cli.run("sync", "pull", "-c", "emea-hs", "--objects", "companies,deals")[0] == 0
+        return cli.hs.app.calls()
+
+    assert cli.run("sync", "pull", "-c", "emea-hs", "--objects", "companies,deals")[0] == 0
+    assert "deals.batch.read" not in pull_two_hours_after_the_last_refresh()  # default: 24 h
+    cli.connections(hourly)
+    assert pull_two_hours_after_the_last_refresh()["deals.batch.read"] == 1  # every hour
