@@ -15,7 +15,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from mappings.yaml_lines import YamlError, read_with_lines, validation_problems
+from mappings.yaml_lines import (
+    Path_,
+    YamlError,
+    line_of,
+    read_with_lines,
+    validation_problems,
+)
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,29}$")]
 EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
@@ -157,6 +163,30 @@ def _path(value: str, base: Path, env: dict[str, str], what: str) -> Path:
     return path if path.is_absolute() else base / path
 
 
+#: Secrets a flow reads from the environment: each is named by ``<secret>_env`` in the file.
+_SECRETS = ("client_secret", "refresh_token", "token", "private_key_file")
+
+
+def _literal_secrets(source: str, data: object, lines: dict[Path_, int]) -> None:
+    """Refuse a secret written in the file itself (``client_secret: ...``) with the fix, never
+    echoing its value; pydantic would only say the key is unexpected."""
+    conns = data.get("connections") if isinstance(data, dict) else None
+    if not isinstance(conns, dict):
+        return
+    for name, spec in conns.items():
+        auth = spec.get("auth") if isinstance(spec, dict) else None
+        if not isinstance(auth, dict):
+            continue
+        for key in auth:
+            if key in _SECRETS:
+                where: Path_ = ("connections", name, "auth", key)
+                raise ConnectionsError(
+                    f"{source} line {line_of(lines, where)}: {'.'.join(map(str, where))}: a secret "
+                    "is never written in the connections file; export it in an environment "
+                    f"variable and name that variable with {key}_env"
+                )
+
+
 def load_connections(path: str | Path, env: dict[str, str] | None = None) -> dict[str, Connection]:
     """Read a connections file; every problem raises ConnectionsError naming file, line and key."""
     source = str(path)
@@ -165,6 +195,7 @@ def load_connections(path: str | Path, env: dict[str, str] | None = None) -> dic
         data, lines = read_with_lines(path)
     except YamlError as exc:
         raise ConnectionsError(str(exc)) from None
+    _literal_secrets(source, data, lines)
     try:
         parsed = ConnectionsFile.model_validate(data)
     except ValidationError as exc:

@@ -150,6 +150,9 @@ class CompiledRoute:
             except BadValue as exc:
                 reasons.append(str(exc))
                 continue
+            except (ValueError, ArithmeticError) as exc:  # a value no check foresaw: still a reason
+                reasons.append(f"{f.source} cannot be read for {f.name}: {shown(str(exc), 120)}")
+                continue
             if f.spec.kind == "ref":
                 refs[f.name] = None if value is None else str(value)
             else:

@@ -22,6 +22,7 @@ class TargetField:
     choices: tuple[str, ...] = ()
     ref: str | None = None  # the target a "ref" field points at
     required: bool = False  # a new record needs it
+    scale: int | None = None  # decimal places the core keeps (more would be rounded: refused)
 
 
 def _s(max_length: int, *, required: bool = False, choices: tuple[str, ...] = ()) -> TargetField:
@@ -30,7 +31,8 @@ def _s(max_length: int, *, required: bool = False, choices: tuple[str, ...] = ()
 
 COUNTRY = TargetField("country", max_length=2)
 CURRENCY = TargetField("currency", max_length=3)
-DECIMAL = TargetField("decimal")
+#: The core keeps money and quantities to 8 decimal places (NUMERIC(24, 8)) on every database.
+DECIMAL = TargetField("decimal", scale=8)
 DATE = TargetField("date")
 BOOL = TargetField("bool")
 
@@ -83,7 +85,7 @@ TARGETS: dict[str, dict[str, TargetField]] = {
     "deal_line": {
         "deal": TargetField("ref", ref="deal", required=True),
         "sku": _s(64, required=True),
-        "quantity": TargetField("decimal", required=True),
+        "quantity": TargetField("decimal", required=True, scale=8),
         "unit_price": DECIMAL,
         "discount_percent": DECIMAL,
         "position": TargetField("int"),

@@ -83,14 +83,20 @@ def to_datetime(value: object) -> datetime:
     else:
         text = as_text(value).strip()
         if _EPOCH_MS.match(text):
-            return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
+            try:
+                return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
+            except (ValueError, OverflowError, OSError):
+                raise BadValue(f"{shown(value)} is out of the range of dates") from None
         try:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             raise BadValue(f"{shown(value)} is not an ISO 8601 time") from None
     if moment.tzinfo is None:
         raise BadValue(f"{shown(value)} has no time zone")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31 west of it
+        raise BadValue(f"{shown(value)} is out of the range of dates in UTC") from None
 
 
 def to_date(value: object) -> date:
@@ -113,7 +119,10 @@ def host_of(value: str) -> str:
     text = value.strip().lower()
     if "@" in text and "/" not in text:
         text = text.rsplit("@", 1)[1]
-    host = urlsplit(text if "//" in text else f"//{text}").hostname or ""
+    try:
+        host = urlsplit(text if "//" in text else f"//{text}").hostname or ""
+    except ValueError:  # e.g. an unclosed IPv6 bracket: "http://[broken"
+        raise BadValue(f"{shown(value)} is not a URL, an e-mail address or a host name") from None
     return host.removeprefix("www.")
 
 
@@ -127,6 +136,12 @@ def coerce(value: object, spec: TargetField) -> object:
             raise BadValue(f"{shown(value)} contains a NUL character")
     elif kind == "decimal":
         result = to_decimal(value)
+        places = -int(result.normalize().as_tuple().exponent)
+        if spec.scale is not None and places > spec.scale:
+            raise BadValue(
+                f"{shown(value)} has {places} decimal places; the core keeps {spec.scale} "
+                "(round it in the CRM)"
+            )
     elif kind == "int":
         result = to_int(value)
     elif kind == "bool":
@@ -146,6 +161,13 @@ def coerce(value: object, spec: TargetField) -> object:
         result = as_text(value)
         if "\x00" in result:
             raise BadValue(f"{shown(value)} contains a NUL character")
+        if not result.isascii():
+            try:
+                result.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate: JSON can carry it, no database can
+                raise BadValue(
+                    f"{shown(value)} is not valid Unicode (an unpaired surrogate)"
+                ) from None
     if spec.max_length is not None and isinstance(result, str) and len(result) > spec.max_length:
         raise BadValue(
             f"is {len(result)} characters long; the core keeps at most {spec.max_length}"

@@ -11,7 +11,7 @@ from rich.table import Table
 from sqlalchemy.engine import Engine
 
 from channelsync.cli.core_db import CLI_ACTOR, cli_session, database_url
-from channelsync.cli.sync_setup import SetupError, chosen_connections, open_puller
+from channelsync.cli.sync_setup import SetupError, chosen_connections, open_puller, pull_options
 from connector.connections import Connection
 from connector.sync.pull import PullOptions, UnknownObjects
 from connector.sync.report import ObjectReport, RunReport
@@ -25,6 +25,7 @@ app = typer.Typer(
 quarantine_app = typer.Typer(help="Records that could not be applied.", no_args_is_help=True)
 app.add_typer(quarantine_app, name="quarantine")
 _out = Console()
+_err = Console(stderr=True)  # how a run ended, when not well: one line, apart from the report
 #: Exit status of a run stopped by the API budget: it resumes where it stopped next time.
 EXIT_STOPPED = 75
 
@@ -113,13 +114,13 @@ def pull_command(
     worst = 0
     try:
         for conn in chosen_connections(connection):
-            report = _pull_one(conn, engine, PullOptions(objects=wanted, full=full))
+            report = _pull_one(conn, engine, pull_options(conn, wanted, full))
             _out.print(_report_table(report))
             if report.status == "failed":
-                _out.print(f"[bold red]error:[/] {report.message}", highlight=False)
+                _err.print(f"[bold red]error:[/] {report.message}", highlight=False, soft_wrap=True)
                 worst = 1
             elif report.status == "stopped":
-                _out.print(f"[yellow]stopped:[/] {report.message}", highlight=False)
+                _err.print(f"[yellow]stopped:[/] {report.message}", highlight=False, soft_wrap=True)
                 worst = worst or EXIT_STOPPED
     finally:
         engine.dispose()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.engine import Engine
 
-from connector.connections import Connection, configured_connections
+from connector.connections import Connection, HubSpotSpec, configured_connections
 from connector.errors import CrmError
 from connector.factory import open_source
 from connector.settings import ConnectorSettings
-from connector.sync.pull import Progress, Puller
+from connector.sync.pull import Progress, Puller, PullOptions
 from mappings import load_mapping
 from order_core.errors import DomainError
 
@@ -32,6 +34,17 @@ def chosen_connections(names: list[str] | None) -> list[Connection]:
             f"no connection named {', '.join(unknown)}; the connections are {', '.join(conns)}"
         )
     return [conns[n] for n in names]
+
+
+def pull_options(conn: Connection, objects: Sequence[str] | None, full: bool) -> PullOptions:
+    """What to pull from one connection: the chosen objects, and the connection's own cadence of
+    full association re-reads (HubSpot's ``associations_full_every_hours``)."""
+    spec = conn.spec
+    if isinstance(spec, HubSpotSpec):
+        return PullOptions(
+            objects=objects, full=full, association_refresh_hours=spec.associations_full_every_hours
+        )
+    return PullOptions(objects=objects, full=full)
 
 
 def open_puller(conn: Connection, engine: Engine, progress: Progress | None) -> Puller:

@@ -72,6 +72,7 @@ class HubSpotClient:
         budget: ApiBudget,
     ) -> None:
         self.connection = connection
+        self.base_url = base_url.rstrip("/")
         self.retry = retry
         self.pacing = pacing
         self.budget = budget
@@ -198,14 +199,14 @@ class HubSpotClient:
                 self.connection, what, exc.status, headers, body, self._scrub
             ) from None
         except _TRANSPORT_ERRORS as exc:
-            raise transport_error(self.connection, what, exc) from exc
+            raise transport_error(self.connection, what, exc, self.base_url) from exc
         except UnicodeDecodeError:  # the client decodes an error body as UTF-8 before we see it
             raise malformed(self.connection, what, "an error body that is not UTF-8") from None
         try:
             self._observe(response.headers)
             raw = response.data
         except _TRANSPORT_ERRORS as exc:
-            raise transport_error(self.connection, what, exc) from exc
+            raise transport_error(self.connection, what, exc, self.base_url) from exc
         finally:
             response.release_conn()
         try:
@@ -226,7 +227,7 @@ class HubSpotClient:
     def _retrying(self, exc: RetriableError, wait: float) -> None:
         with self._lock:
             self.retries += 1
-        log.warning("%s; retrying in %.1f s", exc, wait)
+        log.info("%s; retrying in %.1f s", exc, wait)
 
 
 def results_of(connection: str, what: str, data: Json) -> list[Json]:

@@ -82,10 +82,15 @@ def status_error(
     return FatalError(connection, f"{what}: HubSpot refused the request ({detail}); {hint}")
 
 
-def transport_error(connection: str, what: str, exc: BaseException) -> RetriableError:
-    """A connection reset, a timeout or a body cut short."""
+def transport_error(
+    connection: str, what: str, exc: BaseException, base_url: str
+) -> RetriableError:
+    """A refused or reset connection, a timeout or a body cut short (retried; the last one is
+    what the run reports, so it names where it tried to go and what to check)."""
     return RetriableError(
-        connection, f"{what}: the connection failed ({type(exc).__name__}); the call is retried"
+        connection,
+        f"{what}: the connection to HubSpot at {base_url} failed ({type(exc).__name__}); if it "
+        "persists, check base_url in the connections file and the network",
     )
 
 

@@ -93,17 +93,17 @@ def raw_record(
 
 
 def archived_record(obj: str, result: Mapping[str, Any]) -> RawRecord:
-    """An archived record from the list API: ``deleted``, stamped when it was archived.
+    """An archived record from the list API: ``deleted``, stamped with its modification stamp.
 
-    Archiving does not bump HubSpot's modification stamp, so ``archivedAt`` is the moment the
-    deletion happened; the modification stamp stands in when HubSpot omits it.
+    Archiving and restoring bump no stamp on HubSpot, so every version of a record (live, archived,
+    restored) is ordered on that one clock and told apart by the deletion flag. ``archivedAt`` is
+    not used: a restored record comes back with its old modification stamp, which would look older
+    than a deletion stamped ``archivedAt`` and be skipped as a replay, leaving it deleted for good.
     """
     props = result.get("properties") or {}
-    when = result.get("archivedAt")
-    stamp = parse_stamp(when) if when else record_stamp(obj, result)
     return RawRecord(
         crm_id=record_id(result),
-        stamp=stamp,
+        stamp=record_stamp(obj, result),
         fields={name: as_text(value) for name, value in props.items()},
         deleted=True,
     )

@@ -128,8 +128,12 @@ def request_token(connection: Connection, session: requests.Session) -> Token:
         raise RetriableError(
             connection.name, f"{what}: Salesforce did not answer in time"
         ) from None
-    except requests.RequestException:
-        raise RetriableError(connection.name, f"{what}: the connection failed") from None
+    except requests.RequestException as exc:
+        raise RetriableError(
+            connection.name,
+            f"{what}: the connection to {token_url(spec)} failed ({type(exc).__name__}); if it "
+            "persists, check login_url in the connections file and the network",
+        ) from None
     if response.status_code == 429 or response.status_code >= 500:
         raise RetriableError(
             connection.name,

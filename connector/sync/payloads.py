@@ -35,7 +35,12 @@ def to_payload(record: RawRecord) -> str:
             k: [[i, sorted(labels)] for i, labels in v] for k, v in record.associations.items()
         },
     }
-    return json.dumps(body, ensure_ascii=False, sort_keys=True)
+    text = json.dumps(body, ensure_ascii=False, sort_keys=True)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (JSON carries it): keep it as a JSON escape
+        text = json.dumps(body, ensure_ascii=True, sort_keys=True)
+    return text
 
 
 class Payloads(Mapping[str, str]):

@@ -80,12 +80,12 @@ class Puller:
     def run(self, options: PullOptions | None = None) -> RunReport:
         """Pull every mapped object (or the chosen ones); the report says how it ended."""
         opts = options or PullOptions()
+        objects = self._objects(opts.objects)  # refused before anything is written
         report = RunReport(self.name)
         started, calls_before = time.monotonic(), self.source.budget.calls
         with new_session(self.engine) as session:
             run_id = start_run(self.name, session=session, actor=self.actor)
             try:
-                objects = self._objects(opts.objects)
                 if opts.full:
                     for obj in objects:
                         reset_cursor(session, self.name, obj)
@@ -145,7 +145,7 @@ class Puller:
     def _pull_object(
         self, session: Session, obj: str, rep: ObjectReport, opts: PullOptions
     ) -> None:
-        started, calls = time.monotonic(), self.source.budget.calls
+        started, calls, begun = time.monotonic(), self.source.budget.calls, utcnow()
         saved = read_cursor(session, self.name, obj)
         full_at = read_full_refresh(session, self.name, obj)
         session.commit()  # no transaction stays open while the CRM is called
@@ -156,12 +156,19 @@ class Puller:
             for page in self.source.changed(obj, fields, assocs, since):
                 self._apply(session, obj, page, rep)
             self._deletions(session, obj, rep)
-            due = full_at is None or utcnow() - full_at >= timedelta(
+            due = full_at is None or begun - full_at >= timedelta(
                 hours=opts.association_refresh_hours
             )
-            if assocs and saved is not None and due:
-                self._refetch(session, obj, rep, deleted=False)
-                save_full_refresh(session, self.name, obj, utcnow())
+            if assocs and (saved is None or due):
+                # A stream from the start read every record with its associations: that is a
+                # full refresh already, so the next run need not re-read them all again. The
+                # refresh dates from before the reads: a change made meanwhile is not skipped.
+                if saved is not None:
+                    refresh_from = utcnow()
+                    self._refetch(session, obj, rep, deleted=False)
+                else:
+                    refresh_from = begun
+                save_full_refresh(session, self.name, obj, refresh_from)
                 session.commit()
         finally:
             rep.api_calls += self.source.budget.calls - calls

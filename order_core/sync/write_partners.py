@@ -168,8 +168,9 @@ def write_buyers(ctx: WriteContext, items: Sequence[Item]) -> list[Written]:
             continue
         merged = {**(row or defaults), **item.values}
         reason = _refusal(check_buyer, Buyer(**{k: merged[k] for k in _BUYER_COLUMNS}))
-        holder = by_email.get(key)
-        if not reason and (key in claimed or (holder is not None and holder is not row)):
+        holder = by_email.get(key)  # a row of its own fetch: compare ids, never identities
+        taken = holder is not None and (row is None or holder["id"] != row["id"])
+        if not reason and (key in claimed or taken):
             other = claimed.get(key) or f"buyer {holder['id'] if holder else '?'}"
             reason = f"email: {key[1]} is already an authorized buyer of this partner ({other})"
         if reason:

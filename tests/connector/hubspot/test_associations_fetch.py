@@ -137,7 +137,7 @@ def test_archived_records_are_listed_as_deleted(
     assert [r.crm_id for r in records] == [str(i) for i in gone if i != deals[5].id]
     for record in records:
         archived = hs.app.record("deals", record.crm_id)
-        assert record.deleted and record.stamp == archived.archived_at
+        assert record.deleted and record.stamp == archived.updated
     assert hs.app.calls() == {"deals.list": 2}
     listed = hs.app.requests("deals.list")
     assert all([v.lower() for v in r.query["archived"]] == ["true"] for r in listed)
