@@ -135,7 +135,10 @@ def export(
 
 @app.command("notify")
 def notify(limit: int = typer.Option(100, "--limit", min=1)) -> None:
-    """Deliver pending order e-mails through the configured SMTP server."""
+    """Deliver pending e-mails (orders, quotes, approvals) through the configured SMTP server."""
     with session_scope(_engine()) as session:
         report = deliver_pending_notifications(session, get_settings(), limit=limit)
-    Console().print(f"sent {report.sent}, failed {report.failed} ({report.recipients} recipients)")
+    console = Console()
+    console.print(f"sent {report.sent}, failed {report.failed} ({report.recipients} recipients)")
+    for error in report.errors:
+        console.print(f"not sent: {error}", markup=False)
