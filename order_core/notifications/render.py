@@ -83,6 +83,12 @@ def render_notification(data: dict[str, Any]) -> RenderedMail:
     """Subject, text and HTML of the notification whose event payload is ``data``."""
     kind = str(data.get("kind", ""))
     env = _environment()
+    if not kind and "subject" in data:  # written before templates: subject and body as sent then
+        text = str(data.get("body", ""))
+        paragraphs = [p.strip().splitlines() for p in text.split("\n\n") if p.strip()]
+        subject = " ".join(str(data["subject"]).split())
+        html = env.get_template("_generic.html.j2").render(subject=subject, paragraphs=paragraphs)
+        return RenderedMail(subject=subject, text=text, html=html)
     try:
         text_template = env.get_template(f"{kind}.txt.j2")
     except TemplateNotFound:

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from order_core.notifications.delivery import deliver_pending_notifications
 from order_core.orders.approvals import approve_order
 from order_core.orders.checkout import CartItem, place_order
-from order_core.outbox import OutboxEvent
+from order_core.outbox import OutboxEvent, emit_event
 from order_core.settings import CoreSettings
 from order_core.types import utcnow
 from tests.order_core.orders.world import World
@@ -123,3 +123,19 @@ def test_a_connection_lost_midway_sends_nobody_a_message_twice(
     assert (later.sent, later.failed) == (2, 0)
     numbers = [m.message["Subject"] for m in sink.messages]
     assert len(numbers) == len(set(numbers)) == 3  # each order's message exactly once
+
+
+def test_an_email_queued_before_templates_still_goes_out_as_written(
+    session: Session, smtp: tuple[Sink, CoreSettings]
+) -> None:
+    sink, settings = smtp
+    emit_event(
+        session, "notify.email", "order", "SO-1",
+        {"to": ["a@b.example"], "subject": "Order SO-1 is paid", "body": "Paid <in full>.\n"},
+    )  # fmt: skip
+    session.commit()
+    assert deliver_pending_notifications(session, settings).sent == 1
+    (mail,) = sink.messages
+    assert mail.message["Subject"] == "Order SO-1 is paid"
+    assert text_part(mail.message).strip() == "Paid <in full>."
+    assert "Paid &lt;in full&gt;." in html_part(mail.message)
