@@ -22,7 +22,8 @@ def summary_table(result: LoadResult, title: str) -> Table:
     table = Table(title=title)
     table.add_column("records")
     table.add_column("count", justify="right")
-    for name in ("programs", "products", "partners", "buyers", "buy_prices", "rules", "customers"):
+    names = ("programs", "products", "partners", "buyers", "buy_prices", "rules", "customers")
+    for name in (*names, "vendor_users"):
         table.add_row(name.replace("_", " "), str(getattr(result, name)))
     table.add_row("changes written", str(result.changes), style="bold")
     return table
