@@ -38,5 +38,7 @@ def load(
     """Load FILE into the database as one transaction; problems are listed with their line numbers."""
     text = read_text(file, "catalog file")
     with cli_session() as session:
-        result = load_catalog(text, session=session, actor=CLI_ACTOR, source=file.name)
+        result = load_catalog(
+            text, session=session, actor=CLI_ACTOR, source=file.name, base_dir=file.resolve().parent
+        )
     Console().print(summary_table(result, f"loaded {file.name}"))
