@@ -80,7 +80,25 @@ class CoreSettings(BaseSettings):
         default_factory=lambda: {"US": Decimal("0"), "GB": Decimal("0.20"), "DE": Decimal("0.19")},
         description="Tax rate per country or country-region (e.g. US-CA); JSON in the env var",
     )
-    invoice_payment_terms_days: int = Field(default=30, ge=0)
+    invoice_payment_terms_days: int = Field(
+        default=30,
+        ge=0,
+        description="Days to pay a vendor invoice; also a reseller's terms when it sets none",
+    )
+    vendor_name: str = Field(
+        default="channelsync vendor", description="The vendor as its invoices name it (issuer)"
+    )
+    vendor_address: str = Field(
+        default="",
+        description="The vendor's postal address on its invoices; lines separated by ';'",
+    )
+    vendor_tax_id: str | None = Field(
+        default=None, description="The vendor's tax id (VAT number, EIN) printed on its invoices"
+    )
+    invoice_payment_instructions: str = Field(
+        default="",
+        description="How to pay a vendor invoice (bank, IBAN, reference); lines separated by ';'",
+    )
     pricing_rules_file: str | None = Field(
         default=None,
         description=(

@@ -6,14 +6,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from order_core.db import make_engine, new_session
 from order_core.models import metadata
-from order_core.settings import get_settings
+from order_core.settings import CoreSettings, get_settings
 from tests.pg import PG_ADMIN_DSN, create_database, drop_database, pg_available
+from tests.smtp_sink import Sink, free_port
 
 
 @pytest.fixture(autouse=True)
@@ -83,3 +85,19 @@ def session(engine: Engine) -> Iterator[Session]:
     s = new_session(engine)
     yield s
     s.close()
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Sink, CoreSettings]]:
+    """An aiosmtpd server on 127.0.0.1 collecting messages, and settings pointing at it."""
+    sink = Sink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield (
+            sink,
+            CoreSettings(smtp_host="127.0.0.1", smtp_port=port, mail_from="orders@vendor.example"),
+        )
+    finally:
+        controller.stop()

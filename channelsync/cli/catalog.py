@@ -22,7 +22,8 @@ def summary_table(result: LoadResult, title: str) -> Table:
     table = Table(title=title)
     table.add_column("records")
     table.add_column("count", justify="right")
-    for name in ("programs", "products", "partners", "buyers", "buy_prices", "rules", "customers"):
+    names = ("programs", "products", "partners", "buyers", "buy_prices", "rules", "customers")
+    for name in (*names, "vendor_users"):
         table.add_row(name.replace("_", " "), str(getattr(result, name)))
     table.add_row("changes written", str(result.changes), style="bold")
     return table
@@ -37,5 +38,7 @@ def load(
     """Load FILE into the database as one transaction; problems are listed with their line numbers."""
     text = read_text(file, "catalog file")
     with cli_session() as session:
-        result = load_catalog(text, session=session, actor=CLI_ACTOR, source=file.name)
+        result = load_catalog(
+            text, session=session, actor=CLI_ACTOR, source=file.name, base_dir=file.resolve().parent
+        )
     Console().print(summary_table(result, f"loaded {file.name}"))

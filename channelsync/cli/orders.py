@@ -147,18 +147,23 @@ def export(
 
 @app.command("notify")
 def notify(limit: int = typer.Option(100, "--limit", min=1)) -> None:
-    """Deliver pending order e-mails through the configured SMTP server.
+    """Deliver pending e-mails (orders, quotes, approvals) through the configured SMTP server.
 
     Exits non-zero when any message could not be sent; those stay pending and are retried.
     """
     settings = get_settings()
     with _session() as session:
         report = deliver_pending_notifications(session, settings, limit=limit)
-    Console().print(f"sent {report.sent}, failed {report.failed} ({report.recipients} recipients)")
+    console = Console()
+    console.print(f"sent {report.sent}, failed {report.failed} ({report.recipients} recipients)")
+    for error in report.errors[1:]:
+        console.print(f"not sent: {error}", markup=False)
     if report.failed:
         raise DomainError(
-            f"{report.failed} of {report.sent + report.failed} order e-mail(s) not sent "
-            f"({report.error}); check CHANNELSYNC_SMTP_HOST and CHANNELSYNC_SMTP_PORT "
-            f"(now {settings.smtp_host}:{settings.smtp_port}) and the other CHANNELSYNC_SMTP_* "
-            "settings, then run `channelsync orders notify` again (failed messages stay in the outbox)"
+            f"{report.failed} of {report.sent + report.failed} e-mail(s) not sent "
+            f"({report.error}); for an SMTP failure check CHANNELSYNC_SMTP_HOST and "
+            f"CHANNELSYNC_SMTP_PORT (now {settings.smtp_host}:{settings.smtp_port}) and the other "
+            "CHANNELSYNC_SMTP_* settings, for a recipient the vendor staff directory or the "
+            "partner's buyers, then run `channelsync orders notify` again (failed messages stay "
+            "in the outbox)"
         )

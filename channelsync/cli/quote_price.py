@@ -20,14 +20,17 @@ from order_core.pricing_rules import installed_rules
 from order_core.settings import get_settings
 from quote_engine.errors import PricingError
 from quote_engine.pricing import RuleSet, load_rules, price_cart
+from quote_engine.resale import ResaleTerms, price_resale
 from quote_engine.types import PricingRequest
 from quote_engine.validation_messages import json_path
 
 
 class CartFile(PricingRequest):
-    """A CART.json file: a PricingRequest plus the optional pricing date (default: today, UTC)."""
+    """A CART.json file: a PricingRequest, the optional pricing date (default: today, UTC) and
+    the resale side (the reseller's price book and limits; default: resale at list price)."""
 
     today: date | None = None
+    resale: ResaleTerms = ResaleTerms()
 
 
 def _validation_message(source: Path, exc: ValidationError) -> str:
@@ -74,6 +77,9 @@ def price_file(cart_path: Path, rules_path: Path | None) -> dict[str, object]:
     data = result.to_jsonable()
     data["content_hash"] = result.content_hash()
     data["rules_file"] = rules_file
+    categories = {p.sku: p.category for p in cart.catalog.products}
+    terms = cart.resale
+    data["resale"] = price_resale(result, categories, terms.price_book, terms.limits).to_jsonable()
     return data
 
 
@@ -93,6 +99,6 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
     ) -> None:
-        """Price a cart: print priced lines with their traces and the totals as JSON."""
+        """Price a cart: priced (buy) lines with their traces and totals, and the resale side, as JSON."""
         data = price_file(input_path, rules_path)
         typer.echo(json.dumps(data, indent=2))

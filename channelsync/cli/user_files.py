@@ -76,7 +76,12 @@ def check_writable(path: Path, what: str) -> None:
 
 
 def write_text(path: Path, text: str, what: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` atomically: a temp file in the same folder, then a rename.
+    """Write ``text`` (UTF-8) to ``path`` atomically (see :func:`write_bytes`)."""
+    write_bytes(path, text.encode("utf-8"), what)
+
+
+def write_bytes(path: Path, data: bytes, what: str) -> None:
+    """Write ``data`` to ``path`` atomically: a temp file in the same folder, then a rename.
 
     A failure leaves ``path`` as it was (absent or with its old content) and no temp file behind.
     The new file gets the permissions a plain ``open(path, "w")`` would give it.
@@ -86,8 +91,8 @@ def write_text(path: Path, text: str, what: str) -> None:
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
             if path.exists():
                 os.chmod(temp, path.stat().st_mode & 0o7777)
             os.replace(temp, path)

@@ -22,7 +22,7 @@ from channelsync.demo.render import (
 from order_core.credit.services import CreditStatus, get_credit_status
 from order_core.fulfillment.details import order_details
 from order_core.fulfillment.services import accept_order, fulfill_order
-from order_core.invoices.render import render_invoice_html
+from order_core.invoices.render import render_invoice_html, render_invoice_pdf
 from order_core.invoices.services import record_payment
 from order_core.licenses.models import License
 from order_core.licenses.services import licenses_for_order
@@ -101,9 +101,12 @@ def run_order_steps(
     invoice_file.write_text(
         render_invoice_html(invoice.number, session=session, actor=READER), encoding="utf-8"
     )
+    invoice_pdf = invoice_file.with_suffix(".pdf")
+    invoice_pdf.write_bytes(render_invoice_pdf(invoice.number, session=session, actor=READER))
     console.print(
-        f"invoice {invoice.number}: {money(invoice.total, invoice.currency)} {invoice.currency} "
-        f"due {invoice.due_on}; written to {invoice_file}"
+        f"invoice {invoice.number} (vendor to reseller, at buy price): "
+        f"{money(invoice.total, invoice.currency)} {invoice.currency} "
+        f"due {invoice.due_on}; written to {invoice_file} and .pdf"
     )
     invoiced = _credit(session, cast)
     invoice = record_payment(

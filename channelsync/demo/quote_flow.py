@@ -15,6 +15,7 @@ from sqlmodel import Session
 from channelsync.demo.cast import ACCEPTANCE_LINK, CRM_SYNC, READER, Cast, vendor_staff
 from channelsync.demo.render import (
     approvals_table,
+    margin_table,
     money,
     priced_lines_table,
     totals_table,
@@ -25,10 +26,13 @@ from order_core.deals.models import Deal
 from order_core.deals.services import DealValue, upsert_deal
 from order_core.orders.models import Order
 from order_core.pricing_inputs.builder import QuoteLineInput
+from order_core.quotes.acceptance import accept_quote
 from order_core.quotes.approvals import submit_quote
 from order_core.quotes.decisions import decide_approval, quote_approvals
+from order_core.quotes.margin import reseller_quote_view
 from order_core.quotes.models import ApprovalRequest, Quote
-from order_core.quotes.sending import accept_quote, send_quote
+from order_core.quotes.resale_invoice import customer_invoice_pdf
+from order_core.quotes.sending import render_quote_pdf, send_quote
 from order_core.quotes.services import create_quote_from_deal, quote_lines
 from order_core.types import utcnow
 
@@ -123,6 +127,7 @@ def run_quote_steps(session: Session, console: Console, cast: Cast, out_dir: Pat
     console.print(priced_lines_table(quote, quote_lines(quote.id, session=session, actor=READER)))
     console.print(trace_table(quote))
     console.print(totals_table(quote))
+    console.print(margin_table(reseller_quote_view(quote.id, session=session, actor=buyer)))
 
     console.rule("2. approvals")
     approvals = approve_quote(session, quote, cast)
@@ -134,7 +139,9 @@ def run_quote_steps(session: Session, console: Console, cast: Cast, out_dir: Pat
     out_dir.mkdir(parents=True, exist_ok=True)
     document = out_dir / f"quote-{quote.number}.html"
     document.write_text(sent.quote.document_html or "", encoding="utf-8")
-    console.print(f"sent; document written to {document}")
+    pdf = document.with_suffix(".pdf")
+    pdf.write_bytes(render_quote_pdf(quote.id, session=session, actor=buyer))
+    console.print(f"sent at resale prices; the customer's quote written to {document} and {pdf}")
     console.print(f"acceptance link: {_masked(sent.acceptance_url)}")
     accepted_by = f"{cast.customer.name} purchasing ({cast.customer.email})"
     quote = accept_quote(
@@ -148,6 +155,13 @@ def run_quote_steps(session: Session, console: Console, cast: Cast, out_dir: Pat
     )
     order = session.get(Order, quote.order_id)
     assert order is not None
+    invoice = out_dir / f"customer-invoice-{quote.number}.pdf"
+    invoice.write_bytes(
+        customer_invoice_pdf(
+            quote.number, quote.version, sent.token, session=session, actor=ACCEPTANCE_LINK
+        )
+    )
+    console.print(f"the reseller's invoice to the customer written to {invoice}")
     console.print(
         f"quote {quote.number} [bold]{quote.state}[/] by {quote.accepted_by}: "
         f"order {order.number} is [bold]{order.status}[/] "

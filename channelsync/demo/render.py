@@ -12,6 +12,7 @@ from rich.table import Table
 from order_core.credit.services import CreditStatus
 from order_core.licenses.models import License
 from order_core.orders.models import OrderApproval, OrderStatusChange
+from order_core.quotes.margin import ResellerQuoteView
 from order_core.quotes.models import ApprovalRequest, Quote, QuoteLine
 from quote_engine.money import round_money
 from quote_engine.types import PricingStep
@@ -188,4 +189,34 @@ def outbox_table(rows: Sequence[tuple[str, int, int]]) -> Table:
     )
     for topic, this_run, pending in rows:
         table.add_row(topic, str(this_run), str(pending))
+    return table
+
+
+def margin_table(view: ResellerQuoteView) -> Table:
+    """The reseller's view: what it pays the vendor, what the end customer pays it, the margin."""
+    cur = view.currency
+    table = _table(
+        f"quote {view.number}: resale to the end customer ({cur})",
+        "sku",
+        "qty",
+        "buy",
+        "unit resale",
+        "resale",
+        "margin",
+        right=("qty", "buy", "unit resale", "resale", "margin"),
+    )
+    for line in view.lines:
+        table.add_row(
+            line.sku,
+            str(line.quantity),
+            money(line.buy_total, cur),
+            money(line.unit_resale, cur),
+            money(line.resale_total, cur),
+            money(line.margin, cur),
+        )
+    percent = f" ({view.margin_percent}%)" if view.margin_percent is not None else ""
+    table.add_row(
+        "total", "", money(view.buy_total, cur), "", money(view.resale_total, cur),
+        money(view.margin, cur) + percent,
+    )  # fmt: skip
     return table

@@ -1,4 +1,5 @@
-"""Load a catalog file (YAML: programs, products, partners, buy prices, authorization, customers).
+"""Load a catalog file (YAML: programs, products, partners, buy prices, authorization, customers,
+resellers' price books, vendor users).
 
 One transaction: every problem is collected with its line and nothing is written unless the whole
 file loads. Loading the same file twice leaves the same state (records are matched by program
@@ -19,6 +20,7 @@ from order_core.actors import Actor, require_vendor
 from order_core.audit import AuditEntry
 from order_core.catalog import loader_specs as specs
 from order_core.catalog.loader_apply import Applier
+from order_core.catalog.loader_sales import apply_vendor_user, read_vendor_users
 from order_core.catalog.yaml_reader import Reader, compose
 from order_core.errors import DomainError, ValidationFailed
 from order_core.tx import transactional
@@ -38,13 +40,22 @@ class LoadResult:
     rules: int
     customers: int
     changes: int
+    vendor_users: int = 0
 
 
 @transactional
 def load_catalog(
-    text: str, *, session: Session, actor: Actor, source: str = "catalog"
+    text: str,
+    *,
+    session: Session,
+    actor: Actor,
+    source: str = "catalog",
+    base_dir: Path | None = None,
 ) -> LoadResult:
-    """Load catalog YAML text as one transaction; ValidationFailed lists every problem with its line."""
+    """Load catalog YAML text as one transaction; ValidationFailed lists every problem with its line.
+
+    Files the catalog names (logos) are read relative to ``base_dir`` (default: the working directory).
+    """
     require_vendor(actor, action="load a catalog")
     root = compose(text, source)
     reader = Reader(source)
@@ -52,10 +63,11 @@ def load_catalog(
     spec = specs.CatalogSpec(
         specs.read_programs(reader, (top or {}).get("programs")),
         specs.read_products(reader, (top or {}).get("products")),
-        specs.read_partners(reader, (top or {}).get("partners")),
+        specs.read_partners(reader, (top or {}).get("partners"), base_dir or Path()),
         specs.read_buy_prices(reader, (top or {}).get("buy_prices")),
         specs.read_rules(reader, (top or {}).get("authorization")),
         specs.read_customers(reader, (top or {}).get("customers")),
+        vendor_users=read_vendor_users(reader, (top or {}).get("vendor_users")),
     )
     if reader.problems:
         raise ValidationFailed(
@@ -65,6 +77,8 @@ def load_catalog(
     before = session.exec(count).one()
     loader = Applier(session, actor)
     loader.prefetch()
+    for user in spec.vendor_users:
+        apply_vendor_user(loader, user)
     for program in spec.programs:
         loader.program(program)
     for product in spec.products:
@@ -93,6 +107,7 @@ def load_catalog(
         len(spec.rules),
         len(spec.customers),
         session.exec(count).one() - before,
+        len(spec.vendor_users),
     )
 
 
@@ -105,4 +120,4 @@ def load_catalog_file(path: Path | str, *, session: Session, actor: Actor) -> Lo
         raise DomainError(
             f"cannot read catalog file {file}: {exc.strerror}; check the path"
         ) from None
-    return load_catalog(text, session=session, actor=actor, source=file.name)
+    return load_catalog(text, session=session, actor=actor, source=file.name, base_dir=file.parent)

@@ -12,6 +12,7 @@ from order_core.actors import Actor
 from order_core.catalog import loader_specs as specs
 from order_core.catalog.authorization import add_authorization_rule
 from order_core.catalog.buy_prices import set_buy_price
+from order_core.catalog.loader_sales import apply_partner_sales, apply_resale_limits
 from order_core.catalog.models import Product
 from order_core.catalog.products import create_product, set_list_price, update_product
 from order_core.customers.associations import associate_customer, is_associated
@@ -81,6 +82,8 @@ class Applier:
         """Create or update a program."""
         fields = spec.required_customer_fields
         if spec.code in self.programs:
+            if spec.resale_limits is not None:
+                apply_resale_limits(self, spec.at, self.programs[spec.code], spec.resale_limits)
             self.attempt(
                 spec.at,
                 lambda: update_program(
@@ -108,6 +111,8 @@ class Applier:
         )
         if made is not None and made.id is not None:
             self.programs[spec.code] = made.id
+            if spec.resale_limits is not None:
+                apply_resale_limits(self, spec.at, made.id, spec.resale_limits)
 
     def product(self, spec: specs.ProductSpec) -> None:
         """Create or update a product and set its list prices."""
@@ -179,8 +184,10 @@ class Applier:
                     primary_color=b.get("primary_color") or "#1F3A93",
                     secondary_color=b.get("secondary_color") or "#F5F7FA",
                     footer_text=b.get("footer_text"),
+                    logo=spec.sales.logo,
                 ),
             )
+        apply_partner_sales(self, spec.at, pid, spec.sales)
         for buyer in spec.buyers:
             self.buyer(pid, buyer)
 

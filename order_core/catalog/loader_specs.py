@@ -5,9 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from yaml.nodes import Node
 
+from order_core.catalog.loader_sales import (
+    PartnerSalesSpec,
+    VendorUserSpec,
+    read_partner_sales,
+    read_resale_limits,
+)
 from order_core.catalog.yaml_reader import Reader
 from order_core.customers.fields import CUSTOMER_FIELDS
 
@@ -21,6 +28,7 @@ class ProgramSpec:
     name: str
     customer_info_required: bool
     required_customer_fields: list[str] | None
+    resale_limits: tuple[Decimal | None, Decimal | None] | None = None
 
 
 @dataclass
@@ -66,6 +74,7 @@ class PartnerSpec:
     distributors: list[tuple[str, str, bool, Decimal | None]] = field(default_factory=list)
     branding: dict[str, str | None] | None = None
     buyers: list[BuyerSpec] = field(default_factory=list)
+    sales: PartnerSalesSpec = field(default_factory=PartnerSalesSpec)
 
 
 @dataclass
@@ -112,33 +121,20 @@ class CatalogSpec:
     buy_prices: list[BuyPriceSpec] = field(default_factory=list)
     rules: list[RuleSpec] = field(default_factory=list)
     customers: list[CustomerSpec] = field(default_factory=list)
+    vendor_users: list[VendorUserSpec] = field(default_factory=list)
 
 
-TOP_KEYS = ("programs", "products", "partners", "buy_prices", "authorization", "customers")
+TOP_KEYS = (
+    "programs", "products", "partners", "buy_prices", "authorization", "customers", "vendor_users",
+)  # fmt: skip
 _PRODUCT_KEYS = (
-    "sku",
-    "name",
-    "category",
-    "group",
-    "kind",
-    "term_months",
-    "license_type",
-    "active",
+    "sku", "name", "category", "group", "kind", "term_months", "license_type", "active",
     "list_prices",
-)
+)  # fmt: skip
 _PARTNER_KEYS = (
-    "name",
-    "kind",
-    "tier",
-    "country",
-    "currency",
-    "locale",
-    "programs",
-    "crm",
-    "distributors",
-    "branding",
-    "buyers",
-)
+    "name", "kind", "tier", "country", "currency", "locale", "programs", "crm", "distributors",
+    "branding", "buyers", "details", "price_book",
+)  # fmt: skip
 _BRANDING_KEYS = ("display_name", "logo_url", "primary_color", "secondary_color", "footer_text")
 
 
@@ -149,7 +145,7 @@ def read_programs(r: Reader, node: Node | None) -> list[ProgramSpec]:
         m = r.mapping(
             item,
             "program",
-            ("code", "name", "customer_info_required", "required_customer_fields"),
+            ("code", "name", "customer_info_required", "required_customer_fields", "resale_limits"),
             ("code", "name"),
         )
         if m is None:
@@ -166,6 +162,7 @@ def read_programs(r: Reader, node: Node | None) -> list[ProgramSpec]:
                 r.text(m.get("name"), "name") or "",
                 r.boolean(m.get("customer_info_required"), "customer_info_required", False),
                 required,
+                read_resale_limits(r, m["resale_limits"]) if "resale_limits" in m else None,
             )
         )
     return specs
@@ -206,8 +203,8 @@ def _currency_keys(node: Node) -> list[str]:
     return [str(k.value) for k, _ in value]
 
 
-def read_partners(r: Reader, node: Node | None) -> list[PartnerSpec]:
-    """The ``partners`` list."""
+def read_partners(r: Reader, node: Node | None, base_dir: Path) -> list[PartnerSpec]:
+    """The ``partners`` list (a branding ``logo_file`` is read relative to ``base_dir``)."""
     specs: list[PartnerSpec] = []
     for item in r.sequence(node, "partners"):
         m = r.mapping(item, "partner", _PARTNER_KEYS, ("name",))
@@ -245,10 +242,13 @@ def read_partners(r: Reader, node: Node | None) -> list[PartnerSpec]:
                         r.decimal(dm.get("terms_percent_off"), "terms_percent_off"),
                     )
                 )
+        bm = None
         if "branding" in m:
-            bm = r.mapping(m["branding"], "branding", _BRANDING_KEYS, ("display_name",))
+            keys = (*_BRANDING_KEYS, "logo_file")
+            bm = r.mapping(m["branding"], "branding", keys, ("display_name",))
             if bm is not None:
                 spec.branding = {k: r.text(bm.get(k), k) for k in _BRANDING_KEYS if k in bm}
+        spec.sales = read_partner_sales(r, m, bm, base_dir)
         for b in r.sequence(m.get("buyers"), "buyers"):
             bm = r.mapping(
                 b, "buyers", ("email", "name", "role", "spending_limit"), ("email", "name")

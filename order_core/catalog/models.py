@@ -1,4 +1,4 @@
-"""Tables for the catalog: products, list prices per currency, buy prices, and product authorization rules."""
+"""Tables for the catalog: products, list prices, buy prices, authorization rules, resellers' price books."""
 
 from __future__ import annotations
 
@@ -82,3 +82,34 @@ class CatalogStamp(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     value: int = Field(sa_column=Column(BigInteger(), nullable=False))
+
+
+class ResalePrice(SQLModel, table=True):
+    """A reseller's price book entry: how it prices a SKU, a category or (scope ``all``) everything.
+
+    ``method`` is list (the vendor's list price), markup (``percent`` on the reseller's unit buy
+    price) or discount (``percent`` off list). A SKU entry beats a category entry beats ``all``;
+    without any entry the resale price is the list price.
+    """
+
+    __tablename__ = "resale_price"
+    __table_args__ = (UniqueConstraint("partner_id", "scope", "value"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    scope: str = Field(max_length=10)  # all | category | sku
+    value: str = Field(default="", max_length=80)
+    method: str = Field(max_length=10)  # list | markup | discount
+    percent: Decimal | None = Field(default=None, sa_column=Column(MoneyType(), nullable=True))
+
+
+class ResaleRounding(SQLModel, table=True):
+    """The step a reseller rounds its resale prices to in one currency (e.g. JPY 100)."""
+
+    __tablename__ = "resale_rounding"
+    __table_args__ = (UniqueConstraint("partner_id", "currency"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    currency: str = Field(max_length=3)
+    step: Decimal = Field(sa_column=Column(MoneyType(), nullable=False))

@@ -1,24 +1,24 @@
-"""Invoice documents: HTML (Jinja2 + Babel, in the partner's locale, co-branded by its distributor) and CSV."""
+"""Vendor invoice documents: HTML and PDF (the vendor as issuer, co-branded by a distributor) and CSV."""
 
 from __future__ import annotations
 
 import csv
 import io
 from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
 
-from babel.dates import format_date
-from babel.numbers import format_currency, format_percent
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel import Session
 
 from order_core.actors import Actor
+from order_core.invoices.models import Invoice, InvoiceLine
 from order_core.invoices.services import get_invoice
 from order_core.orders.models import Order
-from order_core.partners.branding import branding_of
+from order_core.partners.documents import partner_brand, partner_party
 from order_core.partners.models import Partner
+from order_core.settings import get_settings
 from order_core.tx import transactional
+from quote_engine.documents import InvoiceDocument, Party, html_to_pdf
+from quote_engine.documents import InvoiceLine as DocumentInvoiceLine
+from quote_engine.documents import render_invoice_html as render_invoice_html_of
 from quote_engine.money import round_money
 
 CSV_COLUMNS = (
@@ -31,14 +31,61 @@ def _m(value: Decimal, currency: str) -> str:
     return format(round_money(value, currency), "f")
 
 
-@lru_cache(maxsize=1)
-def _env() -> Environment:
-    return Environment(
-        # The template sits next to this module, so package-data "*.j2" ships it in the wheel.
-        loader=FileSystemLoader(Path(__file__).resolve().parent),
-        autoescape=select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
+def _lines(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(";") if part.strip())
+
+
+def vendor_party() -> Party:
+    """The vendor as the issuer of its invoices (``CHANNELSYNC_VENDOR_*`` settings)."""
+    settings = get_settings()
+    return Party(
+        name=settings.vendor_name,
+        address_lines=_lines(settings.vendor_address),
+        tax_id=settings.vendor_tax_id,
+    )
+
+
+def invoice_document(
+    session: Session, invoice: Invoice, lines: list[InvoiceLine]
+) -> InvoiceDocument:
+    """The vendor's invoice to the partner (at buy price) as a document."""
+    partner = session.get(Partner, invoice.partner_id)
+    order = session.get(Order, invoice.order_id)
+    assert partner is not None and order is not None
+    references = [f"Order {order.number}"] + ([f"PO {order.po_number}"] if order.po_number else [])
+    days = (invoice.due_on - invoice.issued_on).days
+    method = invoice.payment_method.replace("_", " ")
+    place = "-".join(p for p in (invoice.tax_country, invoice.tax_region) if p)
+    return InvoiceDocument(
+        number=invoice.number,
+        issued_on=invoice.issued_on,
+        due_on=invoice.due_on,
+        locale=partner.locale or "en_US",
+        currency=invoice.currency,
+        issuer=vendor_party(),
+        bill_to=partner_party(session, partner),
+        references=tuple(references),
+        lines=tuple(
+            DocumentInvoiceLine(
+                line_no=ln.line_no,
+                sku=ln.sku,
+                description=ln.description,
+                quantity=ln.quantity,
+                unit_price=ln.unit_price,
+                net_amount=ln.net_amount,
+                tax_rate=ln.tax_rate,
+                tax_amount=ln.tax_amount,
+            )
+            for ln in lines
+        ),
+        subtotal=invoice.subtotal,
+        tax_label=f"Tax ({place})",
+        tax_total=invoice.tax_total,
+        total=invoice.total,
+        status=invoice.status,
+        payment_terms=f"{method}, net {days} days" if days else f"{method}, due on receipt",
+        payment_instructions="\n".join(_lines(get_settings().invoice_payment_instructions)),
+        branding=partner_brand(session, invoice.distributor_id),
     )
 
 
@@ -46,30 +93,13 @@ def _env() -> Environment:
 def render_invoice_html(number: str, *, session: Session, actor: Actor) -> str:
     """The invoice as an HTML page; a distributor's branding (name, colours, logo, footer) when it has one."""
     invoice, lines = get_invoice(number, session=session, actor=actor)
-    partner = session.get(Partner, invoice.partner_id)
-    order = session.get(Order, invoice.order_id)
-    assert partner is not None and order is not None
-    locale = partner.locale or "en_US"
-    brand = branding_of(session, invoice.distributor_id) if invoice.distributor_id else None
+    return render_invoice_html_of(invoice_document(session, invoice, lines))
 
-    def money(value: Decimal) -> str:
-        return format_currency(value, invoice.currency, locale=locale)
 
-    return (
-        _env()
-        .get_template("invoice.html.j2")
-        .render(
-            invoice=invoice,
-            order=order,
-            partner=partner,
-            lines=lines,
-            brand=brand,
-            money=money,
-            percent=lambda rate: format_percent(rate, locale=locale, decimal_quantization=False),
-            day=lambda d: format_date(d, format="long", locale=locale),
-            lang=locale.split("_")[0],
-        )
-    )
+@transactional
+def render_invoice_pdf(number: str, *, session: Session, actor: Actor) -> bytes:
+    """The invoice as a PDF, from the same HTML."""
+    return html_to_pdf(render_invoice_html(number, session=session, actor=actor))
 
 
 @transactional

@@ -1,7 +1,10 @@
 """Delivering ``notify.email`` outbox events by SMTP (stdlib smtplib, server from settings).
 
-Each event is one message to its recipients. A delivery that fails is retried later with backoff
-and becomes a dead letter after the outbox's attempt limit; the error kept never holds the password.
+Each event is one message (subject, text and HTML parts rendered from its kind's templates) to its
+recipients, resolved from addresses, roles and logins (``recipients``). A delivery that fails, or
+an event whose recipients or content cannot be resolved, is retried later with backoff and becomes
+a dead letter after the outbox's attempt limit; the error stays on the event and in the report,
+and never holds the password.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ from email.utils import formatdate, make_msgid
 
 from sqlmodel import Session
 
+from order_core.errors import DomainError
+from order_core.notifications.recipients import resolve_recipients
+from order_core.notifications.render import render_notification
 from order_core.outbox import OutboxEvent, mark_delivered, mark_failed, pending_events
 from order_core.settings import CoreSettings, get_settings
 
@@ -30,22 +36,28 @@ class DeliveryReport:
     sent: int
     failed: int
     recipients: int
-    error: str | None = None
-    """Why the first failed message was not sent (no credentials in it); None when none failed."""
+    errors: tuple[str, ...] = ()
+    """``event <id>: <error>`` of each event not sent this run."""
+
+    @property
+    def error(self) -> str | None:
+        """The first failure (no credentials in it), or None when every message went out."""
+        return self.errors[0] if self.errors else None
 
 
-def build_message(event: OutboxEvent, sender: str) -> EmailMessage:
-    """The e-mail for one notification event."""
-    data = event.data()
-    to = [str(a) for a in data.get("to", [])]
+def build_message(session: Session, event: OutboxEvent, sender: str) -> EmailMessage:
+    """The e-mail for one notification event; DomainError when a recipient or its content is unknown."""
+    to = resolve_recipients(session, event)
+    mail = render_notification(event.data())
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = ", ".join(to)
-    msg["Subject"] = str(data.get("subject", "channelsync notification"))
+    msg["Subject"] = mail.subject
     msg["Date"] = formatdate(localtime=False, usegmt=True)
     msg["Message-ID"] = make_msgid(idstring=f"outbox-{event.id}", domain="channelsync")
     msg["X-Channelsync-Event"] = str(event.id)
-    msg.set_content(str(data.get("body", "")))
+    msg.set_content(mail.text)
+    msg.add_alternative(mail.html, subtype="html")
     return msg
 
 
@@ -121,16 +133,18 @@ def deliver_pending_notifications(
         for event in events:
             mark_failed(session, event, error)
         session.commit()
-        return DeliveryReport(0, len(events), 0, error)
+        return DeliveryReport(0, len(events), 0, tuple(f"event {e.id}: {error}" for e in events))
     try:
         for index, event in enumerate(events):
-            message = build_message(event, cfg.mail_from)
-            to = [a.strip() for a in str(message["To"]).split(",") if a.strip()]
-            if not to:
-                errors.append("notification has no recipients")
-                mark_failed(session, event, errors[-1], max_attempts=1)
+            try:
+                message = build_message(session, event, cfg.mail_from)
+            except DomainError as exc:
+                # Not sent: the event stays in the outbox with the reason (retried, then dead).
+                mark_failed(session, event, exc.message)
+                errors.append(f"event {event.id}: {exc.message}")
                 failed += 1
                 continue
+            to = [a.strip() for a in str(message["To"]).split(",") if a.strip()]
             try:
                 client.send_message(message, from_addr=cfg.mail_from, to_addrs=to)
             except (smtplib.SMTPServerDisconnected, OSError) as exc:
@@ -141,11 +155,13 @@ def deliver_pending_notifications(
                 logger.warning("%s; %d notification(s) left for retry", error, len(events) - index)
                 for rest in events[index:]:
                     mark_failed(session, rest, error)
+                    errors.append(f"event {rest.id}: {error}")
                 failed += len(events) - index
                 break
             except smtplib.SMTPException as exc:
-                errors.append(f"SMTP refused: {type(exc).__name__}: {exc}"[:500])
-                mark_failed(session, event, errors[-1])
+                error = f"SMTP refused: {type(exc).__name__}: {exc}"[:500]
+                mark_failed(session, event, error)
+                errors.append(f"event {event.id}: {error}")
                 failed += 1
                 continue
             sent.append(event)
@@ -157,4 +173,4 @@ def deliver_pending_notifications(
             client.close()
     mark_delivered(session, sent)
     session.commit()
-    return DeliveryReport(len(sent), failed, recipients, errors[0] if errors else None)
+    return DeliveryReport(len(sent), failed, recipients, tuple(errors))

@@ -138,18 +138,17 @@ def order_events(
         ("prm.webhook", "order", order.number, webhook, order.partner_id),
     ]
     if to:
-        label = order.status.replace("_", " ")
         mail = {
+            "kind": "order_status",
             "to": to,
-            "subject": f"Order {order.number} is {label}",
-            "body": (
-                f"Order {order.number} (PO {order.po_number or '-'}) moved from "
-                f"{(from_status or 'new').replace('_', ' ')} to {label}.\n"
-                f"Total: {order.net_total} {order.currency}\n"
-                f"By: {actor.user}\n" + (f"Note: {note}\n" if note else "")
-            ),
             "order_number": order.number,
+            "po_number": order.po_number,
+            "from_status": from_status,
             "status": order.status,
+            "net_total": order.net_total,
+            "currency": order.currency,
+            "actor": actor.user,
+            "note": note,
         }
         events.append(("notify.email", "order", order.number, mail, order.partner_id))
     return events

@@ -1,4 +1,4 @@
-"""A distributor's branding profile (display name, logo, colours) for co-branded documents."""
+"""A partner's branding on documents (display name, embedded logo, colours): a reseller's own, a distributor's co-branding."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from order_core.errors import NotFoundError, Problem, ValidationFailed
 from order_core.partners.models import BrandingProfile
 from order_core.partners.services import load_partner
 from order_core.tx import transactional
+from quote_engine.documents.images import logo_data_uri
 
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
@@ -27,14 +28,24 @@ def set_branding(
     primary_color: str = "#1F3A93",
     secondary_color: str = "#F5F7FA",
     footer_text: str | None = None,
+    logo: bytes | None = None,
 ) -> BrandingProfile:
-    """Create or change a distributor's branding (vendor admin or the distributor's own admin)."""
+    """Create or change a partner's branding (vendor admin or the partner's own admin).
+
+    ``logo`` is the image itself (PNG, JPEG, GIF or SVG), stored embedded; documents show it and
+    never fetch ``logo_url``. Without a logo, documents show the display name. A reseller's
+    branding heads the documents it issues; a distributor's co-brands its resellers' documents.
+    """
     require_partner_role(actor, distributor_id, "admin", action="change branding")
     partner = load_partner(session, actor, distributor_id)
     where = f"branding of {partner.name}"
     problems: list[Problem] = []
-    if partner.kind != "distributor":
-        problems.append(Problem(where, "distributor_id", "only distributors have a branding"))
+    embedded: str | None = None
+    if logo is not None:
+        try:
+            embedded = logo_data_uri(logo)
+        except ValueError as exc:
+            problems.append(Problem(where, "logo", str(exc)))
     if not display_name.strip():
         problems.append(Problem(where, "display_name", "is empty"))
     for field, value in (("primary_color", primary_color), ("secondary_color", secondary_color)):
@@ -52,6 +63,7 @@ def set_branding(
         profile = BrandingProfile(distributor_id=distributor_id, display_name=display_name)
     profile.display_name = display_name
     profile.logo_url = logo_url
+    profile.logo = embedded
     profile.primary_color = primary_color
     profile.secondary_color = secondary_color
     profile.footer_text = footer_text
@@ -72,7 +84,7 @@ def set_branding(
 
 
 def branding_of(session: Session, distributor_id: int) -> BrandingProfile | None:
-    """The distributor's branding, or None (for document rendering; no access check)."""
+    """The partner's branding, or None (for document rendering; no access check)."""
     return session.exec(
         select(BrandingProfile).where(BrandingProfile.distributor_id == distributor_id)
     ).first()

@@ -23,6 +23,13 @@ class Program(SQLModel, table=True):
     # Comma-separated EndCustomer fields an order must carry when customer info is required.
     required_customer_fields: str = Field(default="name,email,country", max_length=400)
     active: bool = True
+    # Where the program says so, resale prices stay within these percentages of the list price.
+    resale_max_percent_of_list: Decimal | None = Field(
+        default=None, sa_column=Column(MoneyType(), nullable=True)
+    )
+    resale_min_percent_of_list: Decimal | None = Field(
+        default=None, sa_column=Column(MoneyType(), nullable=True)
+    )
 
 
 class Partner(SQLModel, table=True):
@@ -91,7 +98,11 @@ class DistributorRelation(SQLModel, table=True):
 
 
 class BrandingProfile(SQLModel, table=True):
-    """A distributor's co-branding for documents the resellers buying through it receive."""
+    """A partner's branding on documents: a reseller's own, a distributor's co-branding.
+
+    ``logo`` is the image itself as a data: URI; ``logo_url`` is kept as given but never
+    fetched when a document is rendered.
+    """
 
     __tablename__ = "branding_profile"
 
@@ -99,9 +110,31 @@ class BrandingProfile(SQLModel, table=True):
     distributor_id: int = Field(foreign_key="partner.id", unique=True)
     display_name: str = Field(max_length=200)
     logo_url: str | None = Field(default=None, max_length=500)
+    logo: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     primary_color: str = Field(default="#1F3A93", max_length=9)
     secondary_color: str = Field(default="#F5F7FA", max_length=9)
     footer_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class PartnerDetails(SQLModel, table=True):
+    """What documents print about a partner: address, e-mail, tax id, payment terms and instructions.
+
+    A reseller's are printed on the quotes and invoices it issues to end customers, and as the
+    bill-to of the vendor's invoices.
+    """
+
+    __tablename__ = "partner_details"
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", unique=True)
+    address: str | None = Field(default=None, max_length=400)
+    postal_code: str | None = Field(default=None, max_length=20)
+    city: str | None = Field(default=None, max_length=120)
+    region: str | None = Field(default=None, max_length=80)
+    email: str | None = Field(default=None, max_length=254)
+    tax_id: str | None = Field(default=None, max_length=40)
+    payment_terms_days: int | None = None
+    payment_instructions: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Buyer(SQLModel, table=True):

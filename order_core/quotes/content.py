@@ -11,18 +11,21 @@ from decimal import Decimal
 from order_core.catalog.models import Product
 from order_core.quotes.models import Quote
 from quote_engine.approvals import ApprovalSubject
+from quote_engine.resale import ResaleResult
 from quote_engine.types import PricingResult
 
 
 def build_content(
     result: PricingResult,
+    resale: ResaleResult,
     *,
     partner_id: int,
     end_customer_id: int | None,
     deal_id: int | None,
     valid_until: date,
 ) -> dict[str, object]:
-    """What the customer is offered: the terms and the priced lines and totals (no pricing date)."""
+    """The quote: terms, the priced (buy) lines and totals, and the resale side the end customer is
+    offered (no pricing date)."""
     priced = result.to_jsonable()
     priced.pop("priced_on", None)
     priced.pop("rules_fingerprint", None)
@@ -35,6 +38,7 @@ def build_content(
             "valid_until": valid_until.isoformat(),
         },
         "priced": priced,
+        "resale": resale.to_jsonable(),
     }
 
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from order_core.customers.models import EndCustomer
 from order_core.deals.models import Deal
 from order_core.outbox import emit_event
+from order_core.partners.models import Partner
 from order_core.quotes.models import Quote
+from quote_engine.documents import QuoteDocument
+from quote_engine.money import round_money
 
 
 def quote_payload(session: Session, quote: Quote) -> dict[str, object]:
@@ -52,12 +56,47 @@ def quote_changed(session: Session, quote: Quote, event: str, **extra: object) -
 
 
 def notify(session: Session, quote: Quote, kind: str, *, to: list[str], **extra: object) -> None:
-    """An e-mail notification about ``quote`` (``to`` holds addresses or ``role:<vendor role>``)."""
+    """An e-mail to the reseller's or the vendor's people about ``quote`` (both prices on it).
+
+    ``to`` holds addresses, ``role:<vendor role>``, ``partner-role:<role>`` or vendor logins;
+    the delivery resolves them (``order_core.notifications.recipients``).
+    """
+    partner = session.get(Partner, quote.partner_id)
+    customer = session.get(EndCustomer, quote.end_customer_id) if quote.end_customer_id else None
+    facts = {
+        "partner_name": partner.name if partner is not None else "",
+        "customer_name": customer.name if customer is not None else None,
+        "net_total": round_money(quote.net_total, quote.currency),
+        "resale_total": round_money(quote.resale_total, quote.currency),
+        "reseller_margin": round_money(quote.reseller_margin, quote.currency),
+    }
+    _emit(session, quote, {"kind": kind, "to": to, **facts, **extra})
+
+
+def notify_customer(
+    session: Session, quote: Quote, *, to: list[str], document: QuoteDocument, sealed_token: str
+) -> None:
+    """The quote e-mail to the end customer: its document (resale prices only) and its link.
+
+    The link's token travels sealed (``order_core.sealing``); logos stay out of the e-mail.
+    """
+    shown = document.model_dump(mode="json", exclude={"brand": {"logo"}, "branding": {"logo"}})
+    payload: dict[str, object] = {
+        "kind": "quote_sent",
+        "to": to,
+        "document": shown,
+        "sealed_token": sealed_token,
+    }
+    _emit(session, quote, payload)
+
+
+def _emit(session: Session, quote: Quote, payload: dict[str, object]) -> None:
+    base = {
+        "number": quote.number,
+        "version": quote.version,
+        "currency": quote.currency,
+        "locale": quote.locale,
+    }
     emit_event(
-        session,
-        "notify.email",
-        "quote",
-        quote.id,
-        {"kind": kind, "to": to, "number": quote.number, "version": quote.version, **extra},
-        partner_id=quote.partner_id,
+        session, "notify.email", "quote", quote.id, {**base, **payload}, partner_id=quote.partner_id
     )

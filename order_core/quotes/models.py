@@ -1,4 +1,4 @@
-"""Tables for quotes: the versioned quote, its priced lines, and the approval requests bound to it."""
+"""Tables for quotes: the versioned quote, its priced lines, approval requests, and acceptances."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ from order_core.types import MoneyType, UtcDateTime, utcnow
 class Quote(SQLModel, table=True):
     """One version of a quote (number ``Q-000001``); a revision is a new row with version n+1.
 
-    ``content`` is the canonical JSON of what the customer is offered (terms, priced lines with
-    their traces, totals); ``content_hash`` is its SHA-256, to which every approval is bound.
+    ``content`` is the canonical JSON of the quote (terms, priced lines with their traces,
+    totals, and the resale side: what the end customer is offered); ``content_hash`` is its
+    SHA-256, to which every approval is bound. ``net_total`` is the reseller's buy price (its
+    order to the vendor), ``resale_total`` the end customer's price, ``reseller_margin`` the
+    difference.
     """
 
     __tablename__ = "quote"
@@ -42,6 +45,8 @@ class Quote(SQLModel, table=True):
     margin_percent: Decimal | None = Field(
         default=None, sa_column=Column(MoneyType(), nullable=True)
     )
+    resale_total: Decimal = Field(sa_column=Column(MoneyType(), nullable=False))
+    reseller_margin: Decimal = Field(sa_column=Column(MoneyType(), nullable=False))
     max_line_discount_pct: Decimal = Field(sa_column=Column(MoneyType(), nullable=False))
     max_line_extra_discount_pct: Decimal = Field(
         default=Decimal(0), sa_column=Column(MoneyType(), nullable=False)
@@ -67,7 +72,11 @@ class Quote(SQLModel, table=True):
 
 
 class QuoteLine(SQLModel, table=True):
-    """A priced line of one quote version (a read model of ``Quote.content``)."""
+    """A priced line of one quote version (a read model of ``Quote.content``).
+
+    ``unit_net`` / ``line_total`` are the reseller's buy price, ``unit_resale`` /
+    ``resale_total`` the end customer's price and ``resale_basis`` how the price book set it.
+    """
 
     __tablename__ = "quote_line"
     __table_args__ = (UniqueConstraint("quote_id", "line_no"),)
@@ -84,6 +93,9 @@ class QuoteLine(SQLModel, table=True):
     line_total: Decimal = Field(sa_column=Column(MoneyType(), nullable=False))
     discount_percent: Decimal = Field(sa_column=Column(MoneyType(), nullable=False))
     floor_breached: bool = False
+    unit_resale: Decimal = Field(sa_column=Column(MoneyType(), nullable=False))
+    resale_total: Decimal = Field(sa_column=Column(MoneyType(), nullable=False))
+    resale_basis: str = Field(default="", max_length=400)
 
 
 class ApprovalRequest(SQLModel, table=True):
@@ -124,3 +136,35 @@ class ApprovalRequest(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False)
     )
+
+
+class QuoteAcceptance(SQLModel, table=True):
+    """The end customer's acceptance of a quote version, with the resale figures it accepted.
+
+    It is also the reseller's invoice to the end customer (``invoice_number``): the resale lines
+    with their tax (``lines``, JSON), subtotal, tax and total, due by the reseller's terms. The
+    reseller's own order to the vendor (``order_id``) is at buy price.
+    """
+
+    __tablename__ = "quote_acceptance"
+
+    id: int | None = Field(default=None, primary_key=True)
+    quote_id: int = Field(foreign_key="quote.id", unique=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    order_id: int | None = Field(default=None, foreign_key="sales_order.id")
+    name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    po_number: str | None = Field(default=None, max_length=80)
+    accepted_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False)
+    )
+    currency: str = Field(max_length=3)
+    lines: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    subtotal: Decimal = Field(sa_column=Column(MoneyType(), nullable=False))
+    tax_country: str = Field(max_length=2)
+    tax_region: str | None = Field(default=None, max_length=80)
+    tax_total: Decimal = Field(sa_column=Column(MoneyType(), nullable=False))
+    total: Decimal = Field(sa_column=Column(MoneyType(), nullable=False))
+    invoice_number: str = Field(max_length=30, unique=True)
+    issued_on: date
+    due_on: date

@@ -1,4 +1,7 @@
-"""(Re)pricing a quote version: build the request, run quote_engine, store content, hash and lines."""
+"""(Re)pricing a quote version: buy side (the waterfall) and resale side (the reseller's price book).
+
+Builds the request, runs quote_engine, stores the content, its hash, the totals and the lines.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +13,19 @@ from decimal import Decimal
 from sqlalchemy import delete
 from sqlmodel import Session, col
 
+from order_core.catalog.resale_prices import price_book_of
 from order_core.customers.models import EndCustomer
 from order_core.deals.models import Deal
 from order_core.errors import DomainError, NotFoundError
 from order_core.partners.models import Partner
+from order_core.partners.resale_limits import resale_limits_of
 from order_core.pricing_inputs.builder import QuoteLineInput, build_pricing_inputs
 from order_core.pricing_rules import rules_or_installed
 from order_core.quotes.content import build_content, canonical_json, hash_text
 from order_core.quotes.models import Quote, QuoteLine
 from quote_engine.errors import PricingError
 from quote_engine.pricing import RuleSet, price_cart
+from quote_engine.resale import price_resale
 from quote_engine.types import HeaderDiscount
 
 
@@ -79,8 +85,16 @@ def price_into(
     except PricingError as exc:
         raise DomainError(f"{label} cannot be priced: {exc.message}") from None
     quote.distributor_id = inputs.distributor.distributor_id if inputs.distributor else None
+    categories = {sku: product.category for sku, product in inputs.products.items()}
+    resale = price_resale(
+        result,
+        categories,
+        price_book_of(session, partner.id or 0),
+        resale_limits_of(session, quote.partner_id, on),
+    )
     content = build_content(
         result,
+        resale,
         partner_id=quote.partner_id,
         end_customer_id=quote.end_customer_id,
         deal_id=quote.deal_id,
@@ -94,6 +108,8 @@ def price_into(
     quote.net_total = totals.net_total
     quote.margin = totals.margin
     quote.margin_percent = totals.margin_percent
+    quote.resale_total = resale.totals.resale_total
+    quote.reseller_margin = resale.totals.margin
     quote.max_line_discount_pct = totals.max_line_discount_percent
     quote.max_line_extra_discount_pct = totals.max_line_extra_discount_percent
     if quote.id is None:
@@ -102,7 +118,7 @@ def price_into(
     else:
         session.execute(delete(QuoteLine).where(col(QuoteLine.quote_id) == quote.id))
     assert quote.id is not None
-    for line in result.lines:
+    for line, resold in zip(result.lines, resale.lines, strict=True):
         product = inputs.products[line.sku]
         assert product.id is not None
         session.add(
@@ -118,6 +134,9 @@ def price_into(
                 line_total=line.line_total,
                 discount_percent=line.discount_percent,
                 floor_breached=line.floor_breached,
+                unit_resale=resold.unit_resale,
+                resale_total=resold.resale_total,
+                resale_basis=resold.basis[:400],
             )
         )
     session.add(quote)

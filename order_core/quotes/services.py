@@ -57,6 +57,8 @@ def _new_quote(
         list_total=zero(),
         net_total=zero(),
         margin=zero(),
+        resale_total=zero(),
+        reseller_margin=zero(),
         max_line_discount_pct=zero(),
         created_by=actor.user,
     )
@@ -239,7 +241,6 @@ def revise_quote(
     price_into(session, new, lines or old_lines, header=header, rules=rules, on=today)
     withdraw_requests(session, old)
     old.state = QuoteState.SUPERSEDED
-    old.acceptance_token_hash = None  # the old version's link stops working
     old.superseded_by_id = new.id
     old.updated_at = utcnow()
     session.add(old)

@@ -1,15 +1,17 @@
-"""Renders a QuoteDocument to HTML with Jinja2 (autoescaped) and Babel locale formatting."""
+"""Renders quote and invoice documents to HTML with Jinja2 (autoescaped) and Babel locale formatting."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from quote_engine.documents.invoice import InvoiceDocument
 from quote_engine.documents.model import QuoteDocument
 
 
@@ -39,15 +41,23 @@ def number(value: Decimal | int, locale: str) -> str:
     return format_decimal(value, locale=locale)
 
 
+def _helpers(currency: str, loc: str) -> dict[str, Callable[..., str] | str]:
+    return {
+        "money": lambda amount: money(amount, currency, loc),
+        "day": lambda value: day(value, loc),
+        "number": lambda value: number(value, loc),
+        "percent": lambda rate: format_percent(rate, locale=loc, decimal_quantization=False),
+        "lang": loc.split("_")[0],
+    }
+
+
 def render_quote_html(document: QuoteDocument) -> str:
-    """The quote as a self-contained HTML page (pure: same document, same HTML)."""
-    loc = document.locale
+    """The end customer's quote as a self-contained HTML page (pure: same document, same HTML)."""
     template = _environment().get_template("quote.html.j2")
-    return template.render(
-        doc=document,
-        money=lambda amount: money(amount, document.currency, loc),
-        day=lambda value: day(value, loc),
-        number=lambda value: number(value, loc),
-        discount_total=document.list_total - document.net_total,
-        lang=loc.split("_")[0],
-    )
+    return template.render(doc=document, **_helpers(document.currency, document.locale))
+
+
+def render_invoice_html(document: InvoiceDocument) -> str:
+    """An invoice as a self-contained HTML page (pure: same document, same HTML)."""
+    template = _environment().get_template("invoice.html.j2")
+    return template.render(doc=document, **_helpers(document.currency, document.locale))

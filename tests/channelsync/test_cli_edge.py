@@ -242,7 +242,7 @@ def test_notify_with_the_smtp_server_unreachable_fails_and_keeps_the_mail(
     assert f"sent 0, failed {len(pending)}" in result.out
     assert_one_line(
         result,
-        f"{len(pending)} of {len(pending)} order e-mail(s) not sent",
+        f"{len(pending)} of {len(pending)} e-mail(s) not sent",
         f"127.0.0.1:{port} unreachable",
         "CHANNELSYNC_SMTP_HOST",
         "CHANNELSYNC_SMTP_PORT",

@@ -1,22 +1,29 @@
-"""Quote documents: locale formatting (en_US, de_DE, ja_JP), currency digits, co-branding, escaping."""
+"""Quote and invoice documents: locale formatting (en_US, de_DE, ja_JP), currency digits, brands,
+embedded logos only, escaping, PDF."""
 
 from __future__ import annotations
 
+import io
+import threading
 from datetime import date
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from pydantic import ValidationError
+from pypdf import PdfReader
 
 from quote_engine.documents import (
-    CoBranding,
+    Brand,
     DocumentLine,
     Party,
     QuoteDocument,
     day,
+    html_to_pdf,
     money,
     render_quote_html,
 )
+from quote_engine.documents.images import logo_data_uri
 
 
 def document(**changes: object) -> QuoteDocument:
@@ -35,14 +42,11 @@ def document(**changes: object) -> QuoteDocument:
                 sku="SW-100",
                 name="Suite",
                 quantity=1200,
-                unit_list=Decimal("1234.5"),
-                unit_net=Decimal("1049.33"),
-                discount_percent=Decimal("15.00"),
-                line_total=Decimal("1259196.00"),
+                unit_price=Decimal("1234.5"),
+                line_total=Decimal("1481400.00"),
             ),
         ),
-        "list_total": Decimal("1481400.00"),
-        "net_total": Decimal("1259196.00"),
+        "total": Decimal("1481400.00"),
     }
     base.update(changes)
     return QuoteDocument.model_validate(base)
@@ -50,14 +54,14 @@ def document(**changes: object) -> QuoteDocument:
 
 def test_en_us_money_dates_and_numbers() -> None:
     html = render_quote_html(document())
-    assert "$1,259,196.00" in html and "$1,234.50" in html and "1,200" in html
+    assert "$1,481,400.00" in html and "$1,234.50" in html and "1,200" in html
     assert "November 27, 2026" in html and "December 27, 2026" in html
     assert '<html lang="en">' in html and "Q-000042" in html and "v2" in html
 
 
 def test_de_de_formats_with_comma_decimals_and_euro_after() -> None:
     html = render_quote_html(document(locale="de_DE", currency="EUR"))
-    assert "1.259.196,00\xa0€" in html and "1.234,50\xa0€" in html
+    assert "1.481.400,00\xa0€" in html and "1.234,50\xa0€" in html
     assert "27. November 2026" in html and '<html lang="de">' in html
 
 
@@ -71,14 +75,11 @@ def test_ja_jp_yen_has_no_decimals() -> None:
                     line_no=1,
                     sku="HW-200",
                     quantity=3,
-                    unit_list=Decimal("40000"),
-                    unit_net=Decimal("34200"),
-                    discount_percent=Decimal("14.5"),
+                    unit_price=Decimal("34200"),
                     line_total=Decimal("102600"),
                 ),
             ),
-            list_total=Decimal("120000"),
-            net_total=Decimal("102600"),
+            total=Decimal("102600"),
         )
     )
     assert "￥102,600" in html and "￥102,600.00" not in html
@@ -91,18 +92,29 @@ def test_currency_digits_follow_the_currency() -> None:
     assert day(date(2026, 1, 2), "de_DE") == "2. Januar 2026"
 
 
-def test_co_branding_present() -> None:
-    brand = CoBranding(
+LOGO = logo_data_uri(b'<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>')
+
+
+def test_co_branding_present_with_an_embedded_logo() -> None:
+    brand = Brand(
         display_name="Big Dist",
-        logo_url="https://cdn.example.com/logo.png",
+        logo=LOGO,
         primary_color="#AA0000",
         secondary_color="#EEEEEE",
         footer_text="Distributed by Big Dist",
     )
     html = render_quote_html(document(branding=brand))
     assert 'class="cobrand"' in html and "Big Dist" in html
-    assert '<img class="logo" src="https://cdn.example.com/logo.png"' in html
+    assert f'<img class="logo" src="{LOGO}"' in html and LOGO.startswith("data:image/svg+xml;")
     assert "#AA0000" in html and "#EEEEEE" in html and "Distributed by Big Dist" in html
+
+
+def test_the_sellers_brand_heads_the_document_and_its_name_stands_in_for_a_logo() -> None:
+    html = render_quote_html(
+        document(brand=Brand(display_name="Acme Resale", primary_color="#123456"))
+    )
+    assert '<span class="brand-name">Acme Resale</span>' in html and "#123456" in html
+    assert "<img" not in html
 
 
 def test_co_branding_absent() -> None:
@@ -118,7 +130,7 @@ def test_everything_user_supplied_is_escaped() -> None:
             seller=Party(name=evil),
             customer=Party(name='"><img src=x onerror=alert(1)>'),
             notes=evil,
-            branding=CoBranding(display_name=evil, footer_text=evil),
+            branding=Brand(display_name=evil, footer_text=evil),
             acceptance_url='https://q.example.com/accept?a=1&token=x"y',
         )
     )
@@ -131,7 +143,8 @@ def test_everything_user_supplied_is_escaped() -> None:
     ("changes", "message"),
     [
         ({"branding": {"display_name": "D", "primary_color": "red;}body{x"}}, "hex colour"),
-        ({"branding": {"display_name": "D", "logo_url": "javascript:alert(1)"}}, "https://"),
+        ({"branding": {"display_name": "D", "logo": "https://cdn.example.com/x.png"}}, "not a URL"),
+        ({"brand": {"display_name": "D", "logo": "data:text/html;base64,PHA+"}}, "not a URL"),
         ({"acceptance_url": "javascript:alert(1)"}, "https://"),
         ({"locale": "xx_YY"}, "locale 'xx_YY' is unknown"),
         ({"currency": "ABC"}, "ABC"),
@@ -145,3 +158,41 @@ def test_bad_document_input_is_refused(changes: dict[str, object], message: str)
 
 def test_rendering_is_pure() -> None:
     assert render_quote_html(document()) == render_quote_html(document())
+
+
+def test_logos_are_sniffed_and_refused_when_not_images() -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+    assert logo_data_uri(png).startswith("data:image/png;base64,iVBORw0KGgo")
+    with pytest.raises(ValueError, match="not a PNG, JPEG, GIF or SVG"):
+        logo_data_uri(b"<html>nope</html>")
+    with pytest.raises(ValueError, match="at most"):
+        logo_data_uri(png + b"\x00" * 300_000)
+
+
+def test_the_pdf_holds_the_document_text_and_fetches_nothing() -> None:
+    requests: list[str] = []
+
+    class Counting(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Counting)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        brand = Brand(display_name="Big Dist", logo=LOGO)
+        html = render_quote_html(document(branding=brand))
+        # A URL slipped into the HTML is refused unfetched: the PDF renders without it.
+        url = f"http://127.0.0.1:{server.server_port}/logo.png"
+        pdf = html_to_pdf(html.replace("</body>", f'<img src="{url}" alt=""></body>'))
+    finally:
+        server.shutdown()
+        server.server_close()
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert pdf.startswith(b"%PDF-") and "Q-000042" in text and "$1,481,400.00" in text
+    assert requests == []

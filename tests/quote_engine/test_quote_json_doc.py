@@ -47,7 +47,7 @@ def documented() -> dict[str, object]:
 def test_the_documented_output_is_what_the_command_prints(printed: dict[str, object]) -> None:
     doc = documented()
     assert list(doc) == list(printed)
-    for key in ("currency", "priced_on", "needs_floor_approval", "rules_file", "totals"):
+    for key in ("currency", "priced_on", "needs_floor_approval", "rules_file", "totals", "resale"):
         assert doc[key] == printed[key], key
     for key in ("rules_fingerprint", "content_hash"):
         assert re.fullmatch(r"[0-9a-f]{64}", str(printed[key]))

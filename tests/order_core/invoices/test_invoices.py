@@ -9,16 +9,18 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from pypdf import PdfReader
 from sqlmodel import Session, col, select
 
 from order_core.credit.services import credit_ledger, get_credit_status
 from order_core.errors import NotFoundError, ValidationFailed
 from order_core.fulfillment.services import accept_order, fulfill_order
 from order_core.invoices.models import Invoice
-from order_core.invoices.render import invoice_csv, render_invoice_html
+from order_core.invoices.render import invoice_csv, render_invoice_html, render_invoice_pdf
 from order_core.invoices.services import get_invoice, record_payment
 from order_core.orders.checkout import CartItem, place_order
 from order_core.orders.models import Order
+from order_core.partners.details import set_partner_details
 from order_core.partners.models import BrandingProfile, DistributorRelation, Partner
 from order_core.settings import get_settings
 from order_core.tax import LineTax, RateTableTaxCalculator, TaxableLine, use_tax_calculator
@@ -165,3 +167,30 @@ def test_html_is_localised_and_co_branded_and_csv(session: Session, world: World
         render_invoice_html(number, session=session, actor=other)
     with pytest.raises(NotFoundError):
         invoice_csv(number, session=session, actor=other)
+
+
+def test_the_pdf_invoice_names_issuer_tax_id_terms_instructions_and_the_full_address(
+    session: Session, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHANNELSYNC_VENDOR_NAME", "Example Software Inc.")
+    monkeypatch.setenv("CHANNELSYNC_VENDOR_ADDRESS", "100 Main Street;Springfield, IL 62701")
+    monkeypatch.setenv("CHANNELSYNC_VENDOR_TAX_ID", "US 12-3456789")
+    monkeypatch.setenv("CHANNELSYNC_INVOICE_PAYMENT_INSTRUCTIONS", "Wire to ACME Bank;Ref: invoice")
+    get_settings.cache_clear()
+    set_partner_details(
+        world.partner_a,
+        {"address": "5 Alpha Road", "postal_code": "94105", "city": "San Francisco",
+         "region": "CA", "tax_id": "US 98-7654321"},
+        session=session,
+        actor=VENDOR,
+    )  # fmt: skip
+    _invoiced(session, world, [CartItem("HW-1", 2)], end_customer_id=world.customer)
+    number = session.exec(select(Invoice)).one().number
+    pdf = render_invoice_pdf(number, session=session, actor=VENDOR)
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    for shown in (
+        number, "Example Software Inc.", "100 Main Street", "Springfield, IL 62701",
+        "Tax ID: US 12-3456789", "Alpha Resellers", "5 Alpha Road", "94105 San Francisco CA",
+        "US 98-7654321", "net 30 days", "Wire to ACME Bank", "Ref: invoice", "$320.00",
+    ):  # fmt: skip
+        assert shown in text, shown

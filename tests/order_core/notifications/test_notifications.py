@@ -3,72 +3,19 @@
 from __future__ import annotations
 
 import smtplib
-import socket
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email import message_from_bytes
-from email.message import Message
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlmodel import Session, col, select
 
 from order_core.notifications.delivery import deliver_pending_notifications
 from order_core.orders.approvals import approve_order
 from order_core.orders.checkout import CartItem, place_order
-from order_core.outbox import OutboxEvent
+from order_core.outbox import OutboxEvent, emit_event
 from order_core.settings import CoreSettings
 from order_core.types import utcnow
 from tests.order_core.orders.world import World
-
-
-@dataclass
-class Received:
-    """One message the sink accepted."""
-
-    sender: str
-    rcpt: list[str]
-    message: Message
-
-
-@dataclass
-class Sink:
-    """Collects every message delivered to it."""
-
-    messages: list[Received] = field(default_factory=list)
-
-    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
-        # aiosmtpd has no type stubs: the envelope is untyped.
-        self.messages.append(
-            Received(
-                str(envelope.mail_from),
-                list(envelope.rcpt_tos),
-                message_from_bytes(envelope.content),
-            )
-        )
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Sink, CoreSettings]]:
-    sink = Sink()
-    port = _free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield (
-            sink,
-            CoreSettings(smtp_host="127.0.0.1", smtp_port=port, mail_from="orders@vendor.example"),
-        )
-    finally:
-        controller.stop()
+from tests.smtp_sink import Sink, free_port, html_part, text_part
 
 
 def test_buyer_approvers_and_end_customer_are_mailed(
@@ -96,8 +43,9 @@ def test_buyer_approvers_and_end_customer_are_mailed(
     ]
     assert pending.message["Subject"] == f"Order {order.number} is pending approval"
     assert pending.sender == "orders@vendor.example"
-    body = pending.message.get_payload(decode=True)
-    assert isinstance(body, bytes) and b"PO PO-5" in body and b"6400.00 USD" in body
+    body = text_part(pending.message)
+    assert "PO PO-5" in body and "6400.00 USD" in body
+    assert "PO PO-5" in html_part(pending.message)
     approve_order(order.number, session=session, actor=world.actor(session, world.approver))
     assert deliver_pending_notifications(session, settings).sent == 1
     submitted = sink.messages[-1]
@@ -120,7 +68,7 @@ def test_unreachable_server_keeps_events_for_retry(session: Session, world: Worl
     )
     down = CoreSettings(
         smtp_host="127.0.0.1",
-        smtp_port=_free_port(),
+        smtp_port=free_port(),
         smtp_username="mailer",
         smtp_password=SecretStr("hunter2-secret"),
     )
@@ -175,3 +123,19 @@ def test_a_connection_lost_midway_sends_nobody_a_message_twice(
     assert (later.sent, later.failed) == (2, 0)
     numbers = [m.message["Subject"] for m in sink.messages]
     assert len(numbers) == len(set(numbers)) == 3  # each order's message exactly once
+
+
+def test_an_email_queued_before_templates_still_goes_out_as_written(
+    session: Session, smtp: tuple[Sink, CoreSettings]
+) -> None:
+    sink, settings = smtp
+    emit_event(
+        session, "notify.email", "order", "SO-1",
+        {"to": ["a@b.example"], "subject": "Order SO-1 is paid", "body": "Paid <in full>.\n"},
+    )  # fmt: skip
+    session.commit()
+    assert deliver_pending_notifications(session, settings).sent == 1
+    (mail,) = sink.messages
+    assert mail.message["Subject"] == "Order SO-1 is paid"
+    assert text_part(mail.message).strip() == "Paid <in full>."
+    assert "Paid &lt;in full&gt;." in html_part(mail.message)

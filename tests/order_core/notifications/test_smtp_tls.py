@@ -26,6 +26,7 @@ from order_core.orders.models import Order
 from order_core.outbox import OutboxEvent
 from order_core.settings import CoreSettings
 from tests.order_core.orders.world import World
+from tests.smtp_sink import text_part
 
 USERNAME = "mailer"
 PASSWORD = "Tr0ub4dor-smtp-pw"
@@ -206,8 +207,8 @@ def _assert_delivered(session: Session, sink: TlsSink, order: Order) -> None:
         "it@acme.example",
     ]
     assert received.message["Subject"] == f"Order {order.number} is pending approval"
-    body = received.message.get_payload(decode=True)
-    assert isinstance(body, bytes) and b"PO PO-5" in body and b"6400.00 USD" in body
+    body = text_part(received.message)
+    assert "PO PO-5" in body and "6400.00 USD" in body
     assert [(e.status, e.attempts, e.last_error) for e in _mail_events(session)] == [
         ("delivered", 1, None)
     ]

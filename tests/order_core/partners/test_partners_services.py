@@ -225,8 +225,13 @@ def test_distributor_relations_and_branding(session: Session, world: World) -> N
     )
     assert get_branding(pid(world.dist), session=session, actor=dist_admin).id == profile.id
     assert branding_of(session, pid(world.dist)) is not None
-    with pytest.raises(ValidationFailed, match="only distributors"):
-        set_branding(pid(world.a), session=session, actor=VENDOR, display_name="Alpha")
+    # A reseller brands the documents it issues; a logo is stored embedded, and must be an image.
+    own = set_branding(
+        pid(world.a), session=session, actor=VENDOR, display_name="Alpha", logo=b"GIF89a\x01\x00"
+    )
+    assert own.logo == "data:image/gif;base64,R0lGODlhAQA="
+    with pytest.raises(ValidationFailed, match="logo: is not a PNG, JPEG, GIF or SVG image"):
+        set_branding(pid(world.a), session=session, actor=VENDOR, display_name="A", logo=b"<p>")
     with pytest.raises(AccessDenied):
         set_branding(pid(world.a), session=session, actor=world.a_buyer, display_name="Alpha")
     assert any(e.action == "set_branding" for e in audit_trail(session, "partner", pid(world.dist)))

@@ -153,13 +153,16 @@ def test_extending_validity_after_approval_needs_approval_again(world: World) ->
 
 def test_revising_a_sent_quote_kills_its_acceptance_link(world: World) -> None:
     from order_core.actors import Actor
-    from order_core.errors import NotFoundError
-    from order_core.quotes.sending import accept_quote
+    from order_core.errors import ConflictError
+    from order_core.quotes.acceptance import accept_quote
 
     quote = _approved(world)
     sent = send_quote(quote.id or 0, session=world.session, actor=world.sales)
     revise_quote(quote.id or 0, session=world.session, actor=world.sales)
-    with pytest.raises(NotFoundError, match="not valid"):
+    # The link still opens version 1, to say it was replaced; it accepts nothing.
+    with pytest.raises(ConflictError, match="replaced by a newer version"):
         accept_quote(
             quote.number, 1, sent.token, "Wanda", session=world.session, actor=Actor.system()
         )
+    world.session.refresh(quote)
+    assert quote.state == "superseded" and quote.order_id is None

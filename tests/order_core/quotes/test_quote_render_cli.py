@@ -1,12 +1,14 @@
-"""``channelsync quote render``: writes the quote's HTML from the configured database."""
+"""``channelsync quote render``: writes the end customer's quote (HTML or PDF) from the configured database."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import typer
+from pypdf import PdfReader
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
@@ -40,12 +42,15 @@ def test_render_writes_the_latest_version(world: World, cli: typer.Typer, tmp_pa
     assert result.exit_code == 0, result.output
     assert f"wrote {quote.number} v2 (draft)" in result.output
     html = out.read_text(encoding="utf-8")
-    assert "$2,565.00" in html and "Big &lt;Dist&gt; Europe" in html
-    first = tmp_path / "v1.html"
+    # Resale prices (the list price: no price book), never the reseller's buy price 2,565.00.
+    assert "$3,000.00" in html and "Big &lt;Dist&gt; Europe" in html and "2,565" not in html
+    first = tmp_path / "v1.pdf"
     result = CliRunner().invoke(
         cli, ["render", quote.number, "--version", "1", "--out", str(first)]
     )
-    assert result.exit_code == 0 and "$1,710.00" in first.read_text(encoding="utf-8")
+    assert result.exit_code == 0, result.output
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(first.read_bytes())).pages)
+    assert "$2,000.00" in text and "1,710" not in text
 
 
 def test_unknown_quote_fails_without_writing(

@@ -11,22 +11,22 @@ from sqlmodel import col, select
 
 from order_core.actors import Actor
 from order_core.db import new_session
-from order_core.errors import DomainError, InvalidTransition, NotFoundError
+from order_core.errors import ConflictError, DomainError, InvalidTransition, NotFoundError
 from order_core.orders.models import Order, OrderApproval, OrderLine
 from order_core.pricing_inputs.builder import QuoteLineInput
+from order_core.quotes.acceptance import accept_quote, decline_quote
 from order_core.quotes.approvals import submit_quote
 from order_core.quotes.decisions import decide_approval, quote_approvals
 from order_core.quotes.models import Quote
 from order_core.quotes.sending import (
     SentQuote,
-    accept_quote,
-    decline_quote,
     expire_quotes,
     render_quote_document,
     send_quote,
     token_hash,
 )
 from order_core.quotes.services import create_quote
+from order_core.sealing import unseal
 from tests.order_core.quotes.conftest import World, later
 
 LINK = Actor.system("acceptance-link")
@@ -54,10 +54,14 @@ def test_send_stores_the_document_and_only_the_token_hash(world: World) -> None:
     )
     html = quote.document_html or ""
     assert "Q-000001" in html and "Widgets &amp; Co" in html
-    assert "Big &lt;Dist&gt; Europe" in html and "https://cdn.example.com/bigdist.png" in html
-    assert "$1,710.00" in html and sent.acceptance_url.replace("&", "&amp;") in html
+    # The distributor's name stands in for its logo: its URL is never fetched nor referenced.
+    assert "Big &lt;Dist&gt; Europe" in html and "cdn.example.com" not in html
+    # Resale prices (list, no price book): 2 x 1,000.00 + 250.50; buy prices never appear.
+    assert "$2,250.50" in html and "$1,710.00" not in html and "214.18" not in html
+    assert sent.token not in html and "accept?token" not in html  # the stored HTML has no link
     note = world.events("notify.email")[-1]
     assert note["kind"] == "quote_sent" and note["to"] == ["buyer@widgets.test"]
+    assert sent.token not in str(note) and unseal(str(note["sealed_token"])) == sent.token
     assert world.events("crm.quote")[-1]["state"] == "sent"
 
 
@@ -74,7 +78,7 @@ def test_accept_with_the_token_records_who_and_converts_to_an_order(world: World
         po_number="PO-77",
     )
     assert quote.state == "accepted" and quote.accepted_by == "Wanda Widget"
-    assert quote.accepted_at is not None and quote.acceptance_token_hash is None
+    assert quote.accepted_at is not None
     order = world.session.get(Order, quote.order_id)
     assert order is not None and order.quote_id == quote.id and order.partner_id == world.reseller
     assert order.net_total == quote.net_total
@@ -88,7 +92,7 @@ def test_accept_with_the_token_records_who_and_converts_to_an_order(world: World
     ]
     assert "distributor_terms" in lines[0].trace
     assert world.events("prm.webhook")[-1]["event"] == "quote.accepted"
-    with pytest.raises(NotFoundError, match="not valid"):  # the link works once
+    with pytest.raises(ConflictError, match=r"already accepted on .* by Wanda Widget"):
         accept_quote(quote.number, 1, sent.token, "Again", session=world.session, actor=LINK)
 
 
@@ -129,7 +133,7 @@ def test_decline_rejects_the_quote(world: World) -> None:
     )
     assert quote.state == "rejected"
     assert world.events("notify.email")[-1]["reason"] == "budget cut"
-    with pytest.raises(NotFoundError):
+    with pytest.raises(ConflictError, match="was declined"):
         accept_quote(quote.number, 1, sent.token, "late", session=world.session, actor=LINK)
 
 
@@ -139,7 +143,7 @@ def test_expired_quote_cannot_be_accepted(world: World) -> None:
     assert expire_quotes(session=world.session, actor=Actor.system(), today=later(31)) == 1
     world.session.refresh(sent.quote)
     assert sent.quote.state == "expired"
-    with pytest.raises(NotFoundError):
+    with pytest.raises(ConflictError, match="expired on"):
         accept_quote(sent.quote.number, 1, sent.token, "late", session=world.session, actor=LINK)
 
 
@@ -233,7 +237,7 @@ def test_two_simultaneous_acceptances_make_one_order(world: World) -> None:
                     po_number="PO-9",
                 )
                 outcomes.append("accepted")
-            except NotFoundError:
+            except ConflictError:
                 outcomes.append("refused")
 
     threads = [threading.Thread(target=accept, args=(n,)) for n in ("A", "B")]
@@ -244,3 +248,33 @@ def test_two_simultaneous_acceptances_make_one_order(world: World) -> None:
     assert sorted(outcomes) == ["accepted", "refused"]
     orders = world.session.exec(select(Order).where(Order.quote_id == sent.quote.id)).all()
     assert len(orders) == 1
+
+
+def test_the_link_says_plainly_what_became_of_the_quote(world: World) -> None:
+    from order_core.quotes.customer_link import LinkState, customer_quote
+    from order_core.quotes.services import revise_quote
+
+    declined = _sent(world)
+    decline_quote(declined.quote.number, 1, declined.token, "no", session=world.session, actor=LINK)
+    view = customer_quote(
+        declined.quote.number, 1, declined.token, session=world.session, actor=LINK
+    )
+    assert view.state is LinkState.DECLINED and "Ask Acme Resale for a new quote" in view.message
+
+    replaced = _sent(world)
+    revise_quote(replaced.quote.id or 0, session=world.session, actor=world.sales)
+    view = customer_quote(
+        replaced.quote.number, 1, replaced.token, session=world.session, actor=LINK
+    )
+    assert view.state is LinkState.SUPERSEDED and view.newer_version == 2
+
+    expiring = _sent(world)
+    expire_quotes(session=world.session, actor=Actor.system(), today=later(31))
+    view = customer_quote(
+        expiring.quote.number, 1, expiring.token, session=world.session, actor=LINK
+    )
+    assert view.state is LinkState.EXPIRED and f"expired on {later(30).isoformat()}" in view.message
+    with pytest.raises(ConflictError, match="expired on"):
+        decline_quote(
+            expiring.quote.number, 1, expiring.token, "x", session=world.session, actor=LINK
+        )
