@@ -126,14 +126,25 @@ def host_of(value: str) -> str:
     return host.removeprefix("www.")
 
 
+def _text(value: object) -> str:
+    """A value as text the core can store: no NUL, no unpaired surrogate."""
+    result = value if type(value) is str else as_text(value)
+    if "\x00" in result:
+        raise BadValue(f"{shown(value)} contains a NUL character")
+    if not result.isascii():
+        try:
+            result.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: JSON can carry it, no database can
+            raise BadValue(f"{shown(value)} is not valid Unicode (an unpaired surrogate)") from None
+    return result
+
+
 def coerce(value: object, spec: TargetField) -> object:
     """``value`` as the kind ``spec`` takes, or BadValue saying why not."""
     kind = spec.kind
     result: object
-    if kind in ("str", "ref") and type(value) is str:  # the common case, first
-        result = value
-        if "\x00" in result:
-            raise BadValue(f"{shown(value)} contains a NUL character")
+    if kind in ("str", "ref"):  # the common case, first
+        result = _text(value)
     elif kind == "decimal":
         result = to_decimal(value)
         places = -int(result.normalize().as_tuple().exponent)
@@ -157,17 +168,6 @@ def coerce(value: object, spec: TargetField) -> object:
             code = "an ISO 3166 country code like US" if size == 2 else "an ISO 4217 code like USD"
             raise BadValue(f"{shown(value)} is not {code}; add a value map")
         result = text
-    else:  # str and ref
-        result = as_text(value)
-        if "\x00" in result:
-            raise BadValue(f"{shown(value)} contains a NUL character")
-        if not result.isascii():
-            try:
-                result.encode("utf-8")
-            except UnicodeEncodeError:  # a lone surrogate: JSON can carry it, no database can
-                raise BadValue(
-                    f"{shown(value)} is not valid Unicode (an unpaired surrogate)"
-                ) from None
     if spec.max_length is not None and isinstance(result, str) and len(result) > spec.max_length:
         raise BadValue(
             f"is {len(result)} characters long; the core keeps at most {spec.max_length}"
