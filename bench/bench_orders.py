@@ -37,68 +37,22 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy.engine import Engine
+from seed_checkout import seed_checkout
 from sqlmodel import Session, select
 
-from order_core.catalog.models import AuthorizationRule, BuyPrice, ListPrice, Product
 from order_core.credit.models import CreditLedgerEntry, CreditLine
 from order_core.db import make_engine, new_session
 from order_core.models import metadata
 from order_core.orders.checkout import CartItem, place_order
 from order_core.orders.models import Order
 from order_core.partners.buyers import buyer_actor
-from order_core.partners.models import Buyer, Partner, Program, ProgramMembership
-from order_core.payments.models import PaymentMethodRule
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-def _seed(engine: Engine, buyers: int, orders: int) -> tuple[list[int], Decimal]:
-    with Session(engine) as s:
-        program = Program(code="BENCH", name="Bench")
-        partner = Partner(name="Bench Reseller", country="US", currency="USD")
-        s.add_all([program, partner])
-        s.flush()
-        assert partner.id is not None and program.id is not None
-        s.add(
-            ProgramMembership(
-                partner_id=partner.id, program_id=program.id, starts_on=date(2020, 1, 1)
-            )
-        )
-        products = [
-            Product(
-                sku=f"SKU-{i}",
-                name=f"Product {i}",
-                category="software",
-                license_type="named" if i % 2 else None,
-            )
-            for i in range(5)
-        ]
-        s.add_all(products)
-        s.flush()
-        for i, p in enumerate(products):
-            assert p.id is not None
-            s.add(ListPrice(product_id=p.id, currency="USD", amount=Decimal(100 + i)))
-        s.add(AuthorizationRule(program_id=program.id, effect="allow", scope="all"))
-        s.add(BuyPrice(program_id=program.id, percent_off=Decimal(15)))
-        # Room for 90% of the orders: the rest go to credit review, as in real life.
-        per_order = Decimal("2") * Decimal("85") + Decimal("85.85")
-        limit = per_order * buyers * orders * Decimal("0.9")
-        s.add(CreditLine(partner_id=partner.id, currency="USD", credit_limit=limit))
-        s.add(PaymentMethodRule(method="credit_line"))
-        rows = [
-            Buyer(partner_id=partner.id, email=f"b{i}@bench.example", name=f"B{i}")
-            for i in range(buyers)
-        ]
-        s.add_all(rows)
-        s.commit()
-        return [b.id for b in rows if b.id is not None], limit
 
 
 def _buyers_process(
@@ -181,7 +135,7 @@ def run(
     """Seed, run ``buyers`` concurrent buyers split over ``processes`` processes, print the figure."""
     engine = make_engine(url)
     metadata.create_all(engine)
-    ids, limit = _seed(engine, buyers, orders)
+    ids, limit = seed_checkout(engine, buyers, orders)
     ctx = mp.get_context("spawn")
     ready, failures, cpu, go = ctx.Queue(), ctx.Queue(), ctx.Queue(), ctx.Event()
     slices = [ids[i::processes] for i in range(processes)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +19,35 @@ from order_core.errors import DomainError
 from order_core.settings import get_settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+SQLITE_LOCK_WAIT_S = 30.0
+
+
+def begin_immediate(dbapi_conn: Any, wait_s: float) -> None:
+    """BEGIN IMMEDIATE, waiting for the write lock in steps of at most 2 ms (up to ``wait_s``).
+
+    SQLite's own busy handler sleeps ever longer (up to 100 ms a nap) while another writer holds
+    the lock, so a checkout queued behind a sync page would wait far longer than the page holds
+    the lock; polling in short naps hands the lock over within a few milliseconds instead.
+    """
+    cursor = dbapi_conn.cursor()
+    deadline = time.monotonic() + wait_s
+    pause = 0.0002
+    try:
+        cursor.execute("PRAGMA busy_timeout = 0")
+        while True:
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 1.5, 0.002)
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout = {int(wait_s * 1000)}")
+        cursor.close()
 
 
 def make_engine(url: str, *, echo: bool | None = None) -> Engine:
@@ -55,7 +86,7 @@ def make_engine(url: str, *, echo: bool | None = None) -> Engine:
         def _sqlite_begin(conn: Any) -> None:
             # BEGIN IMMEDIATE serialises writers at the start of a transaction instead of failing
             # with "database is locked" at the first write after a read.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            begin_immediate(conn.connection.dbapi_connection, SQLITE_LOCK_WAIT_S)
 
         track_catalog_writes(engine)
         return engine

@@ -21,7 +21,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Dialect
 from sqlmodel import Session, SQLModel
 
@@ -50,9 +50,75 @@ def insert_rows(session: Session, batches: Sequence[tuple[Table, Rows]]) -> None
     conn = session.connection()  # flushes nothing: the ORM's pending rows are the caller's
     if conn.dialect.name != "postgresql":
         for table, rows in batches:
-            conn.execute(insert(table), [dict(r) for r in rows])
+            _insert_executemany(conn, table, rows)
         return
     _insert_as_json(conn, batches)
+
+
+def upsert_rows(
+    session: Session, table: Table, rows: Rows, keys: tuple[str, ...], update: tuple[str, ...]
+) -> None:
+    """Insert ``rows`` into ``table``, or where a row with the same ``keys`` (a unique constraint)
+    exists, set its ``update`` columns from the new row: one statement (PostgreSQL) or one
+    executemany (SQLite). Rows name every column but an autoincrement primary key."""
+    if not rows:
+        return
+    _check_columns(table, tuple(rows[0]))
+    conn = session.connection()
+    quote = conn.dialect.identifier_preparer.quote
+    conflict = f" ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET " + ", ".join(
+        f"{quote(c)} = excluded.{quote(c)}" for c in update
+    )
+    if conn.dialect.name != "postgresql":
+        _insert_executemany(conn, table, rows, conflict)
+        return
+    shape: _Shape = ((table, tuple(rows[0])),)
+    param = json.dumps(
+        [_encoded(conn.dialect, table, shape[0][1], row) for row in rows], default=_json_value
+    )
+    conn.exec_driver_sql(_statement(conn.dialect, shape) + conflict, {"rows_0": param})
+
+
+def _insert_executemany(conn: Connection, table: Table, rows: Rows, suffix: str = "") -> None:
+    """One driver-level executemany: each value through its column's bind processor, once; the
+    statement compiled once per shape (SQLAlchemy's own executemany costs several times more)."""
+    columns = tuple(rows[0])
+    processors = [_memoized(_processor(conn.dialect, table, c)) for c in columns]
+    params = [
+        tuple(
+            v if p is None or v is None else p(v)
+            for p, v in zip(processors, (row[c] for c in columns), strict=True)
+        )
+        for row in rows
+    ]
+    conn.exec_driver_sql(_sqlite_statement(conn.dialect, table, columns) + suffix, params)
+
+
+def _memoized(processor: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
+    """The processor, remembering its result for datetimes: a batch's rows share a few stamps
+    (``now``), and formatting a time is the dearest bind processing there is."""
+    if processor is None:
+        return None
+    seen: dict[datetime, Any] = {}
+
+    def process(value: Any) -> Any:
+        if type(value) is not datetime:
+            return processor(value)
+        done = seen.get(value)
+        if done is None:
+            done = seen[value] = processor(value)
+        return done
+
+    return process
+
+
+@lru_cache(maxsize=256)
+def _sqlite_statement(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> str:
+    quote = dialect.identifier_preparer.quote
+    name = dialect.identifier_preparer.format_table(table)
+    marks = ", ".join("?" for _ in columns)
+    # Identifiers come from the table metadata, quoted by the dialect; values are parameters.
+    return f"INSERT INTO {name} ({', '.join(quote(c) for c in columns)}) VALUES ({marks})"  # noqa: S608
 
 
 def _insert_as_json(conn: Connection, batches: Sequence[tuple[Table, Rows]]) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import typer
 from sqlalchemy.exc import DBAPIError
 
+from connector.errors import CrmError
 from order_core.errors import DomainError, ValidationFailed
 from quote_engine.errors import PricingError
 
@@ -75,6 +76,8 @@ def describe(exc: BaseException) -> Failure | None:
         return Failure(_domain_message(exc), exc.exit_code)
     if isinstance(exc, PricingError):
         return Failure(one_line(exc.message))
+    if isinstance(exc, CrmError):  # a CRM connection failed outside a run's own report
+        return Failure(one_line(str(exc)))
     if isinstance(exc, DBAPIError):
         return Failure(_database_message(exc))
     if isinstance(exc, OSError) and exc.filename is not None:

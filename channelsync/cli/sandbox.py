@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from enum import StrEnum
 
 import typer
 from rich.console import Console
 
+from connector.connections import SANDBOX_SECRETS
+from connector.settings import ConnectorSettings
 from crm_sandbox.common.server import BindError, SandboxApp, serve_forever
 from crm_sandbox.hubspot.testing import build_hubspot_sandbox
 from crm_sandbox.salesforce.app import SalesforceSandboxApp
+from crm_sandbox.salesforce.jwt_grant import make_jwt_keys
 from crm_sandbox.salesforce.tls import SandboxTls, make_tls
 from order_core.errors import DomainError
 
@@ -37,40 +41,93 @@ def build_salesforce(
     return SalesforceSandboxApp(seed=seed, records=records), make_tls(cert_dir)
 
 
-def describe_salesforce(app: SalesforceSandboxApp, base_url: str, ca_path: str) -> list[str]:
-    """The lines ``serve`` prints: where to connect, how to log in, which CA to trust."""
+#: Lifetime of the access token ``serve`` prints (the sandbox's own logins last two hours).
+PRINTED_TOKEN_TTL_S = 7 * 24 * 3600.0
+
+
+def python_lines(base_url: str, ca_path: str, token: str) -> list[str]:
+    """Python that connects simple-salesforce to the sandbox with a ready token."""
+    return [
+        "import requests",
+        "from simple_salesforce import Salesforce",
+        "session = requests.Session()",
+        f"session.verify = {ca_path!r}",
+        "session.trust_env = False  # else REQUESTS_CA_BUNDLE would replace verify",
+        f"sf = Salesforce(instance_url={base_url!r}, session_id={token!r}, session=session)",
+        'print(sf.query("SELECT Id, Name FROM Account LIMIT 3"))',
+    ]
+
+
+def describe_salesforce(
+    app: SalesforceSandboxApp, base_url: str, ca_path: str, jwt_key_path: str | None = None
+) -> list[str]:
+    """The lines ``serve`` prints: a ready token, the Python to connect, the OAuth credentials."""
     creds = app.credentials
     counts = ", ".join(f"{n} {name}" for name, n in app.seed_summary.items() if n)
-    return [
+    token = app.sessions.issue(PRINTED_TOKEN_TTL_S)
+    lines = [
         f"Salesforce sandbox at {base_url}",
         f"  instance_url     {base_url}",
-        f"  token endpoint   {base_url}/services/oauth2/token (grant_type password or client_credentials)",
+        f"  access token     {token}  (valid 7 days)",
+        f"  CA bundle        {ca_path}",
+        f"  seeded           {counts}",
+        "Connect with simple-salesforce:",
+        *(f"    {line}" for line in python_lines(base_url, ca_path, token)),
+        f"OAuth 2.0 at {base_url}/services/oauth2/token (password, client_credentials,"
+        " refresh_token, JWT bearer; not simple-salesforce's username login, which calls"
+        " login.salesforce.com):",
         f"  username         {creds.username}",
         f"  password         {creds.password}",
         f"  security token   {creds.security_token}",
         f"  consumer key     {creds.consumer_key}",
         f"  consumer secret  {creds.consumer_secret}",
-        f"  CA bundle        {ca_path}  (e.g. REQUESTS_CA_BUNDLE={ca_path})",
-        f"  seeded           {counts}",
-        "Press Ctrl-C to stop.",
+        f"  refresh token    {creds.refresh_token}",
     ]
+    if jwt_key_path:
+        lines.append(
+            f"  JWT private key  {jwt_key_path}  (iss = consumer key, sub = username, aud = {base_url})"
+        )
+    lines.append("Press Ctrl-C to stop.")
+    return lines
 
 
 def _serve_salesforce(host: str, port: int, seed: int, records: int) -> None:
     with tempfile.TemporaryDirectory(prefix="sf-sandbox-") as cert_dir:
         sf_app, tls = build_salesforce(seed=seed, records=records, cert_dir=cert_dir)
+        keys = make_jwt_keys(cert_dir)
+        sf_app.credentials.jwt_certificate = keys.certificate_pem
 
         def ready(base_url: str) -> None:
             sf_app.base_url = base_url
-            for line in describe_salesforce(sf_app, base_url, tls.ca_path):
+            for line in describe_salesforce(sf_app, base_url, tls.ca_path, keys.private_key_path):
                 _out.print(line, highlight=False, soft_wrap=True)
+            shared = publish_ca(tls.ca_path)
+            _out.print(
+                f"The default connection `salesforce` (no CHANNELSYNC_CONNECTIONS_FILE) trusts {shared}.",
+                highlight=False,
+                soft_wrap=True,
+            )
 
         serve_forever(sf_app, host=host, port=port, tls=tls.context, ready=ready)
 
 
+def publish_ca(ca_path: str) -> str:
+    """Copy the sandbox's CA bundle to CHANNELSYNC_SANDBOX_DIR, where the default `salesforce`
+    connection looks for it; returns the copy's path."""
+    folder = ConnectorSettings().sandbox_dir.expanduser()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "sandbox-ca.pem"
+    shutil.copyfile(ca_path, target)
+    return str(target)
+
+
+#: The access token ``serve hubspot`` accepts: the one the default `hubspot` connection sends.
+HUBSPOT_TOKEN = SANDBOX_SECRETS["CHANNELSYNC_SANDBOX_HS_TOKEN"]
+
+
 def build_hubspot(*, seed: int, records: int) -> tuple[SandboxApp, str]:
-    """A seeded HubSpot sandbox app and its access token."""
-    return build_hubspot_sandbox(seed=seed, records=records)
+    """A seeded HubSpot sandbox app and its access token (the default connection's)."""
+    return build_hubspot_sandbox(seed=seed, records=records, access_token=HUBSPOT_TOKEN)
 
 
 def describe_hubspot(base_url: str, token: str) -> list[str]:
@@ -96,8 +153,13 @@ def _serve_hubspot(host: str, port: int, seed: int, records: int) -> None:
 @sandbox_app.command("serve")
 def serve(
     kind: SandboxKind = typer.Argument(..., help="salesforce or hubspot"),
-    port: int = typer.Option(
-        8443, "--port", min=0, max=65535, help="Port to listen on (0 = any free port)."
+    port: int | None = typer.Option(
+        None,
+        "--port",
+        min=0,
+        max=65535,
+        help="Port to listen on (0 = any free port; default 8443 for salesforce, 8090 for hubspot,"
+        " where the default connections look).",
     ),
     seed: int = typer.Option(1, "--seed", help="Seed of the generated data."),
     records: int = typer.Option(
@@ -108,9 +170,9 @@ def serve(
     """Serve a seeded CRM sandbox and print how to connect to it."""
     try:
         if kind is SandboxKind.salesforce:
-            _serve_salesforce(host, port, seed, records)
+            _serve_salesforce(host, 8443 if port is None else port, seed, records)
         else:
-            _serve_hubspot(host, port, seed, records)
+            _serve_hubspot(host, 8090 if port is None else port, seed, records)
     except BindError as exc:
         raise DomainError(
             f"{exc}; choose another --port (0 picks a free one) or a --host of this machine"

@@ -4,6 +4,11 @@ Each sandbox maps this neutral world onto its own object shapes, so the demo and
 same companies and SKUs whichever CRM they talk to. Every name carries non-ASCII text and every
 record a multi-line description with quotes and commas (see ``seed_text``). Every stamp lies at
 least a day before ``now`` (the serving time by default), as in a real org.
+
+The world carries every field the shipped mappings read (see ``seed_channel``): partner tiers
+(Platinum included), two to four contacts per partner with distinct e-mails and, for most, a
+channel role (customers' contacts have none), registration status (Expired included), discount,
+expiry and scope, line discounts and positions, and every company's phone and city.
 """
 
 from __future__ import annotations
@@ -14,6 +19,14 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from crm_sandbox.common import seed_text as text
+from crm_sandbox.common.seed_channel import (
+    RegistrationTerms,
+    line_discount,
+    line_net,
+    partner_roles,
+    registration_terms,
+    tiers,
+)
 
 PRODUCT_FAMILIES = ("Platform", "Security", "Analytics", "Support")
 STAGES = (
@@ -70,6 +83,8 @@ class SeedCompany:
     tier: str | None
     modified: datetime
     description: str = ""
+    phone: str = ""
+    city: str = ""
 
 
 @dataclass
@@ -83,6 +98,7 @@ class SeedContact:
     email: str
     modified: datetime
     description: str = ""
+    channel_role: str | None = None  # Buyer | Approver | Admin, partner contacts only
 
 
 @dataclass
@@ -106,6 +122,13 @@ class SeedLine:
     quantity: int
     unit_price: Decimal
     description: str = ""
+    discount_percent: Decimal | None = None
+    position: int = 1  # 1 for the deal's first line
+
+    @property
+    def net(self) -> Decimal:
+        """The line's total after its discount, to the cent."""
+        return line_net(self.quantity, self.unit_price, self.discount_percent)
 
 
 @dataclass
@@ -120,11 +143,16 @@ class SeedDeal:
     amount: Decimal
     close_date: date
     is_registration: bool
-    registration_status: str | None
     quote_requested: bool
     modified: datetime
     lines: list[SeedLine] = field(default_factory=list)
     description: str = ""
+    registration: RegistrationTerms | None = None  # set on registrations
+
+    @property
+    def registration_status(self) -> str | None:
+        """Pending, Approved, Rejected or Expired for a registration; None otherwise."""
+        return self.registration.status if self.registration is not None else None
 
 
 @dataclass
@@ -160,43 +188,50 @@ def generate(seed: int = 1, records: int = 50, now: datetime | None = None) -> S
         key: str, i: int, kind: str, suffix: str, domain: str, tier: str | None
     ) -> SeedCompany:
         name = f"{rnd.choice(_WORDS)} {text.intl(rnd, i)} {i}{suffix}"
+        country = rnd.choice(COUNTRIES)
         return SeedCompany(
             key,
             name,
             kind,
             domain,
-            rnd.choice(COUNTRIES),
+            country,
             tier,
             stamp(),
             text.description(rnd, name),
+            phone=text.phone(rnd, country),
+            city=text.city(rnd, country),
         )
 
     n_partners = max(3, records // 20)
     n_customers = max(5, records // 4)
     companies: list[SeedCompany] = []
-    for i in range(n_partners):
+    for i, tier in enumerate(tiers(rnd, n_partners)):
         kind = "distributor" if i % 5 == 4 else "reseller"
         suffix = " Distribution" if kind == "distributor" else " Partners"
-        tier = rnd.choice(("Gold", "Silver", "Registered"))
         companies.append(company(f"P{i:05d}", i, kind, suffix, f"partner{i}.example.com", tier))
     for i in range(n_customers):
         companies.append(
             company(f"C{i:05d}", i, "customer", " Inc", f"customer{i}.example.org", None)
         )
-    contacts = []
-    for i, c in enumerate(companies):
-        first, last = rnd.choice(text.FIRST_NAMES), text.last_name(rnd, i)
-        contacts.append(
-            SeedContact(
-                f"K{i:05d}",
-                c.key,
-                first,
-                last,
-                f"buyer{i}@{c.domain}",
-                stamp(),
-                text.description(rnd, f"{first} {last}"),
+    contacts: list[SeedContact] = []
+    for c in companies:
+        # A partner has several people, most of them with a channel role; a customer has one.
+        roles = [None] if c.kind == "customer" else partner_roles(rnd, rnd.randint(2, 4))
+        for role in roles:
+            n = len(contacts)
+            first, last = rnd.choice(text.FIRST_NAMES), text.last_name(rnd, n)
+            contacts.append(
+                SeedContact(
+                    f"K{n:05d}",
+                    c.key,
+                    first,
+                    last,
+                    f"{text.mailbox(first, n)}@{c.domain}",  # the number keeps them distinct
+                    stamp(),
+                    text.description(rnd, f"{first} {last}"),
+                    channel_role=role,
+                )
             )
-        )
     products = []
     for n_fam, fam in enumerate(PRODUCT_FAMILIES):
         for n in range(1, 4):
@@ -218,13 +253,24 @@ def generate(seed: int = 1, records: int = 50, now: datetime | None = None) -> S
     customers = [c for c in companies if c.kind == "customer"]
     deals: list[SeedDeal] = []
     for i in range(records):
+        picked = rnd.sample(products, rnd.randint(1, 3))
         lines = [
             SeedLine(
-                p.sku, rnd.randint(1, 50), p.list_price, text.description(rnd, f"{p.sku} line")
+                p.sku,
+                rnd.randint(1, 50),
+                p.list_price,
+                text.description(rnd, f"{p.sku} line"),
+                discount_percent=line_discount(rnd),
+                position=pos,
             )
-            for p in rnd.sample(products, rnd.randint(1, 3))
+            for pos, p in enumerate(picked, start=1)
         ]
         is_reg = i % 3 == 0
+        terms = (
+            registration_terms(rnd, [(p.sku, p.family) for p in picked], anchor.date())
+            if is_reg
+            else None
+        )
         name = f"Deal {i:06d} {text.intl(rnd, i)}"
         deals.append(
             SeedDeal(
@@ -233,16 +279,14 @@ def generate(seed: int = 1, records: int = 50, now: datetime | None = None) -> S
                 customer_key=rnd.choice(customers).key,
                 partner_key=rnd.choice(partners).key if i % 4 else None,
                 stage=rnd.choice(STAGES),
-                amount=sum((ln.unit_price * ln.quantity for ln in lines), Decimal("0.00")),
+                amount=sum((ln.net for ln in lines), Decimal("0.00")),
                 close_date=anchor.date() + timedelta(days=rnd.randint(-30, 120)),
                 is_registration=is_reg,
-                registration_status=rnd.choice(("Pending", "Approved", "Rejected"))
-                if is_reg
-                else None,
                 quote_requested=i % 5 == 0,
                 modified=stamp(),
                 lines=lines,
                 description=text.description(rnd, name),
+                registration=terms,
             )
         )
     return SeedWorld(companies, contacts, products, deals)

@@ -1,6 +1,7 @@
 """Admin API of the HubSpot sandbox (Python methods on the app, mirrored over HTTP under
 ``/__admin/hubspot/``): change / archive / restore / delete records, bump or set modification
-stamps, change associations, inject batch partial failures, configure rate-limit budgets.
+stamps, change associations, inject batch partial failures, configure rate-limit budgets, issue
+OAuth refresh tokens.
 
 Admin changes go around the public API on purpose: ``change_record(..., bump=False)`` alters a
 value without touching the stamp, and association changes never touch stamps, so tests can build
@@ -12,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from crm_sandbox.hubspot.oauth import OAuthClients
 from crm_sandbox.hubspot.objects import ObjectType, resolve
 from crm_sandbox.hubspot.portal import BatchFailure, Portal
 from crm_sandbox.hubspot.ratelimit import RateLimitConfig, RateLimiter
@@ -33,6 +35,7 @@ class HubSpotAdmin:
     seed: SeedIndex
     tokens: set[str]
     revoked: set[str]
+    oauth: OAuthClients
 
     # -- records ----------------------------------------------------------------------------
     def object_type(self, name: str) -> ObjectType:
@@ -151,6 +154,12 @@ class HubSpotAdmin:
         to = self.object_type(to_type)
         return [oid for oid, _ in self.portal.store.associated((a.otype.name, a.id), to.name)]
 
+    def set_association_page_size(self, size: int) -> None:
+        """Associations per record in one v4 batch read result (more come with ``paging``)."""
+        if size < 1:
+            raise ValueError("the association page size must be at least 1")
+        self.portal.assoc_read_page = size
+
     # -- faults, limits, tokens -------------------------------------------------------------
     def fail_batch_inputs(
         self,
@@ -185,6 +194,14 @@ class HubSpotAdmin:
         """Accept another access token."""
         self.tokens.add(token)
         self.revoked.discard(token)
+
+    def issue_refresh_token(self, client_id: str, client_secret: str) -> str:
+        """An OAuth refresh token for the app ``client_id`` (registered on first use)."""
+        return self.oauth.issue_refresh_token(client_id, client_secret)
+
+    def revoke_refresh_token(self, token: str) -> None:
+        """Make a refresh token answer ``BAD_REFRESH_TOKEN`` from now on."""
+        self.oauth.revoke_refresh_token(token)
 
     def seed_id(self, key: str) -> int:
         """The HubSpot id of a seeded record by seed key (``D000001``, ``P00002``, a SKU)."""

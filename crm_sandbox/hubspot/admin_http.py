@@ -10,6 +10,7 @@
 * ``GET`` / ``PUT /rate-limits`` ``{ten_second_max, daily_max, search_per_second, enabled,
   daily_used?}``
 * ``GET /seed`` — seeded ids by seed key
+* ``POST /oauth/refresh-tokens`` ``{client_id, client_secret}`` → ``{refresh_token}``
 """
 
 from __future__ import annotations
@@ -147,6 +148,11 @@ def register_admin(router: Router, app: HubSpotAdmin) -> None:
             }
         )
 
+    def refresh_token(req: Request) -> Response:
+        b = _body(req)
+        token = app.issue_refresh_token(str(b["client_id"]), str(b["client_secret"]))
+        return json_response({"refresh_token": token}, 201)
+
     for method, pattern, name, fn in (
         ("GET", rec, "hubspot.records", list_records),
         ("POST", rec, "hubspot.create", create),
@@ -161,5 +167,6 @@ def register_admin(router: Router, app: HubSpotAdmin) -> None:
         ("GET", PREFIX + "/rate-limits", "hubspot.rate_limits", limits),
         ("PUT", PREFIX + "/rate-limits", "hubspot.set_rate_limits", set_limits),
         ("GET", PREFIX + "/seed", "hubspot.seed", seed),
+        ("POST", PREFIX + "/oauth/refresh-tokens", "hubspot.refresh_token", refresh_token),
     ):
         router.add(method, pattern, name, _safe(fn))

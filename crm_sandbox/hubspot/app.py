@@ -4,7 +4,8 @@ Every CRM call needs ``Authorization: Bearer <token>``; a missing or unknown tok
 ``INVALID_AUTHENTICATION``, a revoked one 401 ``EXPIRED_AUTHENTICATION``. A request body must be
 sent as ``application/json`` (else 415, as HubSpot's JSON-only endpoints answer). Accepted calls spend
 rate-limit budget (see ``ratelimit``); responses carry ``X-HubSpot-Correlation-Id`` and, except
-for search, the ``X-HubSpot-RateLimit-*`` headers.
+for search, the ``X-HubSpot-RateLimit-*`` headers. ``POST /oauth/v1/token`` (see ``oauth``) trades an
+OAuth refresh token for an access token.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from crm_sandbox.common.server import SandboxApp
 from crm_sandbox.hubspot import seed_map
 from crm_sandbox.hubspot.admin import HubSpotAdmin
 from crm_sandbox.hubspot.admin_http import register_admin
+from crm_sandbox.hubspot.oauth import TOKEN_PATH, OAuthClients
 from crm_sandbox.hubspot.objects import resolve
 from crm_sandbox.hubspot.portal import Portal
 from crm_sandbox.hubspot.ratelimit import RateLimitConfig, RateLimiter
@@ -60,7 +62,12 @@ class HubSpotSandboxApp(HubSpotAdmin, SandboxApp):
         self.access_token = access_token
         self.tokens = {access_token}
         self.revoked = set()
+        self.oauth = OAuthClients()
         self._search_routes: set[str] = set()
+        # The token endpoint takes no bearer token and spends no CRM rate-limit budget.
+        self.router.add(
+            "POST", TOKEN_PATH, "oauth.token", lambda r: self.oauth.exchange(r, self.add_token)
+        )
         for spec in (
             *object_routes(self.portal),
             *batch_routes(self.portal),

@@ -77,6 +77,7 @@ class Portal:
     batch_failures: BatchFailurePlan = field(default_factory=BatchFailurePlan)
     props: PropertyRegistry = field(init=False)
     schemas: dict[str, dict[str, Any]] = field(default_factory=dict)
+    assoc_read_page: int = 500  # associations per record in one v4 batch read result
     _search_cache: dict[tuple[str, str, int], list[HsRecord]] = field(default_factory=dict)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -2,8 +2,10 @@
 
 Values are validated and normalised as HubSpot does on write: numbers must parse, enumerations
 must be one of the options, booleans are ``true``/``false``, datetimes accept epoch
-milliseconds or ISO text and are stored as ISO with milliseconds and ``Z``; unknown and read-only
-properties are refused. Every error names the property, as HubSpot's ``Property values were not
+milliseconds or ISO text and are stored as ISO with milliseconds and ``Z``; dates accept the
+same but only at midnight UTC (anything else is HubSpot's ``INVALID_DATE`` "... UTC, not
+midnight!") and are stored and served as ``YYYY-MM-DD``; unknown and read-only properties are
+refused. Every error names the property, as HubSpot's ``Property values were not
 valid`` message does.
 """
 
@@ -171,10 +173,10 @@ class PropertyRegistry:
         return out
 
 
-def _problem(name: str, raw: Any, code: str, what: str) -> dict[str, Any]:
+def _problem(name: str, raw: Any, code: str, what: str, *, plain: bool = False) -> dict[str, Any]:
     return {
         "isValid": False,
-        "message": f'Property "{name}" {what}' if code != "INVALID_OPTION" else what,
+        "message": what if plain or code == "INVALID_OPTION" else f'Property "{name}" {what}',
         "error": code,
         "name": name,
         "localizedErrorMessage": f'Property "{name}" {what}',
@@ -210,7 +212,13 @@ def _coerce(prop: PropertyDef, raw: Any) -> tuple[str, dict[str, Any] | None]:
         when = parse_when(text)
         if when is None:
             return "", _problem(prop.name, raw, "INVALID_DATE", f"value '{text}' is not a date")
-        return (iso(when) if prop.type == "datetime" else when.date().isoformat()), None
+        if prop.type == "datetime":
+            return iso(when), None
+        if (when.hour, when.minute, when.second, when.microsecond) != (0, 0, 0, 0):
+            at = f"{when.hour}:{when.minute}:{when.second}.{when.microsecond // 1000}"
+            msg = f"{text} is at {at} UTC, not midnight!"
+            return "", _problem(prop.name, raw, "INVALID_DATE", msg, plain=True)
+        return when.date().isoformat(), None
     if prop.type == "enumeration" and prop.options:
         allowed = prop.option_values()
         picked = text.split(";") if prop.field_type == "checkbox" else [text]

@@ -115,6 +115,13 @@ def standard_properties(t: ObjectType) -> list[PropertyDef]:
                 "enumeration",
                 options=_opts("subscriber", "lead", "opportunity", "customer", "other"),
             ),
+            _s(
+                "channel_buyer_role",
+                "Channel buyer role",
+                "enumeration",
+                options=[("Buyer", "buyer"), ("Approver", "approver"), ("Admin", "admin")],
+                hubspot_defined=False,
+            ),
         ]
     elif t.name == "companies":
         own = [
@@ -150,7 +157,7 @@ def standard_properties(t: ObjectType) -> list[PropertyDef]:
                 "partner_tier",
                 "Partner tier",
                 "enumeration",
-                options=_opts("Gold", "Silver", "Registered"),
+                options=_opts("Platinum", "Gold", "Silver", "Registered"),
                 hubspot_defined=False,
             ),
         ]
@@ -191,8 +198,22 @@ def standard_properties(t: ObjectType) -> list[PropertyDef]:
                 "registration_status",
                 "Registration status",
                 "enumeration",
-                options=_opts("Pending", "Approved", "Rejected"),
+                options=_opts("Pending", "Approved", "Rejected", "Expired"),
                 hubspot_defined=False,
+            ),
+            _s(
+                "registration_discount_percent",
+                "Registration discount (%)",
+                "number",
+                hubspot_defined=False,
+            ),
+            _s("registration_expires_on", "Registration expires on", "date", hubspot_defined=False),
+            _s(
+                "registration_scope",
+                "Registration scope",
+                field_type="textarea",
+                hubspot_defined=False,
+                description="Comma-separated SKUs and product families the registration covers.",
             ),
             _s(
                 "quote_requested",

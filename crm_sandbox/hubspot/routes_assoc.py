@@ -1,6 +1,10 @@
 """Associations v4: per-record list / PUT (labeled) / PUT default / DELETE, batch create / read /
 archive / default, and the label definitions between two object types.
 
+A batch read pages each record's associations (``Portal.assoc_read_page`` per result, 500 by
+default): a result with more carries ``paging.next.after``, which the next batch read takes as the
+input's ``after``.
+
 Association changes never bump either record's modification stamp (see ``store``). Route names
 start with ``associations.v4.``.
 """
@@ -205,6 +209,13 @@ def assoc_routes(portal: Portal) -> list[RouteSpec]:
             rid = record_id(raw)
             rec = p.store.get(frm, rid) if rid is not None else None
             found = _specs(p, rec, to) if rec is not None else []
+            after = int_arg(item.get("after"), "after", default=0)
+            page = found[after : after + p.assoc_read_page]
+            if found and after + len(page) < len(found):
+                nxt = {"after": str(after + len(page))}
+                results.append({"from": {"id": str(rid)}, "to": page, "paging": {"next": nxt}})
+                continue
+            found = page
             if not found:
                 errors.append(
                     batch_error(

@@ -1,19 +1,23 @@
 """Maps the neutral seed world onto HubSpot objects.
 
-* companies: ``name``, ``domain``, ``country``, ``description``; resellers get ``type=RESELLER``,
-  distributors ``type=PARTNER``; every company carries the custom ``channel_role`` (reseller /
-  distributor / customer) and partners their ``partner_tier``;
-* contacts: name, email and ``message`` (the seed description), associated with their company as
-  its primary (types 1 / 279);
+* companies: ``name``, ``domain``, ``country``, ``city``, ``phone``, ``description``; resellers get
+  ``type=RESELLER``, distributors ``type=PARTNER``; every company carries the custom
+  ``channel_role`` (reseller / distributor / customer) and partners their ``partner_tier``;
+* contacts: name, email and ``message`` (the seed description), partner people with a channel role
+  the custom ``channel_buyer_role`` (buyer / approver / admin); each is associated with its
+  company as its primary (types 1 / 279), which ``associatedcompanyid`` names;
 * products: ``name``, ``hs_sku``, ``price``, ``description``, billing frequency for subscriptions,
   family;
 * deals: ``dealname``, ``amount``, ``closedate``, ``description``, ``pipeline=default``,
-  ``dealstage`` (HubSpot's default stage ids), custom ``deal_registration``,
-  ``registration_status`` and ``quote_requested``; associated with the customer company (Primary, 5 + 341), the customer's
-  contact (3) and, when there is one, the partner company under the user-defined label
-  ``Partner`` (plus 341);
-* line items: ``name``, ``hs_sku``, ``hs_product_id``, ``quantity``, ``price``, ``description``,
-  associated with their deal (19 / 20).
+  ``dealstage`` (HubSpot's default stage ids), custom ``deal_registration`` and
+  ``quote_requested``, and on registrations ``registration_status``,
+  ``registration_discount_percent``, ``registration_expires_on`` (a ``date`` property:
+  ``YYYY-MM-DD``) and ``registration_scope``; associated with the customer company (Primary,
+  5 + 341), the customer's contact (3) and, when there is one, the partner company under the
+  user-defined label ``Partner`` (plus 341);
+* line items: ``name``, ``hs_sku``, ``hs_product_id``, ``quantity``, ``price``,
+  ``hs_discount_percentage`` (when the line has a discount), ``hs_position_on_quote`` (0 for the
+  first line), ``description``, associated with their deal (19 / 20).
 
 Creation stamps precede modification stamps, and both lie in the past.
 """
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import partial
 
 from crm_sandbox.common.seed import SeedWorld
@@ -41,6 +46,11 @@ class SeedIndex:
     partner_label_id: int = 0
 
 
+def _number(value: Decimal | None) -> str:
+    """A number as HubSpot stores it; empty (left unset) for none."""
+    return "" if value is None else str(value)
+
+
 def _created(modified: datetime, n: int) -> datetime:
     return modified - timedelta(days=1 + n % 29, minutes=n % 997)
 
@@ -57,6 +67,8 @@ def load(portal: Portal, world: SeedWorld) -> SeedIndex:
             "name": c.name,
             "domain": c.domain,
             "country": c.country,
+            "city": c.city,
+            "phone": c.phone,
             "channel_role": c.kind,
             "lifecyclestage": "customer" if c.kind == "customer" else "other",
             "description": c.description,
@@ -81,6 +93,7 @@ def load(portal: Portal, world: SeedWorld) -> SeedIndex:
                 "company": company.props["name"],
                 "associatedcompanyid": str(company.id),
                 "message": k.description,
+                "channel_buyer_role": (k.channel_role or "").lower(),
             },
             created=_created(k.modified, n),
             updated=k.modified,
@@ -123,8 +136,12 @@ def load(portal: Portal, world: SeedWorld) -> SeedIndex:
             "quote_requested": "true" if d.quote_requested else "false",
             "description": d.description,
         }
-        if d.registration_status:
-            props["registration_status"] = d.registration_status
+        reg = d.registration
+        if reg is not None:
+            props["registration_status"] = reg.status
+            props["registration_discount_percent"] = str(reg.discount_percent)
+            props["registration_expires_on"] = reg.expires_on.isoformat()
+            props["registration_scope"] = reg.scope
         created = _created(d.modified, n)
         deal = create(STORED["deals"], props, created=created, updated=d.modified)
         index.ids[d.key] = deal.id
@@ -133,7 +150,7 @@ def load(portal: Portal, world: SeedWorld) -> SeedIndex:
             link_records(portal, deal, contacts_of[d.customer_key], 3)
         if d.partner_key is not None:
             link_records(portal, deal, companies[d.partner_key], index.partner_label_id)
-        for pos, line in enumerate(d.lines):
+        for line in d.lines:
             product = products[line.sku]
             item = create(
                 STORED["line_items"],
@@ -143,7 +160,8 @@ def load(portal: Portal, world: SeedWorld) -> SeedIndex:
                     "hs_product_id": str(product.id),
                     "quantity": str(line.quantity),
                     "price": str(line.unit_price),
-                    "hs_position_on_quote": str(pos),
+                    "hs_discount_percentage": _number(line.discount_percent),
+                    "hs_position_on_quote": str(line.position - 1),
                     "description": line.description,
                 },
                 created=created,

@@ -21,10 +21,15 @@ class HubSpotSandboxHandle:
 
 
 def build_hubspot_sandbox(
-    *, seed: int, records: int, rate_limits: RateLimitConfig | None = None
+    *,
+    seed: int,
+    records: int,
+    rate_limits: RateLimitConfig | None = None,
+    access_token: str | None = None,
 ) -> tuple[HubSpotSandboxApp, str]:
-    """A seeded sandbox app and the access token it accepts (HubSpot's real limits by default)."""
-    app = create_app(seed=seed, records=records, rate_limits=rate_limits)
+    """A seeded sandbox app and the access token it accepts (HubSpot's real limits by default;
+    a random token unless one is given)."""
+    app = create_app(seed=seed, records=records, rate_limits=rate_limits, access_token=access_token)
     return app, app.access_token
 
 

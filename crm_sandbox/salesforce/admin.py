@@ -17,6 +17,7 @@ from crm_sandbox.salesforce.errors import (
     invalid_field,
     json_ok,
 )
+from crm_sandbox.salesforce.jwt_grant import verifying_key
 from crm_sandbox.salesforce.soql_project import json_value
 from crm_sandbox.salesforce.store import Record
 from crm_sandbox.salesforce.validate import coerce
@@ -58,6 +59,22 @@ class SalesforceAdmin:
             self.store.update(obj.name, record_id, values)
         return self.record(obj.name, record_id)
 
+    def edit_share(self, sobject: str, share: float, suffix: str = " *") -> int:
+        """Edit every n-th live record of an object (``share`` of them): ``Name`` gains ``suffix``,
+        the stamps move to now. Returns how many changed (for benchmarks of incremental pulls)."""
+        if not 0 < share <= 1:
+            raise ValueError(f"share must be in (0, 1], not {share}")
+        obj = self.store.sobject(sobject)
+        if obj.field("Name") is None:
+            raise invalid_field(f"{obj.name} has no Name to edit", ["Name"])
+        step = max(1, round(1 / share))
+        with self.store.lock:
+            live = [r for r in self.store.records.get(obj.name, {}).values() if not r["IsDeleted"]]
+            chosen = live[::step]
+            for rec in chosen:
+                self.store.update(obj.name, str(rec["Id"]), {"Name": f"{rec['Name']}{suffix}"})
+        return len(chosen)
+
     def delete_record(self, sobject: str, record_id: str) -> None:
         """Delete a record (it goes to the recycle bin: queryAll and deleted/ still see it)."""
         self.store.delete(sobject, record_id)
@@ -78,6 +95,12 @@ class SalesforceAdmin:
     def expire_sessions(self) -> None:
         """Expire every issued token: clients get 401 INVALID_SESSION_ID and must log in again."""
         self.app.sessions.expire_all()
+
+    def set_jwt_certificate(self, pem: str | None) -> None:
+        """Configure the connected app's certificate (or public key) for the JWT bearer grant."""
+        if pem is not None:
+            verifying_key(pem)  # refuse what cannot check a signature
+        self.app.credentials.jwt_certificate = pem
 
     def set_api_usage(self, used: int, maximum: int | None = None) -> None:
         """Set the daily API counter (and allocation); above the maximum calls get 403."""
@@ -177,6 +200,10 @@ def register(app: SalesforceSandboxApp) -> None:
             {"SystemModstamp": json_value(api.set_stamp(r.params["sobject"], r.params["id"], when))}
         )
 
+    def edit(r: Request) -> Response:
+        share = float(str(body(r).get("share", 0.01)))
+        return json_ok({"edited": api.edit_share(r.params["sobject"], share)})
+
     def bulk_progress(r: Request) -> Response:
         data = body(r)
         rows = data.get("rows_per_result")
@@ -189,6 +216,11 @@ def register(app: SalesforceSandboxApp) -> None:
 
     def expire(r: Request) -> Response:
         api.expire_sessions()
+        return Response(204)
+
+    def jwt_certificate(r: Request) -> Response:
+        pem = body(r).get("certificate")
+        api.set_jwt_certificate(None if pem is None else str(pem))
         return Response(204)
 
     def usage(r: Request) -> Response:
@@ -237,5 +269,7 @@ def register(app: SalesforceSandboxApp) -> None:
     app.admin.add("POST", rec + "/stamp", "admin.sf.stamp", wrap(stamp))
     app.admin.add("POST", base + "/sessions/expire", "admin.sf.expire", wrap(expire))
     app.admin.add("POST", base + "/usage", "admin.sf.usage", wrap(usage))
+    app.admin.add("PUT", base + "/jwt-certificate", "admin.sf.jwt", wrap(jwt_certificate))
     app.admin.add("POST", base + "/bulk1", "admin.sf.bulk1", wrap(bulk_progress))
+    app.admin.add("POST", base + r"/edit/(?P<sobject>\w+)", "admin.sf.edit", wrap(edit))
     app.admin.add("POST", base + r"/faults/(?P<kind>[\w-]+)", "admin.sf.fault", wrap(fault))

@@ -1,4 +1,5 @@
-"""OAuth 2.0 token endpoint (password and client-credentials grants), SOAP login and session checks."""
+"""OAuth 2.0 token endpoint (password, client-credentials, refresh-token and JWT bearer grants),
+SOAP login and session checks."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from xml.sax.saxutils import escape
 from crm_sandbox.common.http import Request, Response
 from crm_sandbox.salesforce import ids
 from crm_sandbox.salesforce.errors import SalesforceApiError, json_ok
+from crm_sandbox.salesforce.jwt_grant import GRANT_TYPE as JWT_GRANT
+from crm_sandbox.salesforce.jwt_grant import LOGIN_HOSTS, GrantRefused, check_assertion
 
 if TYPE_CHECKING:
     from crm_sandbox.salesforce.app import SalesforceSandboxApp
@@ -34,6 +37,9 @@ class Credentials:
     security_token: str = "sandboxtoken"  # noqa: S105
     consumer_key: str = "channelsync-sandbox-consumer-key"
     consumer_secret: str = "channelsync-sandbox-consumer-secret"  # noqa: S105
+    refresh_token: str = "channelsync-sandbox-refresh-token"  # noqa: S105
+    #: PEM certificate (or public key) of the connected app for the JWT bearer grant; None: off.
+    jwt_certificate: str | None = None
 
 
 def invalid_session() -> SalesforceApiError:
@@ -49,11 +55,11 @@ class Sessions:
         self._tokens: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def issue(self) -> str:
-        """A new access token, valid for ``ttl_s`` seconds."""
+    def issue(self, ttl_s: float | None = None) -> str:
+        """A new access token, valid for ``ttl_s`` seconds (the sessions' default when None)."""
         token = f"{ORG_ID[:15]}!{secrets.token_urlsafe(48)}"
         with self._lock:
-            self._tokens[token] = time.monotonic() + self.ttl_s
+            self._tokens[token] = time.monotonic() + (self.ttl_s if ttl_s is None else ttl_s)
         return token
 
     def valid(self, token: str) -> bool:
@@ -95,10 +101,29 @@ def _token_payload(app: SalesforceSandboxApp, token: str, base_url: str) -> dict
     }
 
 
+def _jwt_bearer(app: SalesforceSandboxApp, request: Request, form: dict[str, str]) -> Response:
+    creds = app.credentials
+    base = app.instance_url(request).rstrip("/")
+    try:
+        check_assertion(
+            form.get("assertion", ""),
+            certificate=creds.jwt_certificate,
+            consumer_key=creds.consumer_key,
+            username=creds.username,
+            audiences=(base, *LOGIN_HOSTS),
+        )
+    except GrantRefused as refused:
+        return _oauth_error(refused.error, refused.description)
+    return json_ok(_token_payload(app, app.sessions.issue(), base))
+
+
 def oauth_token(app: SalesforceSandboxApp, request: Request) -> Response:
-    """``POST /services/oauth2/token`` for the password and client_credentials grants."""
+    """``POST /services/oauth2/token``: password, client_credentials, refresh_token, JWT bearer."""
     form = {k: v[0] for k, v in parse_qs(request.body.decode("utf-8", "replace")).items()}
     creds = app.credentials
+    grant = form.get("grant_type")
+    if grant == JWT_GRANT:
+        return _jwt_bearer(app, request, form)
     client_id, client_secret = form.get("client_id"), form.get("client_secret")
     basic = request.headers.get("authorization", "")
     if basic.lower().startswith("basic "):
@@ -107,13 +132,17 @@ def oauth_token(app: SalesforceSandboxApp, request: Request) -> Response:
         except ValueError:
             return _oauth_error("invalid_client", "invalid client credentials")
         client_id, _, client_secret = decoded.partition(":")
-    grant = form.get("grant_type")
-    if grant not in ("password", "client_credentials"):
+    if grant not in ("password", "client_credentials", "refresh_token"):
         return _oauth_error("unsupported_grant_type", "grant type not supported")
     if client_id != creds.consumer_key:
         return _oauth_error("invalid_client_id", "client identifier invalid")
-    if client_secret != creds.consumer_secret:
+    # A refresh token may be used without the secret (a public client), never with a wrong one.
+    if client_secret != creds.consumer_secret and not (
+        grant == "refresh_token" and client_secret is None
+    ):
         return _oauth_error("invalid_client", "invalid client credentials")
+    if grant == "refresh_token" and form.get("refresh_token") != creds.refresh_token:
+        return _oauth_error("invalid_grant", "expired access/refresh token")
     if grant == "password":
         password = form.get("password") or ""
         accepted = (creds.password, creds.password + creds.security_token)

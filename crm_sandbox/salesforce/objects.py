@@ -14,6 +14,9 @@ STAGES = (
     "Closed Won",
     "Closed Lost",
 )
+TIERS = ("Platinum", "Gold", "Silver", "Registered")
+REGISTRATION_STATUSES = ("Pending", "Approved", "Rejected", "Expired")
+CHANNEL_ROLES = ("Buyer", "Approver", "Admin")
 CLOSED_STAGES = {"Closed Won": True, "Closed Lost": False}
 RO = {"createable": False, "updateable": False}
 EXT = {"external_id": True, "unique": True}
@@ -43,7 +46,7 @@ def build_objects() -> dict[str, ObjectDef]:
                 f("BillingCountry", "string"),
                 f("Description", "textarea", length=32000),
                 f("Partner_Type__c", "picklist", picklist=("Reseller", "Distributor")),
-                f("Partner_Tier__c", "picklist", picklist=("Gold", "Silver", "Registered")),
+                f("Partner_Tier__c", "picklist", picklist=TIERS),
                 _channelsync_id(),
             ],
         ),
@@ -60,6 +63,8 @@ def build_objects() -> dict[str, ObjectDef]:
                 f("Email", "email"),
                 f("Phone", "phone"),
                 f("Title", "string"),
+                f("Description", "textarea", label="Contact Description", length=32000),
+                f("Channel_Role__c", "picklist", label="Channel Role", picklist=CHANNEL_ROLES),
                 _channelsync_id(),
             ],
         ),
@@ -83,11 +88,16 @@ def build_objects() -> dict[str, ObjectDef]:
                 f("IsWon", "boolean", label="Won", **RO),
                 f("Pricebook2Id", "reference", reference_to=("Pricebook2",)),
                 f("Deal_Registration__c", "boolean", label="Deal Registration"),
+                f("Registration_Status__c", "picklist", picklist=REGISTRATION_STATUSES),
                 f(
-                    "Registration_Status__c",
-                    "picklist",
-                    picklist=("Pending", "Approved", "Rejected", "Expired"),
+                    "Registration_Discount__c",
+                    "percent",
+                    label="Registration Discount",
+                    precision=5,
+                    scale=2,
                 ),
+                f("Registration_Expires_On__c", "date", label="Registration Expires On"),
+                f("Registration_Scope__c", "textarea", label="Registration Scope"),
                 f("Quote_Requested__c", "boolean", label="Quote Requested"),
                 _channelsync_id(),
             ],
@@ -148,7 +158,8 @@ def build_objects() -> dict[str, ObjectDef]:
                 f("ListPrice", "currency", **RO),
                 f("TotalPrice", "currency"),
                 f("Discount", "percent"),
-                f("Description", "string"),
+                f("Description", "string", label="Line Description"),
+                f("SortOrder", "int", label="Sort Order", **RO),  # set in the UI only
                 f("Name", "string", **RO),
                 f("ProductCode", "string", **RO),
             ],

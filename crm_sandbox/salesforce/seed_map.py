@@ -1,4 +1,10 @@
-"""Map the neutral seed world onto Salesforce objects (accounts, contacts, catalog, opportunities)."""
+"""Map the neutral seed world onto Salesforce objects (accounts, contacts, catalog, opportunities).
+
+Accounts carry Phone and BillingCity; partner accounts their type and tier; contacts their
+Description and, for partner people with a channel role, Channel_Role__c; registrations their
+status, discount, expiry and scope; line items their discount, description and SortOrder
+(1 for the first line, as if a user had sorted them: the API cannot write it).
+"""
 
 from __future__ import annotations
 
@@ -55,6 +61,8 @@ def load_seed(
                 "Type": "Partner" if partner else "Customer",
                 "IsPartner": partner,
                 "Website": f"https://{c.domain}",
+                "Phone": c.phone,
+                "BillingCity": c.city,
                 "BillingCountry": c.country,
                 "Partner_Type__c": c.kind.capitalize() if partner else None,
                 "Partner_Tier__c": c.tier,
@@ -72,6 +80,8 @@ def load_seed(
                 "FirstName": k.first_name,
                 "LastName": k.last_name,
                 "Email": k.email,
+                "Description": k.description,
+                "Channel_Role__c": k.channel_role,
             },
             stamp=k.modified,
         )
@@ -79,6 +89,7 @@ def load_seed(
         # Deals were opened some days before their last change.
         opened = d.modified - timedelta(days=n % 45, hours=n % 7)
         partner_id = accounts[d.partner_key] if d.partner_key else None
+        reg = d.registration
         opp = store.insert(
             "Opportunity",
             {
@@ -91,7 +102,10 @@ def load_seed(
                 "Pricebook2Id": book["Id"],
                 "LeadSource": "Partner Referral" if partner_id else "Web",
                 "Deal_Registration__c": d.is_registration,
-                "Registration_Status__c": d.registration_status,
+                "Registration_Status__c": reg.status if reg else None,
+                "Registration_Discount__c": reg.discount_percent if reg else None,
+                "Registration_Expires_On__c": reg.expires_on if reg else None,
+                "Registration_Scope__c": reg.scope if reg else None,
                 "Quote_Requested__c": d.quote_requested,
                 "Description": d.description,
             },
@@ -106,7 +120,9 @@ def load_seed(
                     "PricebookEntryId": entries[line.sku],
                     "Quantity": line.quantity,
                     "UnitPrice": line.unit_price,
+                    "Discount": line.discount_percent,
                     "Description": line.description,
+                    "SortOrder": line.position,
                 },
                 stamp=d.modified,
             )

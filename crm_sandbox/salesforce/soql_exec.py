@@ -13,18 +13,22 @@ from crm_sandbox.salesforce.store import Record, Store
 def _sort(store: Store, obj: ObjectDef, query: Query, rows: list[Record]) -> None:
     # Stable sorts from the last key to the first give a multi-key order.
     for key in reversed(query.order):
-        get = resolve(store, obj, key.path).getter
+        path = resolve(store, obj, key.path)
+        get = path.getter
+        # Text sorts case-insensitively; ids sort as they compare (case matters), so that
+        # ``ORDER BY Id`` and ``WHERE Id > '...'`` agree, as keyset paging needs.
+        fold = path.field.type not in ("id", "reference")
         nulls_first = key.ascending if key.nulls_first is None else key.nulls_first
         # With reverse=True the null rank flips, so pick it to land nulls where asked.
         null_rank = -1 if nulls_first == key.ascending else 1
 
         def sort_key(
-            rec: Record, get: Getter = get, null_rank: int = null_rank
+            rec: Record, get: Getter = get, null_rank: int = null_rank, fold: bool = fold
         ) -> tuple[int, object]:
             v = get(rec)
             if v is None:
                 return (null_rank, 0)
-            return (0, v.casefold() if isinstance(v, str) else v)
+            return (0, v.casefold() if fold and isinstance(v, str) else v)
 
         rows.sort(key=sort_key, reverse=not key.ascending)
 

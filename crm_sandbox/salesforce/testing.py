@@ -15,6 +15,7 @@ from requests.adapters import HTTPAdapter
 
 from crm_sandbox.common.server import start_in_thread
 from crm_sandbox.salesforce.app import SalesforceSandboxApp
+from crm_sandbox.salesforce.jwt_grant import make_jwt_keys
 from crm_sandbox.salesforce.tls import make_tls
 
 API_VERSION = "59.0"
@@ -59,6 +60,9 @@ class SalesforceSandboxHandle:
     consumer_secret: str
     ca_path: str
     version: str = API_VERSION
+    #: The connected app's private key (PEM) whose certificate the sandbox checks JWT assertions with.
+    jwt_key_path: str = ""
+    refresh_token: str = ""
 
     @property
     def token_url(self) -> str:
@@ -109,7 +113,9 @@ def running_salesforce_sandbox(
     """Start a seeded sandbox on a free 127.0.0.1 port over HTTPS; stop it and remove the CA on exit."""
     folder = tempfile.mkdtemp(prefix="sf-sandbox-")
     tls = make_tls(folder)
+    keys = make_jwt_keys(folder)
     app = SalesforceSandboxApp(seed=seed, records=records)
+    app.credentials.jwt_certificate = keys.certificate_pem
     running = start_in_thread(app, tls=tls.context)
     app.base_url = running.base_url
     creds = app.credentials
@@ -124,6 +130,8 @@ def running_salesforce_sandbox(
             consumer_key=creds.consumer_key,
             consumer_secret=creds.consumer_secret,
             ca_path=tls.ca_path,
+            jwt_key_path=keys.private_key_path,
+            refresh_token=creds.refresh_token,
         )
     finally:
         running.stop()

@@ -1,7 +1,7 @@
 """resale prices, documents, staff directory
 
 Revision ID: 0003
-Revises: 0002 (0001 on the resale branch until the sync tables migration is merged)
+Revises: 0002
 Create Date: 2026-12-07 00:23:09.749891
 
 Resellers' price books (resale_price, resale_rounding), programs' resale cap and floor, the
@@ -21,7 +21,7 @@ import order_core.types
 
 revision: str = "0003"
 # Follows 0002 (the sync tables) once both branches are merged; "0001" on the resale branch alone.
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

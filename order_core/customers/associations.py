@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from order_core.actors import Actor, require_partner_access, require_vendor
@@ -14,6 +14,7 @@ from order_core.bulk_sql import chunks, one_of
 from order_core.customers.models import CustomerAssociation, EndCustomer
 from order_core.errors import NotFoundError, invalid
 from order_core.partners.models import Partner
+from order_core.rowbatch import insert_rows
 from order_core.tx import transactional
 from order_core.types import utcnow
 
@@ -93,42 +94,45 @@ def associate_many(
         raise invalid("association", "origin", f"use one of {ORIGINS}")
     moment, who = at or utcnow(), actor or _CORE
     wanted = list(dict.fromkeys(pairs))
-    by_partner: dict[int, list[int]] = {}
-    for customer_id, partner_id in wanted:
-        by_partner.setdefault(partner_id, []).append(customer_id)
-    existing: set[tuple[int, int]] = set()
-    for partner_id, customer_ids in by_partner.items():
-        for chunk in chunks(customer_ids):
-            hit = one_of(session, col(CustomerAssociation.customer_id), chunk)
-            found = session.exec(
-                select(CustomerAssociation.customer_id).where(
-                    CustomerAssociation.partner_id == partner_id, hit
-                )
-            )
-            existing.update((c, partner_id) for c in found)
-            session.execute(
-                update(CustomerAssociation)
-                .where(
-                    col(CustomerAssociation.partner_id) == partner_id,
-                    hit,
-                    col(CustomerAssociation.last_activity_at) < moment,
-                )
-                .values(last_activity_at=moment)
-            )
+    table = CustomerAssociation.__table__  # type: ignore[attr-defined]
+    wanted_set = set(wanted)
+    existing: dict[tuple[int, int], tuple[int, datetime]] = {}
+    for chunk in chunks(sorted({c for c, _ in wanted})):
+        found = session.execute(
+            select(
+                table.c.customer_id, table.c.partner_id, table.c.id, table.c.last_activity_at
+            ).where(one_of(session, table.c.customer_id, chunk))
+        )
+        for customer_id, partner_id, assoc_id, last in found:
+            if (customer_id, partner_id) in wanted_set:
+                existing[(customer_id, partner_id)] = (assoc_id, last)
+    stale = [{"_id": i, "_at": moment} for i, last in existing.values() if last < moment]
+    if stale:
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values(last_activity_at=bindparam("_at"))
+        )
+        session.connection().execute(stmt, stale)
     new = [p for p in wanted if p not in existing]
     if not new:
         return 0
-    session.execute(
-        insert(CustomerAssociation),
+    insert_rows(
+        session,
         [
-            {
-                "customer_id": c,
-                "partner_id": p,
-                "since": moment,
-                "origin": origin,
-                "last_activity_at": moment,
-            }
-            for c, p in new
+            (
+                table,
+                [
+                    {
+                        "customer_id": c,
+                        "partner_id": p,
+                        "since": moment,
+                        "origin": origin,
+                        "last_activity_at": moment,
+                    }
+                    for c, p in new
+                ],
+            )
         ],
     )
     unowned: set[int] = set()
@@ -145,14 +149,16 @@ def associate_many(
     for customer_id, partner_id in new:
         if customer_id in unowned:
             record_of.setdefault(customer_id, partner_id)
-    for partner_id in set(record_of.values()):
-        ids = [c for c, p in record_of.items() if p == partner_id]
-        for chunk in chunks(ids):
-            session.execute(
-                update(EndCustomer)
-                .where(one_of(session, col(EndCustomer.id), chunk))
-                .values(reseller_of_record_id=partner_id)
-            )
+    if record_of:
+        customers = EndCustomer.__table__  # type: ignore[attr-defined]
+        stmt = (
+            update(customers)
+            .where(customers.c.id == bindparam("_id"))
+            .values(reseller_of_record_id=bindparam("_partner"))
+        )
+        session.connection().execute(
+            stmt, [{"_id": c, "_partner": p} for c, p in record_of.items()]
+        )
     rows: list[AuditRow] = []
     for customer_id, partner_id in new:
         changes: dict[str, object] = {"associated_partner_id": partner_id, "origin": origin}

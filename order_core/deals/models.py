@@ -1,4 +1,4 @@
-"""The deal table: deal registrations and opportunities as the CRM sync writes them."""
+"""The deal tables: deal registrations and opportunities, and their line items, as the CRM sync writes them."""
 
 from __future__ import annotations
 
@@ -51,6 +51,32 @@ class Deal(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False)
     )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False)
+    )
+
+
+class DealLine(SQLModel, table=True):
+    """A line item of a deal as the CRM holds it (product, quantity, price), unique by (source, CRM id).
+
+    Deleted with the CRM's line item; a quote built from the deal starts from these lines.
+    """
+
+    __tablename__ = "deal_line"
+    __table_args__ = (UniqueConstraint("source", "crm_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(foreign_key="deal.id", index=True)
+    source: str = Field(max_length=30)
+    crm_id: str = Field(max_length=64)
+    sku: str = Field(max_length=64)
+    quantity: Decimal = Field(sa_column=Column(MoneyType(), nullable=False))
+    unit_price: Decimal | None = Field(default=None, sa_column=Column(MoneyType(), nullable=True))
+    discount_percent: Decimal | None = Field(
+        default=None, sa_column=Column(MoneyType(), nullable=True)
+    )
+    position: int | None = None
+    description: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False)
     )

@@ -29,7 +29,8 @@ class _Unset(Enum):
 _UNSET = _Unset.UNSET
 
 
-def _validate(buyer: Buyer) -> None:
+def check_buyer(buyer: Buyer) -> None:
+    """Raise ValidationFailed naming every problem of a buyer's values."""
     where = f"buyer {buyer.email or '?'}"
     problems: list[Problem] = []
     if not EMAIL_RE.match(buyer.email):
@@ -74,7 +75,7 @@ def add_buyer(
         role=role,
         spending_limit=spending_limit,
     )
-    _validate(buyer)
+    check_buyer(buyer)
     exists = session.exec(
         select(Buyer).where(Buyer.partner_id == partner_id, Buyer.email == buyer.email)
     ).first()
@@ -136,7 +137,7 @@ def update_buyer(
         buyer.substitute_buyer_id = substitute_buyer_id
     if not isinstance(away_until, _Unset):
         buyer.away_until = away_until
-    _validate(buyer)
+    check_buyer(buyer)
     delta = diff(before, buyer.model_dump())
     if delta:
         session.add(buyer)

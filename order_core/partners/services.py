@@ -21,7 +21,8 @@ TIERS = ("Registered", "Silver", "Gold", "Platinum")
 _EDITABLE = ("name", "kind", "tier", "country", "currency", "locale", "active")
 
 
-def _validate(partner: Partner) -> None:
+def check_partner(partner: Partner) -> None:
+    """Raise ValidationFailed naming every problem of a partner's values."""
     where = f"partner {partner.name or '?'}"
     problems: list[Problem] = []
     if not partner.name.strip():
@@ -66,7 +67,7 @@ def create_partner(
     partner = Partner(
         name=name.strip(), kind=kind, tier=tier, country=country, currency=currency, locale=locale
     )
-    _validate(partner)
+    check_partner(partner)
     session.add(partner)
     session.flush()
     record_audit(
@@ -89,7 +90,7 @@ def update_partner(
     require_vendor(actor, action="update partners")
     partner = load_partner(session, actor, partner_id)
     delta = apply_edits(
-        partner, changes, _EDITABLE, label=f"partner {partner.name}", validate=_validate
+        partner, changes, _EDITABLE, label=f"partner {partner.name}", validate=check_partner
     )
     if delta:
         partner.updated_at = utcnow()

@@ -91,3 +91,59 @@ def test_schemas(client: HubSpot, http: httpx.Client) -> None:
     deal_schema = http.get("/crm/v3/schemas/deals").json()
     assert deal_schema["objectTypeId"] == "0-3"
     assert {"341", "5", "3", "19"} <= {a["id"] for a in deal_schema["associations"]}
+
+
+def test_channel_properties_the_mappings_read(client: HubSpot) -> None:
+    def options(object_type: str, name: str) -> list[str]:
+        prop = client.crm.properties.core_api.get_by_name(object_type, name)
+        assert prop.type == "enumeration" and prop.hubspot_defined is None
+        return [o.value for o in prop.options]
+
+    assert options("companies", "partner_tier") == ["Platinum", "Gold", "Silver", "Registered"]
+    assert options("deals", "registration_status") == ["Pending", "Approved", "Rejected", "Expired"]
+    assert options("contacts", "channel_buyer_role") == ["buyer", "approver", "admin"]
+    deals = {p.name: p for p in client.crm.properties.core_api.get_all("deals").results}
+    assert deals["registration_discount_percent"].type == "number"
+    assert (deals["registration_expires_on"].type, deals["registration_expires_on"].field_type) == (
+        "date",
+        "date",
+    )
+    assert deals["registration_scope"].type == "string"
+    lines = {p.name: p.type for p in client.crm.properties.core_api.get_all("line_items").results}
+    assert lines["hs_discount_percentage"] == lines["hs_position_on_quote"] == "number"
+
+
+@pytest.mark.parametrize(
+    "written", ["2027-03-01", "1803859200000", "2027-03-01T00:00:00Z", "2027-03-01T00:00:00.000Z"]
+)
+def test_a_date_property_takes_midnight_utc_and_serves_the_day(
+    http: httpx.Client, hs: HubSpotSandboxHandle, written: str
+) -> None:
+    deal_id = hs.app.seed_id("D000003")
+    r = http.patch(
+        f"/crm/v3/objects/deals/{deal_id}",
+        json={"properties": {"registration_expires_on": written}},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["properties"]["registration_expires_on"] == "2027-03-01"
+    assert hs.app.record("deals", deal_id).props["registration_expires_on"] == "2027-03-01"
+
+
+@pytest.mark.parametrize(
+    ("written", "at"),
+    [("1803895200000", "10:0:0.0"), ("2027-03-01T23:59:59.250Z", "23:59:59.250"),
+     ("2027-03-01T00:00:00+01:00", "23:0:0.0")],
+)  # fmt: skip
+def test_a_date_property_refuses_other_times_as_hubspot_does(
+    http: httpx.Client, hs: HubSpotSandboxHandle, written: str, at: str
+) -> None:
+    deal_id = hs.app.seed_id("D000006")
+    before = hs.app.record("deals", deal_id).props.get("registration_expires_on")
+    r = http.patch(
+        f"/crm/v3/objects/deals/{deal_id}",
+        json={"properties": {"registration_expires_on": written}},
+    )
+    assert r.status_code == 400 and r.json()["category"] == "VALIDATION_ERROR"
+    assert r.json()["message"].startswith("Property values were not valid")
+    assert "INVALID_DATE" in r.text and f"{written} is at {at} UTC, not midnight!" in r.text
+    assert hs.app.record("deals", deal_id).props.get("registration_expires_on") == before

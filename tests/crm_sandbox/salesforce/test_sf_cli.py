@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from channelsync.cli.sandbox import (
@@ -15,6 +16,7 @@ from channelsync.cli.sandbox import (
     sandbox_app,
 )
 from crm_sandbox.common.http import Request
+from crm_sandbox.salesforce.testing import SalesforceSandboxHandle
 
 
 def test_build_and_describe_salesforce(tmp_path: Path) -> None:
@@ -54,3 +56,24 @@ def test_build_and_describe_hubspot() -> None:
     assert token and token in lines[1]
     assert lines[0] == "HubSpot sandbox at http://127.0.0.1:8080"
     assert app.router.allows_path("/crm/v3/objects/deals")
+
+
+def test_printed_python_connects_simple_salesforce_with_the_printed_token(
+    sf_sandbox: SalesforceSandboxHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = describe_salesforce(
+        sf_sandbox.app, sf_sandbox.base_url, sf_sandbox.ca_path, sf_sandbox.jwt_key_path
+    )
+    text = "\n".join(lines)
+    assert f"JWT private key  {sf_sandbox.jwt_key_path}" in text
+    assert "not simple-salesforce's username login" in text
+    start = lines.index("Connect with simple-salesforce:") + 1
+    code = [line.removeprefix("    ") for line in lines[start:] if line.startswith("    ")]
+    assert any("session_id=" in line for line in code)
+    # A stale REQUESTS_CA_BUNDLE in the newcomer's shell must not break the printed lines.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/nonexistent/ca.pem")
+    printed: list[object] = []
+    exec("\n".join(code), {"print": printed.append})
+    (answer,) = printed
+    assert isinstance(answer, dict) and answer["totalSize"] == 3
+    assert [r["attributes"]["type"] for r in answer["records"]] == ["Account"] * 3

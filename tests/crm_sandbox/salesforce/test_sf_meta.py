@@ -73,6 +73,41 @@ def test_describe_declares_custom_and_external_id_fields(sf: Any) -> None:
     assert sf.Account.metadata()["objectDescribe"]["keyPrefix"] == "001"
 
 
+def test_describe_declares_the_channel_fields_the_mappings_read(sf: Any) -> None:
+    def fields(sobject: str) -> dict[str, dict[str, Any]]:
+        return {f["name"]: f for f in getattr(sf, sobject).describe()["fields"]}
+
+    def values(field: dict[str, Any]) -> list[str]:
+        assert field["type"] == "picklist" and field["soapType"] == "xsd:string"
+        return [p["value"] for p in field["picklistValues"]]
+
+    account, contact, opp, line = (
+        fields(n) for n in ("Account", "Contact", "Opportunity", "OpportunityLineItem")
+    )
+    assert values(account["Partner_Tier__c"]) == ["Platinum", "Gold", "Silver", "Registered"]
+    assert (account["Phone"]["type"], account["BillingCity"]["type"]) == ("phone", "string")
+    role = contact["Channel_Role__c"]
+    assert values(role) == ["Buyer", "Approver", "Admin"] and role["custom"] and role["nillable"]
+    assert (contact["Description"]["type"], contact["Description"]["length"]) == ("textarea", 32000)
+    discount = opp["Registration_Discount__c"]
+    assert (discount["type"], discount["soapType"]) == ("percent", "xsd:double")
+    assert (discount["precision"], discount["scale"], discount["custom"]) == (5, 2, True)
+    expires = opp["Registration_Expires_On__c"]
+    assert (expires["type"], expires["soapType"], expires["length"]) == ("date", "xsd:date", 0)
+    assert (opp["Registration_Scope__c"]["type"], opp["Registration_Scope__c"]["length"]) == (
+        "textarea",
+        255,
+    )
+    sort = line["SortOrder"]
+    assert (sort["type"], sort["soapType"], sort["digits"]) == ("int", "xsd:int", 9)
+    assert (sort["precision"], sort["scale"]) == (0, 0)
+    assert sort["createable"] is False and sort["updateable"] is False and sort["nillable"]
+    assert (line["Discount"]["type"], line["Description"]["label"]) == (
+        "percent",
+        "Line Description",
+    )
+
+
 def test_limits_resource(sf: Any, sf_sandbox: SalesforceSandboxHandle) -> None:
     limits = sf.limits()
     assert limits["DailyApiRequests"]["Max"] == ENTERPRISE_DAILY_API_REQUESTS

@@ -14,6 +14,7 @@ from tests.crm_sandbox.salesforce.oracle import live, stamp_of
 #: Objects whose seed rows carry the seed description, and the field that shows a name.
 DESCRIBED = {
     "Account": "Name",
+    "Contact": "Name",
     "Opportunity": "Name",
     "Product2": "Name",
     "OpportunityLineItem": "Name",

@@ -1,0 +1,1 @@
+"""End-to-end flows through the real CRM clients against the sandboxes."""

@@ -1,0 +1,1 @@
+"""Tests of the core side of the CRM sync."""
