@@ -77,7 +77,8 @@ class WriteResult:
 
 class WriteResults(list[WriteResult]):
     """One result per input, in input order; ``stopped`` is the error that ended the write early
-    (None when every record was tried) and ``calls`` the calls made (retries not counted)."""
+    (None when every record was tried) and ``calls`` the write calls made (retries, logins and
+    reads of definitions not counted: the client's ``ApiBudget`` counts every call)."""
 
     def __init__(
         self, results: Iterable[WriteResult] = (), stopped: CrmError | None = None, calls: int = 0
@@ -128,9 +129,16 @@ def rounds(keys: Sequence[str]) -> list[list[int]]:
 
 
 def write_batches(
-    items: Sequence[T], key: Callable[[T], str], size: int, send: Send[T]
+    items: Sequence[T],
+    key: Callable[[T], str],
+    size: int,
+    send: Send[T],
+    precheck: Callable[[T], WriteResult | None] | None = None,
 ) -> WriteResults:
-    """Send ``items`` in calls of at most ``size``; one result per item, in input order."""
+    """Send ``items`` in calls of at most ``size``; one result per item, in input order.
+
+    ``precheck`` may fail an item before any call (a value the CRM would refuse): it is not sent.
+    """
     keys = [key(item) for item in items]
     slots: list[WriteResult | None] = [None] * len(items)
     calls = 0
@@ -162,7 +170,11 @@ def write_batches(
 
     stopped: CrmError | None = None
     try:
+        if precheck is not None:
+            for position, item in enumerate(items):
+                slots[position] = precheck(item)
         for group in rounds(keys):
+            group = [position for position in group if slots[position] is None]
             for start in range(0, len(group), size):
                 one_call(group[start : start + size])
     except _Stop as stop:

@@ -19,6 +19,7 @@ from typing import Any
 import hubspot.crm.associations.v4.exceptions as assoc_exceptions
 import hubspot.crm.associations.v4.schema.exceptions as label_exceptions
 import hubspot.crm.objects.exceptions as object_exceptions
+import hubspot.crm.properties.exceptions as property_exceptions
 import hubspot.oauth.exceptions as oauth_exceptions
 import urllib3
 from hubspot import HubSpot
@@ -44,6 +45,7 @@ _API_ERRORS = (
     object_exceptions.ApiException,
     assoc_exceptions.ApiException,
     label_exceptions.ApiException,
+    property_exceptions.ApiException,
     oauth_exceptions.ApiException,
 )
 _TRANSPORT_ERRORS = (urllib3.exceptions.HTTPError, OSError)
@@ -90,6 +92,7 @@ class HubSpotClient:
         self._batch = hub.crm.objects.batch_api
         self._assoc = hub.crm.associations.v4.batch_api
         self._labels = hub.crm.associations.v4.schema.definitions_api
+        self._properties = hub.crm.properties.core_api
         self._tokens = hub.oauth.tokens_api
         self._apis = [
             self._search,
@@ -97,6 +100,7 @@ class HubSpotClient:
             self._batch,
             self._assoc,
             self._labels,
+            self._properties,
             self._tokens,
         ]
 
@@ -115,6 +119,11 @@ class HubSpotClient:
     def association_labels(self) -> Any:
         """hubspot-api-client's associations v4 label definitions API (get_all, create)."""
         return self._labels
+
+    @property
+    def properties_api(self) -> Any:
+        """hubspot-api-client's properties API (get_all: an object type's definitions)."""
+        return self._properties
 
     # -- the calls ----------------------------------------------------------------------------
     def search(self, obj: str, body: Json) -> Json:

@@ -4,7 +4,8 @@ Each call carries at most 100 inputs and goes through the connection's ``HubSpot
 under HubSpot's limits, the API budget, one token refresh, ``failures``' error translation, the
 ``RetryPolicy``). HubSpot answers 200 / 201 when every input succeeded and 207 with ``errors``
 when some did not (``batch_answers`` matches both to the inputs); invalid property values refuse
-the whole call with a 400, which is halved until the input at fault is alone (``connector.writes``).
+the whole call with a 400, which is halved until the input at fault is alone (``connector.writes``);
+values HubSpot would certainly refuse are failed before the call instead (``property_checks``).
 
 Retry safety: an upsert by a unique property (``channelsync_id``, ``hasUniqueValue``) and an update
 by id land the same however often they are sent; archiving an archived record changes nothing.
@@ -15,7 +16,7 @@ Property values go out as HubSpot's strings: ``Decimal`` exact, booleans ``true`
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -24,6 +25,7 @@ from connector.connections import Connection
 from connector.hubspot.batch_answers import match
 from connector.hubspot.client import RAW, HubSpotClient
 from connector.hubspot.pacing import Clock
+from connector.hubspot.property_checks import PropertyChecks
 from connector.hubspot.source import hubspot_client
 from connector.retry import RetryPolicy
 from connector.writes import WriteResult, WriteResults, write_batches
@@ -63,21 +65,46 @@ def properties(record: Record, leave_out: str | None = None) -> dict[str, str]:
     return {str(k): property_value(v) for k, v in record.items() if k != leave_out}
 
 
-def _key(record: Record, field: str, position: int) -> str:
-    value = record.get(field)
-    if value is None or isinstance(value, bool) or str(value) == "":
-        raise ValueError(f"input {position} has no {field}: every input needs one")
-    return str(value)
+class Keys:
+    """Each input's key (the value of ``field`` it holds), checked before any call."""
+
+    def __init__(self, inputs: Sequence[Record], field: str) -> None:
+        self._keys: dict[int, str] = {}
+        for position, record in enumerate(inputs):
+            value = record.get(field)
+            if value is None or isinstance(value, bool) or str(value) == "":
+                raise ValueError(f"input {position} has no {field}: every input needs one")
+            self._keys[id(record)] = str(value)
+
+    def key(self, record: Record) -> str:
+        """The key of one of the inputs."""
+        return self._keys[id(record)]
 
 
 class HubSpotWriter:
     """Batched record writes through one connection's ``HubSpotClient``."""
 
-    def __init__(self, client: HubSpotClient, *, batch_size: int = BATCH_MAX) -> None:
+    def __init__(
+        self, client: HubSpotClient, *, batch_size: int = BATCH_MAX, check_values: bool = True
+    ) -> None:
         if not 1 <= batch_size <= BATCH_MAX:
             raise ValueError(f"batch_size must be 1 to {BATCH_MAX}, not {batch_size}")
         self.client = client
         self.batch_size = batch_size
+        self.checks = PropertyChecks(client) if check_values else None
+
+    def _precheck(
+        self, obj: str, key: Callable[[Record], str], leave_out: str | None = None
+    ) -> Callable[[Record], WriteResult | None] | None:
+        checks = self.checks
+        if checks is None:
+            return None
+
+        def check(record: Record) -> WriteResult | None:
+            problem = checks.problem(obj, properties(record, leave_out))
+            return None if problem is None else WriteResult(key(record), "failed", None, (problem,))
+
+        return check
 
     def close(self) -> None:
         """Release the HTTP connections."""
@@ -86,13 +113,13 @@ class HubSpotWriter:
     def batch_upsert(self, obj: str, id_property: str, inputs: Sequence[Record]) -> WriteResults:
         """Create or update ``obj`` records by ``id_property`` (a unique property each input holds
         among its properties, e.g. ``channelsync_id``); keyed by that value."""
-        keys = {id(r): _key(r, id_property, i) for i, r in enumerate(inputs)}
+        keys = Keys(inputs, id_property)
 
         def send(chunk: Sequence[Record]) -> list[WriteResult]:
             body = {
                 "inputs": [
                     # The id property stays among the properties: the answer then names it.
-                    {"idProperty": id_property, "id": keys[id(r)], "properties": properties(r)}
+                    {"idProperty": id_property, "id": keys.key(r), "properties": properties(r)}
                     for r in chunk
                 ]
             }
@@ -105,19 +132,19 @@ class HubSpotWriter:
                 value = (result.get("properties") or {}).get(id_property)
                 return None if value is None else str(value)
 
-            return match([keys[id(r)] for r in chunk], data, by_value, "updated")
+            return match([keys.key(r) for r in chunk], data, by_value, "updated")
 
-        return write_batches(inputs, lambda r: keys[id(r)], self.batch_size, send)
+        return write_batches(inputs, keys.key, self.batch_size, send, self._precheck(obj, keys.key))
 
     def batch_update(self, obj: str, inputs: Sequence[Record]) -> WriteResults:
         """Update ``obj`` records by id: each input holds ``hs_object_id`` and the properties to
         set; keyed by the id."""
-        keys = {id(r): _key(r, "hs_object_id", i) for i, r in enumerate(inputs)}
+        keys = Keys(inputs, "hs_object_id")
 
         def send(chunk: Sequence[Record]) -> list[WriteResult]:
             body = {
                 "inputs": [
-                    {"id": keys[id(r)], "properties": properties(r, "hs_object_id")} for r in chunk
+                    {"id": keys.key(r), "properties": properties(r, "hs_object_id")} for r in chunk
                 ]
             }
             data = self.client.call(
@@ -125,10 +152,11 @@ class HubSpotWriter:
                 lambda: self.client.objects_batch.update(obj, body, **RAW),
             )
             return match(
-                [keys[id(r)] for r in chunk], data, lambda res: str(res.get("id")), "updated"
+                [keys.key(r) for r in chunk], data, lambda res: str(res.get("id")), "updated"
             )
 
-        return write_batches(inputs, lambda r: keys[id(r)], self.batch_size, send)
+        precheck = self._precheck(obj, keys.key, "hs_object_id")
+        return write_batches(inputs, keys.key, self.batch_size, send, precheck)
 
     def batch_archive(self, obj: str, ids: Sequence[str]) -> WriteResults:
         """Archive ``obj`` records by id (HubSpot answers 204 for every id, known or not)."""

@@ -26,7 +26,7 @@ from crm_sandbox.common.faults import Fault
 from crm_sandbox.hubspot import HubSpotSandboxHandle
 from tests.connector.hubspot.conftest import FakeClock, oauth_app, private_app
 
-Opener = Callable[[Connection], HubSpotWriter]
+Opener = Callable[..., HubSpotWriter]
 
 
 @pytest.fixture
@@ -34,11 +34,12 @@ def open_writer(retry_clock: FakeClock, pace_clock: FakeClock) -> Iterator[Opene
     """Open writers whose retries and pacing run on the fake clocks; closed after the test."""
     opened: list[HubSpotWriter] = []
 
-    def make(connection: Connection) -> HubSpotWriter:
+    def make(connection: Connection, *, check_values: bool = True) -> HubSpotWriter:
         retry = RetryPolicy(sleep=retry_clock.sleep, clock=retry_clock.now)
         writer = open_hubspot_writer(
             connection, retry=retry, clock=Clock(pace_clock.now, pace_clock.sleep)
         )
+        writer.checks = writer.checks if check_values else None
         opened.append(writer)
         return writer
 
@@ -104,7 +105,7 @@ def test_ten_thousand_records_take_a_hundred_calls(
     results = writer.batch_upsert("companies", "channelsync_id", records)
     assert sum(r.status == "created" for r in results) == 10_000
     assert hs.app.calls()["companies.batch.upsert"] == 100 == results.calls
-    assert writer.client.budget.calls == 100
+    assert writer.client.budget.calls == 100 + 1  # and one read of the property definitions
 
 
 def test_one_failed_input_in_a_207_fails_alone(
@@ -119,9 +120,34 @@ def test_one_failed_input_in_a_207_fails_alone(
     assert hs.app.calls()["orders.batch.upsert"] == 1
 
 
-def test_an_input_that_refuses_the_whole_call_is_isolated_by_halving(
+def test_a_value_hubspot_would_refuse_fails_before_any_call(
     hs: HubSpotSandboxHandle, writer: HubSpotWriter
 ) -> None:
+    batch = orders(100)
+    batch[42]["hs_total_price"] = "twelve"
+    batch[43]["channelsync_status"] = "shipped"
+    batch[44]["hs_lastmodifieddate"] = "2026-01-01"
+    batch[45]["no_such_property"] = "x"
+    results = writer.batch_upsert("orders", "channelsync_id", batch)
+    codes = [(r.key, r.errors[0].code) for r in results.failed]
+    assert codes == [
+        ("cs-ord-00042", "INVALID_DECIMAL"),
+        ("cs-ord-00043", "INVALID_OPTION"),
+        ("cs-ord-00044", "READ_ONLY_VALUE"),
+        ("cs-ord-00045", "PROPERTY_DOESNT_EXIST"),
+    ]
+    assert results.failed[1].errors[0].fields == ("channelsync_status",)
+    assert len(counts(hs)) == 96
+    assert results.calls == hs.app.calls()["orders.batch.upsert"] == 1
+    assert hs.app.calls()["properties.list"] == 1
+    writer.batch_upsert("orders", "channelsync_id", batch)  # the definitions are read once
+    assert hs.app.calls()["properties.list"] == 1
+
+
+def test_an_input_that_refuses_the_whole_call_is_isolated_by_halving(
+    hs: HubSpotSandboxHandle, open_writer: Opener
+) -> None:
+    writer = open_writer(private_app(hs), check_values=False)
     batch = orders(100)
     batch[42]["hs_total_price"] = "twelve"  # HubSpot refuses the whole batch with a 400
     results = writer.batch_upsert("orders", "channelsync_id", batch)
