@@ -32,6 +32,31 @@ class FatalError(CrmError):
     """Trying again cannot help: a validation error, a refused request, bad configuration."""
 
 
+class Refused(FatalError):
+    """The CRM refused the request as it was sent (a 4xx other than credentials and limits).
+
+    ``status`` is the HTTP status; ``code`` the CRM's error code (Salesforce ``errorCode``, HubSpot
+    ``category``), ``detail`` its own message on one line and ``fields`` the fields it named. A
+    batched write splits a call refused with 400 to find the record at fault.
+    """
+
+    def __init__(
+        self,
+        connection: str,
+        message: str,
+        *,
+        status: int,
+        code: str = "",
+        detail: str = "",
+        fields: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(connection, message)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.fields = fields
+
+
 class AuthError(FatalError):
     """The CRM refused our credentials, also after one fresh login."""
 

@@ -17,7 +17,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import hubspot.crm.associations.v4.exceptions as assoc_exceptions
+import hubspot.crm.associations.v4.schema.exceptions as label_exceptions
 import hubspot.crm.objects.exceptions as object_exceptions
+import hubspot.crm.properties.exceptions as property_exceptions
 import hubspot.oauth.exceptions as oauth_exceptions
 import urllib3
 from hubspot import HubSpot
@@ -42,10 +44,13 @@ TIMEOUT = (10.0, 60.0)  # seconds to connect, seconds to wait for an answer
 _API_ERRORS = (
     object_exceptions.ApiException,
     assoc_exceptions.ApiException,
+    label_exceptions.ApiException,
+    property_exceptions.ApiException,
     oauth_exceptions.ApiException,
 )
 _TRANSPORT_ERRORS = (urllib3.exceptions.HTTPError, OSError)
-_RAW: dict[str, Any] = {"_preload_content": False, "_request_timeout": TIMEOUT}
+#: Keyword arguments of every generated API call: the raw answer, a timeout.
+RAW: dict[str, Any] = {"_preload_content": False, "_request_timeout": TIMEOUT}
 
 Json = dict[str, Any]
 
@@ -87,20 +92,51 @@ class HubSpotClient:
         self._basic = hub.crm.objects.basic_api
         self._batch = hub.crm.objects.batch_api
         self._assoc = hub.crm.associations.v4.batch_api
+        self._labels = hub.crm.associations.v4.schema.definitions_api
+        self._properties = hub.crm.properties.core_api
         self._tokens = hub.oauth.tokens_api
-        self._apis = [self._search, self._basic, self._batch, self._assoc, self._tokens]
+        self._apis = [
+            self._search,
+            self._basic,
+            self._batch,
+            self._assoc,
+            self._labels,
+            self._properties,
+            self._tokens,
+        ]
+
+    # -- the generated APIs the write side calls through ``call`` ------------------------------
+    @property
+    def objects_batch(self) -> Any:
+        """hubspot-api-client's objects batch API (upsert, update, archive)."""
+        return self._batch
+
+    @property
+    def associations_batch(self) -> Any:
+        """hubspot-api-client's associations v4 batch API (create, archive, archive_labels)."""
+        return self._assoc
+
+    @property
+    def association_labels(self) -> Any:
+        """hubspot-api-client's associations v4 label definitions API (get_all, create)."""
+        return self._labels
+
+    @property
+    def properties_api(self) -> Any:
+        """hubspot-api-client's properties API (get_all: an object type's definitions)."""
+        return self._properties
 
     # -- the calls ----------------------------------------------------------------------------
     def search(self, obj: str, body: Json) -> Json:
         """``POST /crm/v3/objects/{obj}/search``."""
         return self.call(
-            f"search {obj}", lambda: self._search.do_search(obj, body, **_RAW), search=True
+            f"search {obj}", lambda: self._search.do_search(obj, body, **RAW), search=True
         )
 
     def batch_read(self, obj: str, body: Json) -> Json:
         """``POST /crm/v3/objects/{obj}/batch/read`` (live records only)."""
         return self.call(
-            f"batch read {obj}", lambda: self._batch.read(obj, body, archived=False, **_RAW)
+            f"batch read {obj}", lambda: self._batch.read(obj, body, archived=False, **RAW)
         )
 
     def list_page(
@@ -111,7 +147,7 @@ class HubSpotClient:
         return self.call(
             what,
             lambda: self._basic.get_page(
-                obj, limit=100, after=after, properties=properties, archived=archived, **_RAW
+                obj, limit=100, after=after, properties=properties, archived=archived, **RAW
             ),
         )
 
@@ -119,7 +155,7 @@ class HubSpotClient:
         """``POST /crm/v4/associations/{from}/{to}/batch/read``."""
         return self.call(
             f"read {from_obj} to {to_obj} associations",
-            lambda: self._assoc.get_page(from_obj, to_obj, body, **_RAW),
+            lambda: self._assoc.get_page(from_obj, to_obj, body, **RAW),
         )
 
     def close(self) -> None:
@@ -129,10 +165,13 @@ class HubSpotClient:
             api.api_client.rest_client.pool_manager.clear()
 
     # -- machinery ----------------------------------------------------------------------------
-    def call(self, what: str, send: Callable[[], Any], *, search: bool = False) -> Json:
+    def call(
+        self, what: str, send: Callable[[], Any], *, search: bool = False, results: bool = True
+    ) -> Json:
         """One API call with pacing, budget, one refresh on a 401 and the retry policy.
 
-        The answer must carry a ``results`` list of objects; one that does not is retried.
+        With ``results`` the answer must carry a ``results`` list of objects (one that does not is
+        retried); without, any JSON object or an empty 204 answer (``{}``) will do.
         """
         refreshed = False
 
@@ -144,7 +183,8 @@ class HubSpotClient:
                 sent_with = self._auth.access_token()
                 try:
                     data = self._exchange(what, send, search=search)
-                    results_of(self.connection, what, data)
+                    if results:
+                        results_of(self.connection, what, data)
                     return data
                 except _Unauthorized as exc:
                     if refreshed or not self._auth.can_refresh:
@@ -165,7 +205,7 @@ class HubSpotClient:
             form = auth.form()
             try:
                 body = self._exchange(
-                    "OAuth token refresh", lambda: self._tokens.create(**form, **_RAW), token=True
+                    "OAuth token refresh", lambda: self._tokens.create(**form, **RAW), token=True
                 )
             except _Unauthorized as exc:
                 raise auth.refused(self._scrub(exc.detail)) from None
@@ -209,6 +249,8 @@ class HubSpotClient:
             raise transport_error(self.connection, what, exc, self.base_url) from exc
         finally:
             response.release_conn()
+        if response.status == 204:
+            return {}
         try:
             data = json.loads(raw)
         except ValueError:

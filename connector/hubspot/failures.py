@@ -5,7 +5,7 @@
 * 5xx, 408, 423 (HubSpot's "locked, try again"), resets, timeouts, truncated or malformed JSON:
   ``RetriableError``;
 * 401: handled by the caller (one token refresh, then ``AuthError``);
-* everything else (400 validation, 403 missing scope, 404 unknown object): ``FatalError`` naming
+* everything else (400 validation, 403 missing scope, 404 unknown object): ``Refused`` (fatal) naming
   the call (and so the object) and HubSpot's category and message.
 """
 
@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from connector.errors import BudgetExhausted, CrmError, FatalError, RetriableError
+from connector.errors import BudgetExhausted, CrmError, Refused, RetriableError
 from connector.hubspot.pacing import retry_after
 
 _RETRIABLE_STATUS = {408, 423, 429}
@@ -79,7 +79,27 @@ def status_error(
     if status >= 500 or status in _RETRIABLE_STATUS:
         return RetriableError(connection, f"{what}: HubSpot answered {detail}")
     hint = _HINTS.get(status, "the request needs fixing before it can succeed")
-    return FatalError(connection, f"{what}: HubSpot refused the request ({detail}); {hint}")
+    category = body.get("category") or body.get("errorType") or ""
+    return Refused(
+        connection,
+        f"{what}: HubSpot refused the request ({detail}); {hint}",
+        status=status,
+        code=str(category),
+        detail=scrub(one_line(str(body.get("message") or detail))),
+        fields=_property_names(body),
+    )
+
+
+def _property_names(body: Mapping[str, Any]) -> tuple[str, ...]:
+    """The properties a validation error names (``errors[].context.propertyName``)."""
+    names: list[str] = []
+    for entry in body.get("errors") or []:
+        context = entry.get("context") if isinstance(entry, dict) else None
+        found = context.get("propertyName") if isinstance(context, dict) else None
+        for name in found if isinstance(found, list) else [found] if found else []:
+            if str(name) not in names:
+                names.append(str(name))
+    return tuple(names)
 
 
 def transport_error(

@@ -146,17 +146,17 @@ class HubSpotSource:
                 )
 
 
-def open_hubspot(
+def hubspot_client(
     connection: Connection, *, retry: RetryPolicy | None = None, clock: Clock | None = None
-) -> HubSpotSource:
-    """A ``HubSpotSource`` for a HubSpot connection (``clock`` paces the rate-limit windows)."""
+) -> HubSpotClient:
+    """The ``HubSpotClient`` of a HubSpot connection (``clock`` paces the rate-limit windows)."""
     spec = connection.spec
     if not isinstance(spec, HubSpotSpec):
         raise FatalError(
             connection.name, f"is a {spec.kind} connection; open it with its own connector"
         )
     pacing = Pacing(spec.requests_per_10s, spec.searches_per_second, clock)
-    client = HubSpotClient(
+    return HubSpotClient(
         connection.name,
         spec.base_url,
         auth_for(connection, pacing.clock.now),
@@ -164,5 +164,14 @@ def open_hubspot(
         pacing=pacing,
         budget=ApiBudget(connection.name, share=spec.budget_share),
     )
+
+
+def open_hubspot(
+    connection: Connection, *, retry: RetryPolicy | None = None, clock: Clock | None = None
+) -> HubSpotSource:
+    """A ``HubSpotSource`` for a HubSpot connection (``clock`` paces the rate-limit windows)."""
+    client = hubspot_client(connection, retry=retry, clock=clock)
+    spec = connection.spec
+    assert isinstance(spec, HubSpotSpec)
     overlap = timedelta(seconds=spec.overlap_seconds)
     return HubSpotSource(connection.name, client, overlap, spec.page_size)

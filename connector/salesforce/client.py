@@ -123,8 +123,15 @@ class SalesforceClient:
         assert self._sf is not None
         return self._sf
 
-    def call(self, what: str, fn: Callable[[Salesforce], T]) -> T:
-        """``fn(sf)`` as one counted API call: retried when retriable, one re-login on expiry."""
+    def call(
+        self, what: str, fn: Callable[[Salesforce], T], *, retry: RetryPolicy | None = None
+    ) -> T:
+        """``fn(sf)`` as one counted API call: retried when retriable, one re-login on expiry.
+
+        ``retry`` replaces the connection's policy for this call (``RetryPolicy(attempts=1)``: a
+        call that must not be repeated blindly, whose caller checks what landed first).
+        """
+        policy = retry or self.retry
 
         def attempt() -> T:
             self.budget.before_call()
@@ -140,12 +147,12 @@ class SalesforceClient:
         if self._sf is None:
             self.login()
         try:
-            return self.retry.call(attempt, self._retrying)
+            return policy.call(attempt, self.retrying)
         except SessionExpired:
             log.info("%s: session expired on the %s; logging in again", self.name, what)
         self.login()
         try:
-            return self.retry.call(attempt, self._retrying)
+            return policy.call(attempt, self.retrying)
         except SessionExpired as again:
             raise AuthError(
                 self.name,
@@ -153,7 +160,8 @@ class SalesforceClient:
                 "user may have lost API access or the connected app's policy ends sessions at once",
             ) from None
 
-    def _retrying(self, error: RetriableError, wait: float) -> None:
+    def retrying(self, error: RetriableError, wait: float) -> None:
+        """Count and log a retry (the ``on_retry`` of a ``RetryPolicy``)."""
         self.retries += 1
         log.info("%s; trying again in %.1f s", error, wait)
 

@@ -19,8 +19,8 @@ from simple_salesforce.exceptions import SalesforceError
 from connector.errors import (
     BudgetExhausted,
     CrmError,
-    FatalError,
     QueryTimeout,
+    Refused,
     RetriableError,
 )
 
@@ -101,8 +101,13 @@ def _from_salesforce(
         403: "check the integration user's permissions",
         404: "check the connection's api_version and the object name",
     }.get(status, "see Salesforce's message")
-    return FatalError(
-        connection, f"Salesforce refused the {what}{named}: HTTP {status} {said}; {hint}"
+    return Refused(
+        connection,
+        f"Salesforce refused the {what}{named}: HTTP {status} {said}; {hint}",
+        status=status,
+        code=code,
+        detail=one_line(message) or said,
+        fields=tuple(fields),
     )
 
 

@@ -57,6 +57,31 @@ class HubSpotAdmin:
         """Every active (or every archived) record of a type, by id."""
         return list(self.portal.store.records(self.object_type(object_type), archived=archived))
 
+    def external_id_counts(self, object_type: str, prop: str = "channelsync_id") -> dict[str, int]:
+        """How many active records hold each value of a property (unset: left out); any count
+        above 1 is a duplicate. Reads the stored values, around the API's uniqueness checks."""
+        counts: dict[str, int] = {}
+        for rec in self.portal.store.records(self.object_type(object_type)):
+            value = rec.props.get(prop)
+            if value:
+                counts[value] = counts.get(value, 0) + 1
+        return counts
+
+    def count_associations(
+        self, from_type: str, to_type: str, label: str | None = None
+    ) -> dict[tuple[int, int], int]:
+        """Associated pairs of live records (from id, to id) and how many association types each
+        pair holds (only those with ``label`` when given): no pair holds one type twice."""
+        frm, to = self.object_type(from_type), self.object_type(to_type)
+        out: dict[tuple[int, int], int] = {}
+        for rec in self.portal.store.records(frm):
+            for oid, type_ids in self.portal.store.associated((frm.name, rec.id), to.name):
+                types = [self.portal.catalog.get(t) for t in type_ids]
+                n = sum(1 for t in types if t is not None and (label is None or t.label == label))
+                if n:
+                    out[(rec.id, oid)] = n
+        return out
+
     def render_all(self, rec: HsRecord) -> dict[str, Any]:
         """A record's JSON with every property it has a definition for."""
         return self.portal.render(rec, list(self.portal.props.of(rec.otype)))

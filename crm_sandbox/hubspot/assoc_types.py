@@ -65,6 +65,8 @@ _DEFINED: list[tuple[str, str, int, int, str | None, str, str]] = [
     ("orders", "deals", 512, 511, None, "order_to_deal", "deal_to_order"),
     ("orders", "line_items", 513, 514, None, "order_to_line_item", "line_item_to_order"),
     ("orders", "quotes", 730, 731, None, "order_to_quote", "quote_to_order"),
+    # Company to company: its own inverse (labels between companies come from the labels API).
+    ("companies", "companies", 450, 450, None, "company_to_company", "company_to_company"),
 ]
 
 
@@ -101,8 +103,18 @@ class AssocCatalog:
     def create_label(
         self, from_type: str, to_type: str, label: str, inverse_label: str | None, name: str
     ) -> list[AssocType]:
-        """Define a user label (and its inverse); returns the new types, forward one first."""
+        """Define a user label (and its inverse); returns the new types, forward one first.
+
+        ``ValueError`` when the pair already has a label of that internal name.
+        """
         with self._lock:
+            for t in self._by_id.values():
+                same_pair = {t.from_type, t.to_type} == {from_type, to_type}
+                if same_pair and t.category == USER_DEFINED and t.name == name:
+                    raise ValueError(
+                        f"An association label named {name!r} already exists between "
+                        f"{from_type} and {to_type} (type {t.type_id})"
+                    )
             fwd_id, inv_id = self._next_user_id, self._next_user_id + 1
             self._next_user_id += 2
             fwd = AssocType(fwd_id, from_type, to_type, label, USER_DEFINED, inv_id, name)

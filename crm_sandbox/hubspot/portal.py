@@ -18,7 +18,7 @@ from typing import Any
 from crm_sandbox.hubspot import search
 from crm_sandbox.hubspot.assoc_types import AssocCatalog
 from crm_sandbox.hubspot.objects import ObjectType, resolve
-from crm_sandbox.hubspot.properties import PropertyRegistry
+from crm_sandbox.hubspot.properties import PropertyRegistry, PropertyValueError
 from crm_sandbox.hubspot.store import HsRecord, RecordStore
 from crm_sandbox.hubspot.wire import iso, now
 
@@ -125,6 +125,44 @@ class Portal:
             if block:
                 body["associations"] = block
         return body
+
+    def check_unique(self, t: ObjectType, writes: list[tuple[int | None, dict[str, str]]]) -> None:
+        """Refuse writes that would give two live records one value of a unique property.
+
+        ``writes`` are (record id, or None for a new record; its new values), checked against the
+        portal and against each other; HubSpot answers such a write with a 400 naming the property.
+        """
+        defs = self.props.of(t)
+        problems: list[dict[str, Any]] = []
+        seen: set[tuple[str, str]] = set()
+        for rid, values in writes:
+            for name, value in values.items():
+                prop = defs.get(name)
+                if prop is None or not prop.unique or not value:
+                    continue
+                holders = [
+                    r.id
+                    for r in self.store.lookup(t, name, value)
+                    if r.archived_at is None and r.id != rid
+                ]
+                if holders or (name, value) in seen:
+                    other = f"record {holders[0]}" if holders else "another input of this request"
+                    text = (
+                        f'"{value}" is already the value of {name} on {other}; '
+                        "a unique property cannot repeat"
+                    )
+                    problems.append(
+                        {
+                            "isValid": False,
+                            "message": text,
+                            "error": "NON_UNIQUE_VALUE",
+                            "name": name,
+                            "localizedErrorMessage": text,
+                        }
+                    )
+                seen.add((name, value))
+        if problems:
+            raise PropertyValueError(problems)
 
     def v3_associations(self, rec: HsRecord, to_types: list[str]) -> dict[str, Any]:
         """The v3 ``associations`` block for the requested target types."""

@@ -20,6 +20,7 @@ from typing import Any
 
 from crm_sandbox.hubspot.objects import ObjectType
 from crm_sandbox.hubspot.property_defs import PropertyDef, all_standard
+from crm_sandbox.hubspot.push_properties import push_properties
 from crm_sandbox.hubspot.wire import iso, parse_when
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -41,7 +42,8 @@ class PropertyRegistry:
         self._lock = threading.Lock()
         self._created = created
         self._props: dict[str, dict[str, PropertyDef]] = {
-            name: {p.name: p for p in defs} for name, defs in all_standard().items()
+            name: {p.name: p for p in [*defs, *push_properties(name)]}
+            for name, defs in all_standard().items()
         }
         self._stamps: dict[tuple[str, str], datetime] = {}
         self._names: dict[str, frozenset[str]] = {}

@@ -175,6 +175,7 @@ def _create(portal: Portal, t: ObjectType, route: str) -> Any:
         started = iso(now())
         _, inputs = _inputs(req, "create")
         values = [portal.props.normalise(t, i.get("properties") or {}) for i in inputs]
+        portal.check_unique(t, [(None, v) for v in values])
         failure = portal.batch_failures.take(route)
         results, errors = [], []
         for i, (item, vals) in enumerate(zip(inputs, values, strict=True)):
@@ -207,16 +208,21 @@ def _update(portal: Portal, t: ObjectType, route: str) -> Any:
                 validation_error(f"Duplicate IDs found in batch input: {dupes}. IDs must be unique")
             )
         values = [portal.props.normalise(t, i.get("properties") or {}) for i in inputs]
+        found = [
+            find_by(
+                portal, t, unique_property(portal, t, i.get("idProperty")), str(i.get("id", ""))
+            )
+            for i in inputs
+        ]
+        portal.check_unique(t, [(r.id, v) for r, v in zip(found, values, strict=True) if r])
         failure = portal.batch_failures.take(route)
         results, errors, missing = [], [], []
-        for i, (item, vals) in enumerate(zip(inputs, values, strict=True)):
+        for i, (item, vals, rec) in enumerate(zip(inputs, values, found, strict=True)):
             ident = str(item.get("id", ""))
             injected = _injected(failure, i, ident)
             if injected is not None:
                 errors.append(injected)
                 continue
-            prop = unique_property(portal, t, item.get("idProperty"))
-            rec = find_by(portal, t, prop, ident)
             if rec is None:
                 missing.append(ident)
                 continue
@@ -233,28 +239,42 @@ def _upsert(portal: Portal, t: ObjectType, route: str) -> Any:
     def handle(req: Request) -> Response:
         started = iso(now())
         _, inputs = _inputs(req, "upsert")
-        props = [unique_property(portal, t, i.get("idProperty")) for i in inputs]
+        keys = [
+            (unique_property(portal, t, i.get("idProperty")), str(i.get("id", ""))) for i in inputs
+        ]
+        dupes = sorted({ident for key, ident in keys if keys.count((key, ident)) > 1})
+        if dupes:
+            raise BadRequest(
+                validation_error(f"Duplicate IDs found in batch input: {dupes}. IDs must be unique")
+            )
         values = [portal.props.normalise(t, i.get("properties") or {}) for i in inputs]
-        failure = portal.batch_failures.take(route)
-        results, errors, missing = [], [], []
-        for i, (item, prop, vals) in enumerate(zip(inputs, props, values, strict=True)):
-            ident = str(item.get("id", ""))
-            injected = _injected(failure, i, ident)
-            if injected is not None:
-                errors.append(injected)
-                continue
-            with portal.store.lock:
-                rec = find_by(portal, t, prop, ident)
-                new = rec is None
+        with portal.store.lock:  # the uniqueness check and the writes see the same portal
+            found = [find_by(portal, t, prop, ident) for prop, ident in keys]
+            portal.check_unique(
+                t,
+                [
+                    (rec.id, vals) if rec else (None, {**vals, prop: ident})
+                    for rec, vals, (prop, ident) in zip(found, values, keys, strict=True)
+                    if rec or prop != "hs_object_id"
+                ],
+            )
+            failure = portal.batch_failures.take(route)
+            results, errors, missing = [], [], []
+            for i, ((prop, ident), vals, rec) in enumerate(zip(keys, values, found, strict=True)):
+                injected = _injected(failure, i, ident)
+                if injected is not None:
+                    errors.append(injected)
+                    continue
                 if rec is None and prop == "hs_object_id":
                     missing.append(ident)
                     continue
+                new = rec is None
                 if rec is None:
                     rec = portal.store.create(t, {**vals, prop: ident})
                 else:
                     portal.store.update(rec, vals)
-            shown = [*vals, prop] if prop != "hs_object_id" else list(vals)
-            results.append({**portal.render(rec, shown), "new": new})
+                shown = [*vals, prop] if prop != "hs_object_id" else list(vals)
+                results.append({**portal.render(rec, shown), "new": new})
         if missing:
             errors.append(_missing(t, missing))
         return _reply(results, errors, 200, started)

@@ -101,8 +101,8 @@ def find_by(
     if prop == "hs_object_id":
         rid = record_id(value)
         return None if rid is None else portal.store.get(t, rid, archived=archived)
-    for rec in portal.store.records(t, archived=archived):
-        if rec.value(prop) == value:
+    for rec in portal.store.lookup(t, prop, value):
+        if (rec.archived_at is not None) == archived:
             return rec
     return None
 

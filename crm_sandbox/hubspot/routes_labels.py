@@ -43,7 +43,10 @@ def label_routes(portal: Portal, pair: str) -> list[RouteSpec]:
         if not label or not name:
             raise BadRequest(validation_error("A label definition needs 'label' and 'name'"))
         inverse = b.text(body["inverseLabel"]) if body.get("inverseLabel") else None
-        made = p.catalog.create_label(frm.name, to.name, label, inverse, name)
+        try:
+            made = p.catalog.create_label(frm.name, to.name, label, inverse, name)
+        except ValueError as exc:
+            raise BadRequest(validation_error(str(exc))) from None
         return json_response({"results": [t.spec() for t in made]})
 
     def update(req: Request) -> Response:

@@ -163,6 +163,7 @@ def _create(portal: Portal, t: ObjectType) -> Any:
         body = body_object(req, "SimplePublicObjectInputForCreate", ("associations", "properties"))
         values = portal.props.normalise(t, b.string_map(b.field(body, "properties", {})))
         with portal.store.lock:
+            portal.check_unique(t, [(None, values)])
             rec = portal.store.create(t, values)
             try:
                 apply_associations(portal, rec, body.get("associations"))
@@ -179,7 +180,9 @@ def _update(portal: Portal, t: ObjectType) -> Any:
         body = body_object(req, "SimplePublicObjectInput", ("properties",), ("properties",))
         rec = _lookup(portal, t, req, archived=False)
         values = portal.props.normalise(t, b.string_map(body["properties"]))
-        portal.store.update(rec, values)
+        with portal.store.lock:
+            portal.check_unique(t, [(rec.id, values)])
+            portal.store.update(rec, values)
         return json_response(portal.render(rec, list(values)))
 
     return handle

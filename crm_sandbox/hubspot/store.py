@@ -13,7 +13,9 @@ Stamp semantics follow the real portal, because a sync engine loses data exactly
 
 Ids are numeric strings from one portal-wide counter, so ids ascend with creation inside every
 object type; list paging walks ids in that order. Archived records keep their associations but
-are left out of association reads until restored.
+are left out of association reads until restored. Lookups by a property's value (``lookup``:
+upserts by ``idProperty``) go through an index built on first use and kept up to date by every
+write here.
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ class RecordStore:
         self._next_id = first_id
         self._tables: dict[str, _TypeTable] = {name: _TypeTable() for name in STORED}
         self._edges: dict[Edge, dict[Edge, set[int]]] = {}
+        self._indexes: dict[tuple[str, str], dict[str, set[int]]] = {}
         self.version = 0  # bumped by every record change (search result caches key on it)
 
     def touch(self) -> None:
@@ -122,6 +125,7 @@ class RecordStore:
             table = self._tables[t.name]
             table.by_id[rid] = rec
             table.ids.append(rid)
+            self._reindex(rec, None, rec.props)
             self.version += 1
             return rec
 
@@ -149,11 +153,13 @@ class RecordStore:
         """Apply values; bumps the stamp only when a value changed. Returns whether one did."""
         with self.lock:
             changed = {k: v for k, v in props.items() if (rec.props.get(k) or "") != v}
+            before = {k: rec.props.get(k, "") for k in changed}
             for key, value in changed.items():
                 if value == "":
                     rec.props.pop(key, None)
                 else:
                     rec.props[key] = value
+            self._reindex(rec, before, {k: rec.props.get(k, "") for k in before})
             if changed:
                 rec.updated = at or max(now(), rec.updated)
                 rec.remember(changed, rec.updated, source)
@@ -177,8 +183,10 @@ class RecordStore:
         """Remove a record for good (GDPR delete / purge), with its associations."""
         with self.lock:
             table = self._tables[t.name]
-            if table.by_id.pop(rid, None) is None:
+            rec = table.by_id.pop(rid, None)
+            if rec is None:
                 return False
+            self._reindex(rec, rec.props, None)
             self.version += 1
             pos = bisect.bisect_left(table.ids, rid)
             if pos < len(table.ids) and table.ids[pos] == rid:
@@ -218,6 +226,33 @@ class RecordStore:
         """Number of records (archived included) of a type."""
         with self.lock:
             return len(self._tables[t.name].ids)
+
+    def lookup(self, t: ObjectType, prop: str, value: str) -> list[HsRecord]:
+        """Records (archived ones too) whose stored ``prop`` is ``value``, by id."""
+        with self.lock:
+            key = (t.name, prop)
+            index = self._indexes.get(key)
+            table = self._tables[t.name]
+            if index is None:
+                index = {}
+                for rec in table.by_id.values():
+                    held = rec.props.get(prop)
+                    if held:
+                        index.setdefault(held, set()).add(rec.id)
+                self._indexes[key] = index
+            return [table.by_id[i] for i in sorted(index.get(value, ()))]
+
+    def _reindex(
+        self, rec: HsRecord, old: dict[str, str] | None, new: dict[str, str] | None
+    ) -> None:
+        """Move ``rec`` in the value indexes from its ``old`` values to its ``new`` ones."""
+        for (type_name, prop), index in self._indexes.items():
+            if type_name != rec.otype.name:
+                continue
+            if old and old.get(prop):
+                index.get(old[prop], set()).discard(rec.id)
+            if new and new.get(prop):
+                index.setdefault(new[prop], set()).add(rec.id)
 
     # -- associations ---------------------------------------------------------------------
     def associate(self, a: Edge, b: Edge, type_id: int, inverse_id: int) -> None:

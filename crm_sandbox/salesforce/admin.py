@@ -1,27 +1,18 @@
-"""The sandbox's admin API for tests: edit records and stamps, expire sessions, Salesforce faults."""
+"""The sandbox's admin API for tests: edit and count records, stamps, sessions, Salesforce faults."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from crm_sandbox.common.faults import Fault
-from crm_sandbox.common.http import Request, Response
-from crm_sandbox.common.server import ADMIN_PREFIX
 from crm_sandbox.salesforce.bulk1_query import FAULT_ROUTE
-from crm_sandbox.salesforce.errors import (
-    SalesforceApiError,
-    error_body,
-    error_response,
-    invalid_field,
-    json_ok,
-)
+from crm_sandbox.salesforce.errors import error_body, invalid_field
 from crm_sandbox.salesforce.jwt_grant import verifying_key
 from crm_sandbox.salesforce.soql_project import json_value
 from crm_sandbox.salesforce.store import Record
 from crm_sandbox.salesforce.validate import coerce
-from crm_sandbox.salesforce.values import parse_datetime
 
 if TYPE_CHECKING:
     from crm_sandbox.salesforce.app import SalesforceSandboxApp
@@ -56,8 +47,45 @@ class SalesforceAdmin:
                 ):
                     raise invalid_field(f"No such settable column '{key}' on {obj.name}", [key])
                 values[fd.name] = coerce(self.store, obj, fd, raw)
-            self.store.update(obj.name, record_id, values)
+            self.store.update(obj.name, record_id, values, check_unique=False)
         return self.record(obj.name, record_id)
+
+    def count_records(self, sobject: str, where: Mapping[str, object]) -> int:
+        """Live records whose fields equal every value in ``where`` (strings case-insensitively,
+        as Salesforce compares them); e.g. a junction row by its natural key."""
+        obj = self.store.sobject(sobject)
+        with self.store.lock:
+            wanted = {}
+            for key, raw in where.items():
+                fd = obj.field(key)
+                if fd is None:
+                    raise invalid_field(f"No such column '{key}' on {obj.name}", [key])
+                value = coerce(self.store, obj, fd, raw) if raw is not None else None
+                wanted[fd.name] = value.casefold() if isinstance(value, str) else value
+            return sum(
+                1
+                for rec in self.store.records[obj.name].values()
+                if not rec["IsDeleted"]
+                and all(
+                    (v.casefold() if isinstance(v := rec.get(k), str) else v) == want
+                    for k, want in wanted.items()
+                )
+            )
+
+    def external_id_counts(self, sobject: str, field: str = "Channelsync_Id__c") -> dict[str, int]:
+        """How many live records hold each value of an external-id field (none: left out);
+        any count above 1 is a duplicate."""
+        obj = self.store.sobject(sobject)
+        fd = obj.field(field)
+        if fd is None:
+            raise invalid_field(f"No such column '{field}' on {obj.name}", [field])
+        counts: dict[str, int] = {}
+        with self.store.lock:
+            for rec in self.store.records[obj.name].values():
+                value = rec.get(fd.name)
+                if value is not None and not rec["IsDeleted"]:
+                    counts[str(value)] = counts.get(str(value), 0) + 1
+        return counts
 
     def edit_share(self, sobject: str, share: float, suffix: str = " *") -> int:
         """Edit every n-th live record of an object (``share`` of them): ``Name`` gains ``suffix``,
@@ -159,117 +187,3 @@ class SalesforceAdmin:
     ) -> None:
         """Make record ``index`` of the next composite collection call fail with ``code``."""
         self.app.collection_failures.append((index, code, message))
-
-
-def register(app: SalesforceSandboxApp) -> None:
-    """Add the ``/__admin/salesforce/...`` HTTP routes."""
-    api = app.admin_api
-    base = ADMIN_PREFIX + "/salesforce"
-    rec = base + r"/records/(?P<sobject>\w+)/(?P<id>\w+)"
-
-    def wrap(fn: Callable[[Request], Response]) -> Callable[[Request], Response]:
-        def handler(request: Request) -> Response:
-            try:
-                return fn(request)
-            except SalesforceApiError as exc:
-                return error_response(exc)
-            except (ValueError, TypeError, KeyError) as exc:
-                return error_response(SalesforceApiError(400, "INVALID_ADMIN_REQUEST", str(exc)))
-
-        return handler
-
-    def body(request: Request) -> dict[str, object]:
-        data = request.json()
-        return data if isinstance(data, dict) else {}
-
-    def change(r: Request) -> Response:
-        return json_ok(api.change_record(r.params["sobject"], r.params["id"], body(r)))
-
-    def delete(r: Request) -> Response:
-        api.delete_record(r.params["sobject"], r.params["id"])
-        return Response(204)
-
-    def undelete(r: Request) -> Response:
-        api.undelete_record(r.params["sobject"], r.params["id"])
-        return Response(204)
-
-    def stamp(r: Request) -> Response:
-        at = body(r).get("at")
-        when = parse_datetime(str(at)) if at else None
-        return json_ok(
-            {"SystemModstamp": json_value(api.set_stamp(r.params["sobject"], r.params["id"], when))}
-        )
-
-    def edit(r: Request) -> Response:
-        share = float(str(body(r).get("share", 0.01)))
-        return json_ok({"edited": api.edit_share(r.params["sobject"], share)})
-
-    def bulk_progress(r: Request) -> Response:
-        data = body(r)
-        rows = data.get("rows_per_result")
-        api.set_bulk_progress(
-            int(str(data.get("queued_polls", 0))),
-            int(str(data.get("in_progress_polls", 0))),
-            None if rows is None else int(str(rows)),
-        )
-        return Response(204)
-
-    def expire(r: Request) -> Response:
-        api.expire_sessions()
-        return Response(204)
-
-    def jwt_certificate(r: Request) -> Response:
-        pem = body(r).get("certificate")
-        api.set_jwt_certificate(None if pem is None else str(pem))
-        return Response(204)
-
-    def usage(r: Request) -> Response:
-        data = body(r)
-        maximum = data.get("max")
-        api.set_api_usage(int(str(data["used"])), None if maximum is None else int(str(maximum)))
-        return Response(204)
-
-    def fault(r: Request) -> Response:
-        data = body(r)
-        kind = r.params["kind"]
-        times_raw = data.get("times", 1)
-        times = None if times_raw is None else int(str(times_raw))
-        if kind == "request-limit":
-            api.fail_request_limit(str(data.get("route", "*")), times)
-        elif kind == "query-timeout":
-            api.fail_query_timeout(str(data.get("route", "query")), times)
-        elif kind == "bulk-batch":
-            api.fail_bulk_batches(
-                str(data.get("code", "QUERY_TIMEOUT")),
-                str(data.get("message", "Your query request was running for too long.")),
-                times,
-                int(str(data.get("skip", 0))),
-            )
-        elif kind == "session-expired":
-            api.fail_session(str(data.get("route", "*")), times)
-        elif kind == "collection-record":
-            api.fail_collection_record(
-                int(str(data["index"])),
-                str(data.get("code", "FIELD_CUSTOM_VALIDATION_EXCEPTION")),
-                str(data.get("message", "Rejected by a validation rule in the sandbox")),
-            )
-        else:
-            raise ValueError(f"unknown Salesforce fault kind {kind!r}")
-        return Response(204)
-
-    app.admin.add(
-        "GET",
-        rec,
-        "admin.sf.record",
-        wrap(lambda r: json_ok(api.record(r.params["sobject"], r.params["id"]))),
-    )
-    app.admin.add("PATCH", rec, "admin.sf.change", wrap(change))
-    app.admin.add("DELETE", rec, "admin.sf.delete", wrap(delete))
-    app.admin.add("POST", rec + "/undelete", "admin.sf.undelete", wrap(undelete))
-    app.admin.add("POST", rec + "/stamp", "admin.sf.stamp", wrap(stamp))
-    app.admin.add("POST", base + "/sessions/expire", "admin.sf.expire", wrap(expire))
-    app.admin.add("POST", base + "/usage", "admin.sf.usage", wrap(usage))
-    app.admin.add("PUT", base + "/jwt-certificate", "admin.sf.jwt", wrap(jwt_certificate))
-    app.admin.add("POST", base + "/bulk1", "admin.sf.bulk1", wrap(bulk_progress))
-    app.admin.add("POST", base + r"/edit/(?P<sobject>\w+)", "admin.sf.edit", wrap(edit))
-    app.admin.add("POST", base + r"/faults/(?P<kind>[\w-]+)", "admin.sf.fault", wrap(fault))

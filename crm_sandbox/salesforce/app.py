@@ -11,6 +11,7 @@ from crm_sandbox.common.http import Request, Response
 from crm_sandbox.common.server import SandboxApp
 from crm_sandbox.salesforce import (
     admin,
+    admin_http,
     routes_bulk1,
     routes_bulk2,
     routes_composite,
@@ -68,7 +69,7 @@ class SalesforceSandboxApp(SandboxApp):
         routes_composite.register(self)
         routes_bulk2.register(self)
         routes_bulk1.register(self)
-        admin.register(self)
+        admin_http.register(self)
 
     # -- wiring ----------------------------------------------------------------------------
     def _open(self, fn: Callable[[SalesforceSandboxApp, Request], Response]) -> ApiHandler:

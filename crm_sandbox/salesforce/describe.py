@@ -72,7 +72,7 @@ def field_describe(fd: FieldDef) -> dict[str, object]:
         "referenceTo": list(fd.reference_to),
         "relationshipName": fd.relationship_name,
         "cascadeDelete": False,
-        "restrictedPicklist": False,
+        "restrictedPicklist": fd.restricted,
         "picklistValues": [
             {"active": True, "defaultValue": False, "label": v, "validFor": None, "value": v}
             for v in fd.picklist

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from crm_sandbox.salesforce.objects_commerce import RO, commerce_objects
+from crm_sandbox.salesforce.objects_commerce import channelsync_id as _channelsync_id
 from crm_sandbox.salesforce.schema import FieldDef, ObjectDef, f
 
 STAGES = (
@@ -18,12 +20,19 @@ TIERS = ("Platinum", "Gold", "Silver", "Registered")
 REGISTRATION_STATUSES = ("Pending", "Approved", "Rejected", "Expired")
 CHANNEL_ROLES = ("Buyer", "Approver", "Admin")
 CLOSED_STAGES = {"Closed Won": True, "Closed Lost": False}
-RO = {"createable": False, "updateable": False}
-EXT = {"external_id": True, "unique": True}
 
 
-def _channelsync_id() -> FieldDef:
-    return f("Channelsync_Id__c", "string", label="Channelsync Id", **EXT)
+def _quote_summary() -> list[FieldDef]:
+    """What channelsync writes back on a deal: its quote's number, status, total, approval state,
+    document link, and a note (e.g. why no quote could be made)."""
+    return [
+        f("Channelsync_Quote_Number__c", "string", label="Quote Number", length=80),
+        f("Channelsync_Quote_Status__c", "string", label="Quote Status", length=40),
+        f("Channelsync_Quote_Total__c", "currency", label="Quote Total"),
+        f("Channelsync_Approval_State__c", "string", label="Approval State", length=40),
+        f("Channelsync_Quote_Url__c", "url", label="Quote Document"),
+        f("Channelsync_Sync_Note__c", "textarea", label="Sync Note", length=1000),
+    ]
 
 
 def build_objects() -> dict[str, ObjectDef]:
@@ -99,6 +108,7 @@ def build_objects() -> dict[str, ObjectDef]:
                 f("Registration_Expires_On__c", "date", label="Registration Expires On"),
                 f("Registration_Scope__c", "textarea", label="Registration Scope"),
                 f("Quote_Requested__c", "boolean", label="Quote Requested"),
+                *_quote_summary(),
                 _channelsync_id(),
             ],
         ),
@@ -164,105 +174,6 @@ def build_objects() -> dict[str, ObjectDef]:
                 f("ProductCode", "string", **RO),
             ],
         ),
-        ObjectDef(
-            "Quote",
-            "0Q0",
-            "Quote",
-            "Quotes",
-            [
-                f("Name", "string", label="Quote Name", required=True),
-                f("OpportunityId", "reference", required=True, reference_to=("Opportunity",)),
-                f("AccountId", "reference", reference_to=("Account",), **RO),
-                f("Pricebook2Id", "reference", reference_to=("Pricebook2",)),
-                f(
-                    "Status",
-                    "picklist",
-                    picklist=(
-                        "Draft",
-                        "Needs Review",
-                        "In Review",
-                        "Approved",
-                        "Rejected",
-                        "Presented",
-                        "Accepted",
-                        "Denied",
-                    ),
-                ),
-                f("ExpirationDate", "date"),
-                f("QuoteNumber", "string", **RO),
-                f("Subtotal", "currency", **RO),
-                f("GrandTotal", "currency", **RO),
-                f("Discount", "percent"),
-                f("Description", "textarea", length=32000),
-                f("IsSyncing", "boolean", **RO),
-                _channelsync_id(),
-            ],
-        ),
-        ObjectDef(
-            "QuoteLineItem",
-            "0QL",
-            "Quote Line Item",
-            "Quote Line Items",
-            [
-                f("QuoteId", "reference", required=True, reference_to=("Quote",)),
-                f("PricebookEntryId", "reference", required=True, reference_to=("PricebookEntry",)),
-                f("Product2Id", "reference", reference_to=("Product2",)),
-                f("Quantity", "double", required=True),
-                f("UnitPrice", "currency", label="Sales Price", required=True),
-                f("Discount", "percent"),
-                f("TotalPrice", "currency", **RO),
-                f("Description", "string"),
-                _channelsync_id(),
-            ],
-        ),
-        ObjectDef(
-            "Order",
-            "801",
-            "Order",
-            "Orders",
-            [
-                f("AccountId", "reference", required=True, reference_to=("Account",)),
-                f("OpportunityId", "reference", reference_to=("Opportunity",)),
-                f("QuoteId", "reference", reference_to=("Quote",)),
-                f("Pricebook2Id", "reference", reference_to=("Pricebook2",)),
-                f("EffectiveDate", "date", label="Order Start Date", required=True),
-                f("Status", "picklist", required=True, picklist=("Draft", "Activated")),
-                f("Name", "string", label="Order Name"),
-                f("PoNumber", "string", label="PO Number"),
-                f("OrderNumber", "string", **RO),
-                f("TotalAmount", "currency", **RO),
-                f("Description", "textarea", length=32000),
-                _channelsync_id(),
-            ],
-        ),
-        ObjectDef(
-            "OrderItem",
-            "802",
-            "Order Product",
-            "Order Products",
-            [
-                f("OrderId", "reference", required=True, reference_to=("Order",)),
-                f("PricebookEntryId", "reference", required=True, reference_to=("PricebookEntry",)),
-                f("Product2Id", "reference", reference_to=("Product2",)),
-                f("Quantity", "double", required=True),
-                f("UnitPrice", "currency", required=True),
-                f("TotalPrice", "currency", **RO),
-                f("Description", "string"),
-                _channelsync_id(),
-            ],
-        ),
-        ObjectDef(
-            "Partner",
-            "00I",
-            "Partner",
-            "Partners",
-            [
-                f("AccountFromId", "reference", reference_to=("Account",)),
-                f("AccountToId", "reference", required=True, reference_to=("Account",)),
-                f("OpportunityId", "reference", reference_to=("Opportunity",)),
-                f("Role", "picklist", picklist=("VAR/Reseller", "Distributor", "Consultant")),
-                f("IsPrimary", "boolean", label="Primary"),
-            ],
-        ),
+        *commerce_objects(),
     ]
     return {o.name: o for o in objs}

@@ -1,4 +1,9 @@
-"""sObject Collections (``composite/sobjects``): create, update, upsert, delete, retrieve; ``allOrNone``."""
+"""sObject Collections (``composite/sobjects``): create, update, upsert, delete, retrieve; ``allOrNone``.
+
+The records are read (JSON types checked) before any is saved: one record with a value of the
+wrong JSON type refuses the whole call with 400 ``JSON_PARSER_ERROR``. Everything else fails per
+record (with ``allOrNone`` false the others are saved), as on Salesforce.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from crm_sandbox.common.http import Request, Response
 from crm_sandbox.salesforce.errors import SalesforceApiError, json_body, json_ok
 from crm_sandbox.salesforce.routes_sobjects import record_json, upsert_one
 from crm_sandbox.salesforce.store import Store
-from crm_sandbox.salesforce.validate import validate_payload
+from crm_sandbox.salesforce.validate import check_json_types, validate_payload
 
 if TYPE_CHECKING:
     from crm_sandbox.salesforce.app import SalesforceSandboxApp
@@ -25,7 +30,9 @@ ROLLED_BACK = SalesforceApiError(
 Work = Callable[[], dict[str, object]]
 
 
-def _records(request: Request) -> tuple[list[object], bool]:
+def _records(
+    request: Request, store: Store, sobject: str | None = None
+) -> tuple[list[object], bool]:
     body = json_body(request)
     if not isinstance(body, dict) or not isinstance(body.get("records"), list):
         raise SalesforceApiError(
@@ -33,6 +40,12 @@ def _records(request: Request) -> tuple[list[object], bool]:
         )
     records: list[object] = body["records"]
     _check_size(len(records))
+    for record in records:
+        attrs = record.get("attributes") if isinstance(record, dict) else None
+        named = attrs.get("type") if isinstance(attrs, dict) else None
+        obj = store.objects.get(str(sobject or named))
+        if obj is not None:
+            check_json_types(obj, record)
     return records, bool(body.get("allOrNone", False))
 
 
@@ -92,7 +105,7 @@ def register(app: SalesforceSandboxApp) -> None:
     store = app.store
 
     def create(request: Request) -> Response:
-        records, all_or_none = _records(request)
+        records, all_or_none = _records(request, store)
 
         def work(record: object) -> Work:
             def run() -> dict[str, object]:
@@ -112,7 +125,7 @@ def register(app: SalesforceSandboxApp) -> None:
         return run_batch(app, [(None, work(r)) for r in records], all_or_none)
 
     def update(request: Request) -> Response:
-        records, all_or_none = _records(request)
+        records, all_or_none = _records(request, store)
 
         def work(record: object) -> Work:
             def run() -> dict[str, object]:
@@ -142,8 +155,8 @@ def register(app: SalesforceSandboxApp) -> None:
         )
 
     def upsert(request: Request) -> Response:
-        records, all_or_none = _records(request)
         obj = store.sobject(request.params["sobject"])
+        records, all_or_none = _records(request, store, obj.name)
         field_name = request.params["field"]
 
         def work(record: object) -> Work:

@@ -40,6 +40,7 @@ class FieldDef:
     reference_to: tuple[str, ...] = ()
     relationship_name: str | None = None
     picklist: tuple[str, ...] = ()
+    restricted: bool = False  # a restricted picklist refuses values it does not list
     length: int = 255
     precision: int = 18
     scale: int = 2

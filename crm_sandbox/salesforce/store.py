@@ -1,4 +1,10 @@
-"""The in-memory org: records per object, id and stamp bookkeeping, undo journal for allOrNone."""
+"""The in-memory org: records per object, id and stamp bookkeeping, undo journal for allOrNone.
+
+External-id and unique fields are indexed (built on first lookup, kept up to date by every write
+here), so an upsert finds its record without a scan; unique fields refuse a second live record
+with the same value (``DUPLICATE_VALUE``), as a real org does, unless a write asks not to check
+(the admin API builds duplicates on purpose).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,19 @@ from crm_sandbox.salesforce import ids
 from crm_sandbox.salesforce.derive import derive
 from crm_sandbox.salesforce.errors import SalesforceApiError, not_found
 from crm_sandbox.salesforce.objects import build_objects
-from crm_sandbox.salesforce.schema import ObjectDef
+from crm_sandbox.salesforce.schema import FieldDef, ObjectDef
 from crm_sandbox.salesforce.values import Value, WriteClock
 
 Record = dict[str, Value]
+Index = dict[Value, set[str]]
+
+
+def _index_key(fd: FieldDef, value: Value) -> Value:
+    return value.casefold() if isinstance(value, str) and fd.is_string else value
+
+
+def _indexed(fd: FieldDef) -> bool:
+    return fd.external_id or fd.unique
 
 
 class Store:
@@ -29,6 +44,7 @@ class Store:
         self.lock = threading.RLock()
         self.autonumbers: dict[str, int] = {}
         self._journal: list[tuple[str, str, Record | None]] | None = None
+        self._indexes: dict[tuple[str, str], Index] = {}
 
     # -- lookups ---------------------------------------------------------------------------
     def sobject(self, name: str) -> ObjectDef:
@@ -72,15 +88,56 @@ class Store:
         fd = obj.field(field_name)
         if fd is None:
             return []
-        want = value.casefold() if isinstance(value, str) and fd.is_string else value
-        out = []
-        for rec in self.records[obj.name].values():
-            have = rec.get(fd.name)
-            if isinstance(have, str) and fd.is_string:
-                have = have.casefold()
-            if have == want and not rec["IsDeleted"]:
-                out.append(rec)
-        return out
+        want = _index_key(fd, value)
+        with self.lock:
+            table = self.records[obj.name]
+            if _indexed(fd):
+                found = (table[i] for i in sorted(self._index(obj, fd).get(want, ())))
+                return [rec for rec in found if not rec["IsDeleted"]]
+            return [
+                rec
+                for rec in table.values()
+                if _index_key(fd, rec.get(fd.name)) == want and not rec["IsDeleted"]
+            ]
+
+    def _index(self, obj: ObjectDef, fd: FieldDef) -> Index:
+        index = self._indexes.get((obj.name, fd.name))
+        if index is None:
+            index = {}
+            for rid, rec in self.records[obj.name].items():
+                key = _index_key(fd, rec.get(fd.name))
+                if key is not None:
+                    index.setdefault(key, set()).add(rid)
+            self._indexes[(obj.name, fd.name)] = index
+        return index
+
+    def _reindex(self, obj: ObjectDef, rid: str, before: Record, after: Record) -> None:
+        for fd in obj.fields:
+            index = self._indexes.get((obj.name, fd.name))
+            if index is None:
+                continue
+            old, new = _index_key(fd, before.get(fd.name)), _index_key(fd, after.get(fd.name))
+            if old == new:
+                continue
+            if old is not None:
+                index.get(old, set()).discard(rid)
+            if new is not None:
+                index.setdefault(new, set()).add(rid)
+
+    def _check_unique(self, obj: ObjectDef, values: Record, rid: str | None) -> None:
+        """DUPLICATE_VALUE when a unique field's new value is another live record's."""
+        for name, value in values.items():
+            fd = obj.by_name.get(name)
+            if fd is None or not fd.unique or value is None or value == "":
+                continue
+            for other in self.find_by(obj.name, fd.name, value):
+                if other["Id"] != rid:
+                    raise SalesforceApiError(
+                        400,
+                        "DUPLICATE_VALUE",
+                        f"duplicate value found: {fd.name} duplicates value on record with id: "
+                        f"{other['Id']}",
+                    )
 
     # -- writes ----------------------------------------------------------------------------
     def insert(
@@ -90,10 +147,13 @@ class Store:
         *,
         stamp: datetime | None = None,
         created: datetime | None = None,
+        check_unique: bool = True,
     ) -> Record:
         """Create a record from validated values; ``stamp``/``created`` for seed data in the past."""
         obj = self.sobject(sobject)
         with self.lock:
+            if check_unique:
+                self._check_unique(obj, values, None)
             at = stamp or self.clock.next()
             rec: Record = {fd.name: (False if fd.type == "boolean" else None) for fd in obj.fields}
             rec.update(values)
@@ -105,16 +165,23 @@ class Store:
             derive(self, obj, rec)
             self._remember(obj.name, str(rec["Id"]), None)
             self.records[obj.name][str(rec["Id"])] = rec
+            self._reindex(obj, str(rec["Id"]), {}, rec)
             return rec
 
-    def update(self, sobject: str, record_id: str, values: Record) -> Record:
+    def update(
+        self, sobject: str, record_id: str, values: Record, *, check_unique: bool = True
+    ) -> Record:
         """Apply validated values to a live record and bump its stamps."""
         with self.lock:
             rec = self.get(sobject, record_id)
             obj = self.sobject(sobject)
-            self._remember(obj.name, str(rec["Id"]), dict(rec))
+            if check_unique:
+                self._check_unique(obj, values, str(rec["Id"]))
+            before = dict(rec)
+            self._remember(obj.name, str(rec["Id"]), before)
             rec.update(values)
             derive(self, obj, rec)
+            self._reindex(obj, str(rec["Id"]), before, rec)
             self.touch(rec)
             return rec
 
@@ -166,6 +233,9 @@ class Store:
     def rollback(self, entries: list[tuple[str, str, Record | None]]) -> None:
         """Undo journaled changes, newest first."""
         with self.lock:
+            for sobject, _, _ in entries:  # rebuilt on the next lookup
+                for key in [k for k in self._indexes if k[0] == sobject]:
+                    del self._indexes[key]
             for sobject, record_id, before in reversed(entries):
                 if before is None:
                     self.records[sobject].pop(record_id, None)

@@ -168,3 +168,25 @@ class QuoteAcceptance(SQLModel, table=True):
     invoice_number: str = Field(max_length=30, unique=True)
     issued_on: date
     due_on: date
+
+
+class DealQuoteRequest(SQLModel, table=True):
+    """A CRM deal's request for a quote, handled once per (deal, CRM stamp of the request).
+
+    ``outcome`` is ``quoted`` (``quote_id`` names the quote version made) or ``refused``
+    (``reason`` says why, and is written back to the deal). The unique key makes a request
+    pulled twice, or handled by two workers at once, give one quote.
+    """
+
+    __tablename__ = "deal_quote_request"
+    __table_args__ = (UniqueConstraint("deal_id", "crm_stamp"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(foreign_key="deal.id", index=True)
+    crm_stamp: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    outcome: str = Field(max_length=12)
+    quote_id: int | None = Field(default=None, foreign_key="quote.id")
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False)
+    )

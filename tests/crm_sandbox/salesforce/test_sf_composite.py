@@ -126,7 +126,7 @@ def test_all_or_none_update_restores_earlier_values(
     stamps = [sf_sandbox.app.admin_api.record("Account", i)["SystemModstamp"] for i in ids]
     updates = [
         {"attributes": {"type": "Account"}, "Id": ids[0], "Name": "Coll F renamed"},
-        {"attributes": {"type": "Account"}, "Id": ids[1], "IsPartner": "maybe"},
+        {"attributes": {"type": "Account"}, "Id": ids[1], "Name": None},
     ]
     results = sf.restful(
         "composite/sobjects", method="PATCH", json={"allOrNone": True, "records": updates}
@@ -138,10 +138,20 @@ def test_all_or_none_update_restores_earlier_values(
             {"statusCode": ROLLED_BACK, "message": results[0]["errors"][0]["message"], "fields": []}
         ],
     }
-    assert results[1]["errors"][0]["statusCode"] == "JSON_PARSER_ERROR"
+    assert results[1]["errors"][0]["statusCode"] == "REQUIRED_FIELD_MISSING"
     after = [sf_sandbox.app.admin_api.record("Account", i) for i in ids]
     assert [a["Name"] for a in after] == ["Coll F 0", "Coll F 1"]
     assert [a["SystemModstamp"] for a in after] == stamps
+
+
+def test_a_value_of_the_wrong_json_type_refuses_the_whole_call(sf: Any) -> None:
+    records = accounts("Coll G", 3)
+    records[1]["IsPartner"] = "maybe"
+    with pytest.raises(SalesforceMalformedRequest) as exc:
+        sf.restful("composite/sobjects", method="POST", json={"records": records})
+    assert [e["errorCode"] for e in content(exc.value)] == ["JSON_PARSER_ERROR"]
+    assert "IsPartner" in content(exc.value)[0]["message"]
+    assert count(sf, "Coll G") == 0  # none saved, allOrNone false or not
 
 
 def test_upsert_collection_by_external_id(sf: Any) -> None:

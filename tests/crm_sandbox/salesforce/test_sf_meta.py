@@ -27,6 +27,7 @@ PREFIXES = {
     "Order": "801",
     "OrderItem": "802",
     "Partner": "00I",
+    "AccountContactRelation": "07k",
 }
 
 
