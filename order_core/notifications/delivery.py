@@ -2,6 +2,8 @@
 
 Each event is one message to its recipients. A delivery that fails is retried later with backoff
 and becomes a dead letter after the outbox's attempt limit; the error kept never holds the password.
+The events are leased in one short transaction and their outcomes recorded in another: no
+database transaction is open during the SMTP conversation.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from email.utils import formatdate, make_msgid
 
 from sqlmodel import Session
 
-from order_core.outbox import OutboxEvent, mark_delivered, mark_failed, pending_events
+from order_core.outbox import OutboxEvent
+from order_core.outbox.leases import Outcome, drainer_name, lease_events, record_outcomes
 from order_core.settings import CoreSettings, get_settings
 
 TOPIC = "notify.email"
@@ -102,59 +105,72 @@ def deliver_pending_notifications(
 
     One SMTP connection per run. If the server cannot be reached every event of the batch is
     marked failed (retried later); a refused recipient fails only its own event; a connection
-    lost midway leaves the events not yet sent for the next run.
+    lost midway leaves the events not yet sent for the next run. Call it with no transaction of
+    the session open: it leases the events (committed), talks SMTP, then records the outcomes.
     """
     cfg = settings or get_settings()
-    events = pending_events(session, TOPIC, limit=limit)
-    if not events:
-        session.commit()
+    lease = lease_events(TOPIC, session=session, owner=drainer_name(TOPIC), limit=limit)
+    if not lease.events:
         return DeliveryReport(0, 0, 0)
-    sent: list[OutboxEvent] = []
-    failed = 0
-    recipients = 0
+    outcomes: dict[int, Outcome] = {}
+    try:
+        report = _send(cfg, lease.events, outcomes)
+    finally:
+        # Also when sending broke unexpectedly: what was sent stays sent, the rest is given back.
+        for event in lease.events:
+            assert event.id is not None
+            outcomes.setdefault(event.id, Outcome.release())
+        record_outcomes(lease, outcomes, session=session)
+    return report
+
+
+def _send(
+    cfg: CoreSettings, events: list[OutboxEvent], outcomes: dict[int, Outcome]
+) -> DeliveryReport:
+    """Send ``events`` over one SMTP connection, filling in each one's outcome as it goes."""
+    sent = failed = recipients = 0
     errors: list[str] = []
     try:
         client = _connect(cfg)
     except (OSError, smtplib.SMTPException) as exc:
         error = _connect_error(cfg, exc)
         logger.warning("%s; %d notification(s) marked failed", error, len(events))
-        for event in events:
-            mark_failed(session, event, error)
-        session.commit()
+        outcomes.update({e.id: Outcome.retry(error) for e in events if e.id is not None})
         return DeliveryReport(0, len(events), 0, error)
     try:
         for index, event in enumerate(events):
+            assert event.id is not None
             message = build_message(event, cfg.mail_from)
             to = [a.strip() for a in str(message["To"]).split(",") if a.strip()]
             if not to:
                 errors.append("notification has no recipients")
-                mark_failed(session, event, errors[-1], max_attempts=1)
+                outcomes[event.id] = Outcome.dead(errors[-1])
                 failed += 1
                 continue
             try:
                 client.send_message(message, from_addr=cfg.mail_from, to_addrs=to)
             except (smtplib.SMTPServerDisconnected, OSError) as exc:
                 # The connection is gone: this event and the ones not tried yet go next run;
-                # those already sent stay delivered (below), so nobody gets a message twice.
+                # those already sent stay delivered, so nobody gets a message twice.
                 error = f"SMTP connection lost: {type(exc).__name__}"
                 errors.append(error)
                 logger.warning("%s; %d notification(s) left for retry", error, len(events) - index)
                 for rest in events[index:]:
-                    mark_failed(session, rest, error)
+                    assert rest.id is not None
+                    outcomes[rest.id] = Outcome.retry(error)
                 failed += len(events) - index
                 break
             except smtplib.SMTPException as exc:
                 errors.append(f"SMTP refused: {type(exc).__name__}: {exc}"[:500])
-                mark_failed(session, event, errors[-1])
+                outcomes[event.id] = Outcome.retry(errors[-1])
                 failed += 1
                 continue
-            sent.append(event)
+            outcomes[event.id] = Outcome.delivered()
+            sent += 1
             recipients += len(to)
     finally:
         try:
             client.quit()
         except (OSError, smtplib.SMTPException):
             client.close()
-    mark_delivered(session, sent)
-    session.commit()
-    return DeliveryReport(len(sent), failed, recipients, errors[0] if errors else None)
+    return DeliveryReport(sent, failed, recipients, errors[0] if errors else None)
