@@ -30,15 +30,8 @@ from sqlalchemy.engine import Engine
 from connector.errors import CrmError, FatalError, RetriableError
 from order_core.db import new_session
 from order_core.outbox import OutboxEvent
-from order_core.outbox.leases import (
-    Backoff,
-    Lease,
-    Outcome,
-    Recorded,
-    drainer_name,
-    lease_events,
-    record_outcomes,
-)
+from order_core.outbox.leases import Lease, drainer_name, lease_events, record_outcomes
+from order_core.outbox.outcomes import Backoff, Outcome, Recorded
 
 log = logging.getLogger(__name__)
 #: The error recorded for an event the sender returned no outcome for (a sender bug).

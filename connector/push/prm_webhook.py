@@ -34,7 +34,7 @@ from connector.settings import ConnectorSettings
 from order_core.actors import Actor
 from order_core.db import new_session
 from order_core.outbox import OutboxEvent
-from order_core.outbox.leases import Outcome
+from order_core.outbox.outcomes import Outcome
 from order_core.types import utcnow
 from order_core.webhooks.endpoints import WebhookEndpoint, webhook_endpoints
 

@@ -18,7 +18,8 @@ from email.utils import formatdate, make_msgid
 from sqlmodel import Session
 
 from order_core.outbox import OutboxEvent
-from order_core.outbox.leases import Outcome, drainer_name, lease_events, record_outcomes
+from order_core.outbox.leases import drainer_name, lease_events, record_outcomes
+from order_core.outbox.outcomes import Outcome
 from order_core.settings import CoreSettings, get_settings
 
 TOPIC = "notify.email"

@@ -13,7 +13,7 @@ from connector.errors import AuthError, RetriableError
 from connector.push.drain import NO_OUTCOME, SendResult, drain, outcome_of
 from order_core.db import new_session
 from order_core.outbox import OutboxEvent, emit_event
-from order_core.outbox.leases import Outcome
+from order_core.outbox.outcomes import Outcome
 from order_core.types import utcnow
 
 Plan = Callable[[Sequence[OutboxEvent]], SendResult]

@@ -12,7 +12,8 @@ from order_core.audit import AuditEntry
 from order_core.errors import AccessDenied, NotFoundError
 from order_core.outbox import OutboxEvent, emit_event
 from order_core.outbox.dead_letters import list_dead_letters, requeue_dead_letters
-from order_core.outbox.leases import Outcome, lease_events, record_outcomes
+from order_core.outbox.leases import lease_events, record_outcomes
+from order_core.outbox.outcomes import Outcome
 
 ADMIN = Actor.vendor("ops@vendor.example")
 PARTNER = Actor(

@@ -12,7 +12,8 @@ from sqlmodel import Session, col, select
 
 from order_core.db import new_session
 from order_core.outbox import OutboxEvent, emit_event
-from order_core.outbox.leases import Outcome, lease_events, record_outcomes
+from order_core.outbox.leases import lease_events, record_outcomes
+from order_core.outbox.outcomes import Outcome
 from order_core.types import utcnow
 
 
