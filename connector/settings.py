@@ -23,3 +23,8 @@ class ConnectorSettings(BaseSettings):
         default=Path.home() / ".cache" / "channelsync",
         description="Where `channelsync sandbox serve` writes its CA bundle for the default connections.",
     )
+    prm_webhook_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long one PRM webhook request may take (connect, send, answer) before it is retried later.",
+    )

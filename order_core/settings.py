@@ -73,6 +73,25 @@ class CoreSettings(BaseSettings):
         ),
     )
     mail_from: str = "channelsync@localhost"
+    outbox_lease_seconds: int = Field(
+        default=300,
+        ge=1,
+        description=(
+            "How long a drainer holds the outbox events it leased; after that another drainer "
+            "may take them (a crashed drainer's events are delivered again)"
+        ),
+    )
+    outbox_max_attempts: int = Field(
+        default=8, ge=1, description="Delivery attempts before an outbox event is a dead letter"
+    )
+    outbox_retry_base_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Wait after the first failed delivery; doubled after each further failure",
+    )
+    outbox_retry_max_seconds: float = Field(
+        default=3600.0, gt=0, description="The longest wait between two delivery attempts"
+    )
     license_signing_key: SecretStr = SecretStr("change-me-license-signing-key")
     quote_link_secret: SecretStr = SecretStr("change-me-quote-link-secret")
     public_base_url: str = "http://127.0.0.1:8080"

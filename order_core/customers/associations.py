@@ -11,8 +11,10 @@ from sqlmodel import Session, col, select
 from order_core.actors import Actor, require_partner_access, require_vendor
 from order_core.audit import AuditRow, record_audit, record_audits
 from order_core.bulk_sql import chunks, one_of
+from order_core.customers.events import associated_event
 from order_core.customers.models import CustomerAssociation, EndCustomer
 from order_core.errors import NotFoundError, invalid
+from order_core.outbox import emit_events
 from order_core.partners.models import Partner
 from order_core.rowbatch import insert_rows
 from order_core.tx import transactional
@@ -74,6 +76,17 @@ def associate_customer(
     record_audit(
         session, who, "associate", "end_customer", customer_id, changes, partner_id=partner_id
     )
+    of_record = customer.reseller_of_record_id == partner_id
+    event = associated_event(
+        customer_id,
+        customer.name,
+        customer.country,
+        partner_id,
+        origin,
+        moment,
+        reseller_of_record=of_record,
+    )
+    emit_events(session, [event])
     return association
 
 
@@ -136,15 +149,21 @@ def associate_many(
         ],
     )
     unowned: set[int] = set()
+    known: dict[int, tuple[str, str | None]] = {}
     for chunk in chunks(sorted({c for c, _ in new})):
-        unowned.update(
-            session.exec(
-                select(EndCustomer.id).where(
-                    one_of(session, col(EndCustomer.id), chunk),
-                    col(EndCustomer.reseller_of_record_id).is_(None),
-                )
-            ).all()  # type: ignore[arg-type]
+        details = session.exec(
+            select(
+                EndCustomer.id,
+                EndCustomer.name,
+                EndCustomer.country,
+                EndCustomer.reseller_of_record_id,
+            ).where(one_of(session, col(EndCustomer.id), chunk))
         )
+        for customer_id, name, country, of_record in details:
+            assert customer_id is not None
+            known[customer_id] = (name, country)
+            if of_record is None:
+                unowned.add(customer_id)
     record_of: dict[int, int] = {}
     for customer_id, partner_id in new:
         if customer_id in unowned:
@@ -166,6 +185,20 @@ def associate_many(
             changes["reseller_of_record_id"] = [None, partner_id]
         rows.append(("associate", "end_customer", customer_id, changes, partner_id))
     record_audits(session, who, rows)
+    emit_events(
+        session,
+        [
+            associated_event(
+                c,
+                *known[c],
+                p,
+                origin,
+                moment,
+                reseller_of_record=record_of.get(c) == p,
+            )
+            for c, p in new
+        ],
+    )
     return len(new)
 
 
@@ -232,6 +265,22 @@ def set_reseller_of_record(
             {"reseller_of_record_id": [old, partner_id]},
             partner_id=partner_id,
         )
+        since = session.exec(
+            select(CustomerAssociation.since, CustomerAssociation.origin).where(
+                CustomerAssociation.customer_id == customer_id,
+                CustomerAssociation.partner_id == partner_id,
+            )
+        ).one()
+        event = associated_event(
+            customer_id,
+            customer.name,
+            customer.country,
+            partner_id,
+            since[1],
+            since[0],
+            reseller_of_record=True,
+        )
+        emit_events(session, [event])
     return customer
 
 

@@ -4,7 +4,9 @@ Each event is one message (subject, text and HTML parts rendered from its kind's
 recipients, resolved from addresses, roles and logins (``recipients``). A delivery that fails, or
 an event whose recipients or content cannot be resolved, is retried later with backoff and becomes
 a dead letter after the outbox's attempt limit; the error stays on the event and in the report,
-and never holds the password.
+and never holds the password. The events are leased in one short transaction, their messages built
+(recipients read) in another, and their outcomes recorded in a third: no database transaction is
+open during the SMTP conversation.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from sqlmodel import Session
 from order_core.errors import DomainError
 from order_core.notifications.recipients import resolve_recipients
 from order_core.notifications.render import render_notification
-from order_core.outbox import OutboxEvent, mark_delivered, mark_failed, pending_events
+from order_core.outbox import OutboxEvent
+from order_core.outbox.leases import drainer_name, lease_events, record_outcomes
+from order_core.outbox.outcomes import Outcome
 from order_core.settings import CoreSettings, get_settings
 
 TOPIC = "notify.email"
@@ -114,63 +118,101 @@ def deliver_pending_notifications(
 
     One SMTP connection per run. If the server cannot be reached every event of the batch is
     marked failed (retried later); a refused recipient fails only its own event; a connection
-    lost midway leaves the events not yet sent for the next run.
+    lost midway leaves the events not yet sent for the next run. Call it with no transaction of
+    the session open: it leases the events (committed), talks SMTP, then records the outcomes.
     """
     cfg = settings or get_settings()
-    events = pending_events(session, TOPIC, limit=limit)
-    if not events:
-        session.commit()
+    lease = lease_events(TOPIC, session=session, owner=drainer_name(TOPIC), limit=limit)
+    if not lease.events:
         return DeliveryReport(0, 0, 0)
-    sent: list[OutboxEvent] = []
-    failed = 0
-    recipients = 0
+    outcomes: dict[int, Outcome] = {}
     errors: list[str] = []
+    try:
+        messages = _messages(session, cfg, lease.events, outcomes, errors)
+        report = _send(cfg, messages, outcomes, errors)
+    finally:
+        # Also when sending broke unexpectedly: what was sent stays sent, the rest is given back.
+        for event in lease.events:
+            assert event.id is not None
+            outcomes.setdefault(event.id, Outcome.release())
+        record_outcomes(lease, outcomes, session=session)
+    return report
+
+
+def _messages(
+    session: Session,
+    cfg: CoreSettings,
+    events: list[OutboxEvent],
+    outcomes: dict[int, Outcome],
+    errors: list[str],
+) -> list[tuple[OutboxEvent, EmailMessage]]:
+    """Build every message first (recipients are read from the database), then end that read
+    transaction; an event whose recipients or content cannot be resolved is retried later."""
+    built: list[tuple[OutboxEvent, EmailMessage]] = []
+    try:
+        for event in events:
+            assert event.id is not None
+            try:
+                built.append((event, build_message(session, event, cfg.mail_from)))
+            except DomainError as exc:
+                outcomes[event.id] = Outcome.retry(exc.message)
+                errors.append(f"event {event.id}: {exc.message}")
+    finally:
+        session.rollback()
+    return built
+
+
+def _send(
+    cfg: CoreSettings,
+    messages: list[tuple[OutboxEvent, EmailMessage]],
+    outcomes: dict[int, Outcome],
+    errors: list[str],
+) -> DeliveryReport:
+    """Send the messages over one SMTP connection, filling in each event's outcome as it goes."""
+    sent = recipients = 0
+    failed = len(errors)  # not built
+    if not messages:
+        return DeliveryReport(0, failed, 0, tuple(errors))
     try:
         client = _connect(cfg)
     except (OSError, smtplib.SMTPException) as exc:
         error = _connect_error(cfg, exc)
-        logger.warning("%s; %d notification(s) marked failed", error, len(events))
-        for event in events:
-            mark_failed(session, event, error)
-        session.commit()
-        return DeliveryReport(0, len(events), 0, tuple(f"event {e.id}: {error}" for e in events))
+        logger.warning("%s; %d notification(s) marked failed", error, len(messages))
+        for event, _ in messages:
+            assert event.id is not None
+            outcomes[event.id] = Outcome.retry(error)
+            errors.append(f"event {event.id}: {error}")
+        return DeliveryReport(0, failed + len(messages), 0, tuple(errors))
     try:
-        for index, event in enumerate(events):
-            try:
-                message = build_message(session, event, cfg.mail_from)
-            except DomainError as exc:
-                # Not sent: the event stays in the outbox with the reason (retried, then dead).
-                mark_failed(session, event, exc.message)
-                errors.append(f"event {event.id}: {exc.message}")
-                failed += 1
-                continue
+        for index, (event, message) in enumerate(messages):
+            assert event.id is not None
             to = [a.strip() for a in str(message["To"]).split(",") if a.strip()]
             try:
                 client.send_message(message, from_addr=cfg.mail_from, to_addrs=to)
             except (smtplib.SMTPServerDisconnected, OSError) as exc:
                 # The connection is gone: this event and the ones not tried yet go next run;
-                # those already sent stay delivered (below), so nobody gets a message twice.
+                # those already sent stay delivered, so nobody gets a message twice.
                 error = f"SMTP connection lost: {type(exc).__name__}"
-                errors.append(error)
-                logger.warning("%s; %d notification(s) left for retry", error, len(events) - index)
-                for rest in events[index:]:
-                    mark_failed(session, rest, error)
+                left = messages[index:]
+                logger.warning("%s; %d notification(s) left for retry", error, len(left))
+                for rest, _ in left:
+                    assert rest.id is not None
+                    outcomes[rest.id] = Outcome.retry(error)
                     errors.append(f"event {rest.id}: {error}")
-                failed += len(events) - index
+                failed += len(left)
                 break
             except smtplib.SMTPException as exc:
                 error = f"SMTP refused: {type(exc).__name__}: {exc}"[:500]
-                mark_failed(session, event, error)
+                outcomes[event.id] = Outcome.retry(error)
                 errors.append(f"event {event.id}: {error}")
                 failed += 1
                 continue
-            sent.append(event)
+            outcomes[event.id] = Outcome.delivered()
+            sent += 1
             recipients += len(to)
     finally:
         try:
             client.quit()
         except (OSError, smtplib.SMTPException):
             client.close()
-    mark_delivered(session, sent)
-    session.commit()
-    return DeliveryReport(len(sent), failed, recipients, tuple(errors))
+    return DeliveryReport(sent, failed, recipients, tuple(errors))

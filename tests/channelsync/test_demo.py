@@ -21,6 +21,7 @@ from channelsync.demo.quote_flow import DEAL_CRM_ID
 from order_core.actors import Actor
 from order_core.credit.models import CreditLine
 from order_core.credit.services import set_credit_line
+from order_core.customers.models import CustomerAssociation
 from order_core.db import make_engine, new_session
 from order_core.deals.models import Deal
 from order_core.invoices.models import Invoice
@@ -131,7 +132,16 @@ def test_demo_runs_the_flow_end_to_end_and_again(demo_db: str, tmp_path: Path) -
                 ]  # fmt: skip
             topics = Counter(e.topic for e in _rows(session, OutboxEvent))
             assert set(topics) == {"crm.quote", "crm.order", "prm.webhook", "notify.email"}
-            assert topics["prm.webhook"] == topics["crm.quote"] + topics["crm.order"]
+            webhooks = Counter(
+                str(e.data()["event"]).split(".")[0]
+                for e in _rows(session, OutboxEvent, OutboxEvent.topic == "prm.webhook")
+            )
+            assert (
+                webhooks["quote"] + webhooks["order"] == topics["crm.quote"] + topics["crm.order"]
+            )
+            # Every reseller association (from the catalog and the flow) was announced once.
+            assert webhooks["customer"] == len(_rows(session, CustomerAssociation))
+            assert set(webhooks) == {"quote", "order", "customer"}
             assert all(e.status == "pending" for e in _rows(session, OutboxEvent))
             lines = _rows(session, CreditLine)
             assert [(c.held, c.outstanding) for c in lines] == [(Decimal(0), Decimal(0))]

@@ -12,7 +12,7 @@ from order_core.actors import Actor
 from order_core.audit import AuditEntry, record_audit
 from order_core.catalog.models import ListPrice, Product
 from order_core.errors import ConflictError
-from order_core.outbox import OutboxEvent, emit_event, mark_failed, pending_events
+from order_core.outbox import OutboxEvent, emit_event
 from order_core.partners.models import Partner
 from order_core.tx import transactional
 
@@ -74,16 +74,3 @@ def test_service_call_is_one_transaction(session: Session) -> None:
     assert names == ["kept"]
     assert len(session.exec(select(AuditEntry)).all()) == 1
     assert [e.data() for e in session.exec(select(OutboxEvent))] == [{"name": "kept"}]
-
-
-def test_outbox_retry_then_dead_letter(session: Session) -> None:
-    event = emit_event(session, "crm.quote", "quote", 7, {"n": 1})
-    session.commit()
-    assert [e.id for e in pending_events(session, "crm.")] == [event.id]
-    mark_failed(session, event, "503 from CRM", max_attempts=2)
-    session.commit()
-    assert pending_events(session, "crm.") == []  # backing off
-    assert event.status == "pending" and event.attempts == 1
-    mark_failed(session, event, "503 again", max_attempts=2)
-    session.commit()
-    assert event.status == "dead" and event.last_error == "503 again"

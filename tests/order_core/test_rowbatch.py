@@ -132,6 +132,8 @@ def _event_row(aggregate_id: str, payload: str = "{}", **values: Any) -> dict[st
         "next_attempt_at": AT,
         "delivered_at": None,
         "last_error": None,
+        "leased_until": None,
+        "leased_by": None,
     }
     row.update(values)
     return row

@@ -59,9 +59,17 @@ def test_place_order_on_credit_is_priced_held_and_submitted(session: Session, wo
         (None, "draft", "buyer@alpha.example"),
         ("draft", "submitted", "buyer@alpha.example"),
     ]
-    topics = sorted(e.topic for e in session.exec(select(OutboxEvent)))
-    # Routed on at once: one set of events for draft -> submitted (no separate "draft" events).
-    assert topics == ["crm.order", "notify.email", "prm.webhook"]
+    kinds = sorted(
+        (e.topic, str(e.data().get("event", ""))) for e in session.exec(select(OutboxEvent))
+    )
+    # Routed on at once: one set of events for draft -> submitted (no separate "draft" events),
+    # and the reseller's first order for this end customer associates them.
+    assert kinds == [
+        ("crm.order", ""),
+        ("notify.email", ""),
+        ("prm.webhook", "customer.associated"),
+        ("prm.webhook", "order.submitted"),
+    ]
     crm = session.exec(select(OutboxEvent).where(OutboxEvent.topic == "crm.order")).one().data()
     assert (crm["status"], crm["previous_status"], crm["net_total"]) == (
         "submitted",
