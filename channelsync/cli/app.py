@@ -8,7 +8,18 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from channelsync.cli import catalog, customers, db, demo, orders, partners, quote, sandbox, sync
+from channelsync.cli import (
+    catalog,
+    customers,
+    db,
+    demo,
+    orders,
+    partners,
+    quote,
+    sandbox,
+    sync,
+    web,
+)
 from channelsync.cli.failures import describe, is_help_request
 from order_core.settings import get_settings
 
@@ -35,6 +46,7 @@ app.add_typer(orders.app, name="orders")
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(sync.app, name="sync")
 app.command("demo")(demo.run_demo)
+app.command("web")(web.run_web)
 
 _err = Console(stderr=True, soft_wrap=True, highlight=False)
 
