@@ -19,6 +19,7 @@ from channelsync.cli import (
     quote,
     sandbox,
     sync,
+    web,
 )
 from channelsync.cli.failures import describe, is_help_request
 from order_core.settings import get_settings
@@ -47,6 +48,7 @@ app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(sync.app, name="sync")
 app.add_typer(prm.app, name="prm")
 app.command("demo")(demo.run_demo)
+app.command("web")(web.run_web)
 
 _err = Console(stderr=True, soft_wrap=True, highlight=False)
 

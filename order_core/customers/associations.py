@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import bindparam, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from order_core.actors import Actor, require_partner_access, require_vendor
@@ -22,6 +24,15 @@ from order_core.types import utcnow
 
 ORIGINS = ("deal", "order", "quote", "import", "manual", "catalog")
 _CORE = Actor.system("core")
+
+
+def _association(session: Session, customer_id: int, partner_id: int) -> CustomerAssociation | None:
+    return session.exec(
+        select(CustomerAssociation).where(
+            CustomerAssociation.customer_id == customer_id,
+            CustomerAssociation.partner_id == partner_id,
+        )
+    ).first()
 
 
 def associate_customer(
@@ -43,12 +54,7 @@ def associate_customer(
         raise invalid(f"association of customer {customer_id}", "origin", f"use one of {ORIGINS}")
     moment = at or utcnow()
     who = actor or _CORE
-    association = session.exec(
-        select(CustomerAssociation).where(
-            CustomerAssociation.customer_id == customer_id,
-            CustomerAssociation.partner_id == partner_id,
-        )
-    ).first()
+    association = _association(session, customer_id, partner_id)
     if association is not None:
         if association.last_activity_at < moment:
             association.last_activity_at = moment
@@ -59,14 +65,30 @@ def associate_customer(
         raise NotFoundError(f"end customer {customer_id} not found")
     if session.get(Partner, partner_id) is None:
         raise NotFoundError(f"partner {partner_id} not found")
-    association = CustomerAssociation(
-        customer_id=customer_id,
-        partner_id=partner_id,
-        since=moment,
-        origin=origin,
-        last_activity_at=moment,
+    # Two transactions may create the same first association at once (two orders of a new
+    # customer): the insert that loses waits for the winner and does nothing, taking no row lock
+    # another checkout could be waiting behind (a lock on the customer deadlocks with the
+    # foreign-key checks of its orders).
+    table = CustomerAssociation.__table__  # type: ignore[attr-defined]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    created = session.execute(
+        insert(table)
+        .values(
+            customer_id=customer_id,
+            partner_id=partner_id,
+            since=moment,
+            origin=origin,
+            last_activity_at=moment,
+        )
+        .on_conflict_do_nothing(index_elements=["customer_id", "partner_id"])
     )
-    session.add(association)
+    association = _association(session, customer_id, partner_id)
+    assert association is not None
+    if not created.rowcount:  # type: ignore[attr-defined]
+        if association.last_activity_at < moment:
+            association.last_activity_at = moment
+            session.add(association)
+        return association
     changes: dict[str, object] = {"associated_partner_id": partner_id, "origin": origin}
     if customer.reseller_of_record_id is None:
         customer.reseller_of_record_id = partner_id
