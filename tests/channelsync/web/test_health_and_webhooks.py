@@ -12,12 +12,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
+from channelsync.web.hubspot_webhooks import deal_ids
 from connector.hubspot.webhook_signature import (
     InvalidHubSpotSignature,
     hubspot_signature_v3,
     verify_hubspot_v3,
 )
-from channelsync.web.hubspot_webhooks import deal_ids
 from order_core.actors import Actor
 from order_core.db import make_engine
 from order_core.errors import AccessDenied, ValidationFailed
