@@ -14,6 +14,7 @@ from channelsync.cli import dead_letters
 from channelsync.cli.core_db import CLI_ACTOR, cli_session, database_url
 from channelsync.cli.sync_setup import SetupError, chosen_connections, open_puller, pull_options
 from connector.connections import Connection
+from connector.requested import RequestedReport, pull_requested
 from connector.sync.pull import PullOptions, UnknownObjects
 from connector.sync.report import ObjectReport, RunReport
 from order_core.db import make_engine
@@ -89,11 +90,28 @@ class _Bar:
         self.bar.update(self.tasks[obj], description=f"{self.connection} {obj}: {rep.read} read")
 
 
+def _requested_line(done: RequestedReport) -> str:
+    line = (
+        f"{done.connection}: {done.requests} pull request(s) from webhooks: "
+        f"{done.total('read')} read, {done.total('created')} created, "
+        f"{done.total('updated')} updated, {done.total('unchanged')} unchanged"
+    )
+    if done.missing:
+        line += f", {done.missing} not in the CRM"
+    if done.retried or done.dead_lettered:
+        line += f"; {done.retried} to retry, {done.dead_lettered} dead letters"
+    return line + (f" ({done.error})" if done.error else "")
+
+
 def _pull_one(conn: Connection, engine: Engine, options: PullOptions) -> RunReport:
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=_out, transient=True) as bar:
         puller = open_puller(conn, engine, _Bar(bar, conn.name))
         try:
+            # Records a webhook named first: they are what someone is waiting for.
+            done = pull_requested(puller)
+            if done.requests:
+                _out.print(_requested_line(done), highlight=False, soft_wrap=True)
             return puller.run(options)
         except UnknownObjects as exc:
             raise SetupError(f"{exc}; fix --objects") from None

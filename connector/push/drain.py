@@ -138,12 +138,14 @@ def drain(
     max_events: int | None = None,
     backoff: Backoff | None = None,
     owner: str | None = None,
+    aggregate_id: str | None = None,
 ) -> DrainReport:
     """Deliver due events of ``sender.topic_prefix`` until none is due, ``max_events`` are taken, or a batch fails.
 
     Each batch: lease (one short transaction), ``sender.send`` with no transaction open, record
     the outcomes (another short transaction; outcomes of a lease that lapsed meanwhile are
     ignored and counted as ``lost``). ``backoff`` defaults to the ``CHANNELSYNC_OUTBOX_*`` settings.
+    ``aggregate_id`` drains only that aggregate's events (one connection's pull requests).
     """
     name = owner or drainer_name(f"drain:{sender.topic_prefix}")
     report = DrainReport(sender.topic_prefix)
@@ -155,7 +157,13 @@ def drain(
                 if max_events is None
                 else min(sender.batch_size, max_events - taken)
             )
-            lease = lease_events(sender.topic_prefix, session=session, owner=name, limit=size)
+            lease = lease_events(
+                sender.topic_prefix,
+                session=session,
+                owner=name,
+                limit=size,
+                aggregate_id=aggregate_id,
+            )
             if not lease.events:
                 break
             taken += len(lease.events)

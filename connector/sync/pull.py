@@ -206,6 +206,26 @@ class Puller:
                         rep,
                     )
 
+    def pull_ids(self, obj: str, crm_ids: Sequence[str]) -> tuple[ObjectReport, list[str]]:
+        """Fetch the named records of ``obj`` now and apply what changed (a targeted pull).
+
+        The change stream's cursor does not move: the next pull reads these records again and
+        writes nothing for them (equal digests). Returns the report and the ids the CRM did not
+        return (deleted, merged away or never there; the regular pull handles deletions).
+        """
+        self._objects([obj])
+        rep, started, calls = ObjectReport(obj), time.monotonic(), self.source.budget.calls
+        fields, assocs = self.mapping.crm_fields(obj), self.mapping.associations(obj)
+        try:
+            records = self.source.fetch(obj, crm_ids, fields, assocs)
+            with new_session(self.engine) as session:
+                self._apply(session, obj, Page(records, None), rep)
+        finally:
+            rep.api_calls = self.source.budget.calls - calls
+            rep.seconds = round(time.monotonic() - started, 3)
+        found = {r.crm_id for r in records}
+        return rep, [i for i in dict.fromkeys(crm_ids) if i not in found]
+
     def _retry_quarantine(self, session: Session, rep: ObjectReport, *, everything: bool) -> None:
         """Retry quarantined records whose parent has arrived or that an older mapping refused
         (``everything``: all of them), each at most once per call, parents before children; a

@@ -108,8 +108,11 @@ def lease_events(
     limit: int = 100,
     ttl: timedelta | None = None,
     now: datetime | None = None,
+    aggregate_id: str | None = None,
 ) -> Lease:
     """Lease up to ``limit`` due events whose topic starts with ``topic_prefix``, oldest first.
+
+    ``aggregate_id`` narrows the lease to one aggregate's events (a connection's pull requests).
 
     Due: pending, past their backoff, not leased or leased until a time already past (the drainer
     that held them died or overran). One short transaction, committed on return; on PostgreSQL the
@@ -120,12 +123,10 @@ def lease_events(
     until = moment + (ttl or timedelta(seconds=get_settings().outbox_lease_seconds))
     lease_owner = f"{owner[:60]}/{secrets.token_hex(6)}"
     table = OutboxEvent.__table__  # type: ignore[attr-defined]
-    stmt = (
-        select(table)
-        .where(col(OutboxEvent.topic).startswith(topic_prefix), *_due(moment))
-        .order_by(col(OutboxEvent.id))
-        .limit(limit)
-    )
+    wanted = [col(OutboxEvent.topic).startswith(topic_prefix), *_due(moment)]
+    if aggregate_id is not None:
+        wanted.append(col(OutboxEvent.aggregate_id) == aggregate_id)
+    stmt = select(table).where(*wanted).order_by(col(OutboxEvent.id)).limit(limit)
     postgresql = session.get_bind().dialect.name == "postgresql"
     if postgresql:
         stmt = stmt.with_for_update(skip_locked=True)

@@ -2,7 +2,8 @@
 
 A webhook names the records that changed; re-pulling exactly those is the sync's job, so the
 request waits as one ``sync.pull_request`` event per notification batch: the connection, the CRM
-object and the record ids (unique, sorted). Nothing consumes the topic yet (see README, "Sync").
+object and the record ids (unique, sorted). ``connector.requested`` serves them (``sync pull``
+does first).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ PULL_REQUEST_TOPIC = "sync.pull_request"
 #: The most record ids one request may name (HubSpot sends at most 100 events per webhook call).
 MAX_IDS = 1000
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
+#: CRM object names: HubSpot's ``deals``, ``0-3``; Salesforce's ``Opportunity``, ``Renewal__c``.
+_OBJECT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
 _CRM_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 
 
@@ -44,8 +47,10 @@ def request_pull(
         raise invalid(
             where, "connection", "a connection name is lower-case letters, digits, - or _"
         )
-    if not _NAME.match(crm_object):
-        raise invalid(where, "object", f"{crm_object!r} is not a CRM object name such as deals")
+    if not _OBJECT.match(crm_object):
+        raise invalid(
+            where, "object", f"{crm_object!r} is not a CRM object name such as deals or Opportunity"
+        )
     ids = sorted(set(crm_ids))
     bad = [i for i in ids if not _CRM_ID.match(i)]
     if bad:

@@ -27,6 +27,7 @@ from order_core.deals.models import Deal
 from order_core.partners.programs import create_program
 from order_core.rowbatch import table_of
 from order_core.sync.models import SyncCursor, SyncRun
+from order_core.sync.pull_requests import request_pull
 from order_core.types import utcnow
 from tests.e2e.probes import (
     ROOT,
@@ -294,3 +295,19 @@ def test_the_association_refresh_cadence_comes_from_the_connections_file(cli: Cl
     assert "deals.batch.read" not in pull_two_hours_after_the_last_refresh()  # default: 24 h
     cli.connections(hourly)
     assert pull_two_hours_after_the_last_refresh()["deals.batch.read"] == 1  # every hour
+
+
+def test_sync_pull_serves_webhook_requests_first(cli: Cli) -> None:
+    assert cli.run("sync", "pull", "-c", "emea-hs")[0] == 0
+    deal = str(cli.hs.app.records("deals")[0].id)
+    cli.hs.app.change_record("deals", deal, {"dealname": "Named by a webhook"}, bump=False)
+    with new_session(cli.engine) as session:
+        request_pull("emea-hs", "deals", [deal], session=session, actor=Actor.vendor("admin"), notifications=1)  # fmt: skip
+
+    code, out, err = cli.run("sync", "pull", "-c", "emea-hs")
+
+    assert (code, err) == (0, "")
+    assert "emea-hs: 1 pull request(s) from webhooks: 1 read, 0 created, 1 updated" in out
+    row = deal_by_crm_id(cli.engine, "emea-hs", deal)
+    assert row is not None and row["name"] == "Named by a webhook"
+    assert "pull request" not in cli.run("sync", "pull", "-c", "emea-hs")[1]  # served once
