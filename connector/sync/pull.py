@@ -237,6 +237,28 @@ class Puller:
             if not progress:
                 return
 
+    def pull_records(self, obj: str, crm_ids: Sequence[str]) -> RunReport:
+        """Re-read the named records of ``obj`` and apply what changed (a re-sync by id); the
+        cursors stay where they are, so the next incremental pull is unaffected."""
+        self._objects([obj])
+        report = RunReport(self.name)
+        rep = report.object(obj)
+        started, calls = time.monotonic(), self.source.budget.calls
+        fields, assocs = self.mapping.crm_fields(obj), self.mapping.associations(obj)
+        with new_session(self.engine) as session:
+            try:
+                records = self.source.fetch(obj, list(crm_ids), fields, assocs)
+                self._apply(session, obj, Page(records, None), rep)
+                report.status = "ok"
+            except CrmError as exc:
+                report.status, report.message = "failed", str(exc)
+            finally:
+                session.rollback()
+        report.api_calls = rep.api_calls = self.source.budget.calls - calls
+        report.budget_left = self.source.budget.left
+        report.seconds = rep.seconds = round(time.monotonic() - started, 3)
+        return report
+
     def retry_all(self) -> ObjectReport:
         """``sync quarantine retry``: every quarantined record of this connection, under today's mapping."""
         rep = ObjectReport("quarantine retry")
