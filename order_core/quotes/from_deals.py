@@ -193,11 +193,11 @@ def requested_deals(session: Session, source: str) -> list[int]:
 def requested_deal_stamps(
     session: Session, source: str, since: datetime | None = None
 ) -> list[tuple[int, datetime | None]]:
-    """The same requests with the CRM stamp each was flagged at (stamped after ``since``, if
+    """The same requests with the CRM stamp each was flagged at (stamped at or after ``since``, if
     given), for a sensor that asks for one run per deal and stamp."""
     stmt = _requested(source)
     if since is not None:
-        stmt = stmt.where(col(Deal.crm_modified_at) > since)
+        stmt = stmt.where(col(Deal.crm_modified_at) >= since)
     found = [(i, stamp) for i, stamp in session.exec(stmt) if i is not None]
     session.rollback()
     return found
