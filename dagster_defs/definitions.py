@@ -7,6 +7,7 @@ resource and its pool: adding a connection is adding a file entry.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 
 import dagster as dg
@@ -28,10 +29,24 @@ from dagster_defs.schema import upgrade_schema_job
 from dagster_defs.sensors import mail_admins_on_failure, prm_outbox_sensor, quote_request_sensor
 from mappings import load_mapping
 
+SMTP_PASSWORD = "CHANNELSYNC_SMTP_PASSWORD"  # noqa: S105 (the variable's name)
 
-def build_defs(connections: Mapping[str, Connection], connections_file: str = "") -> dg.Definitions:
+
+def _smtp() -> SmtpServer:
+    """The SMTP resource; its password, when there is one, an ``EnvVar`` (the UI shows the name)."""
+    if os.environ.get(SMTP_PASSWORD):
+        return SmtpServer(password=dg.EnvVar(SMTP_PASSWORD))
+    return SmtpServer()
+
+
+def build_defs(
+    connections: Mapping[str, Connection],
+    connections_file: str = "",
+    database: CoreDatabase | None = None,
+) -> dg.Definitions:
     """Everything the UI shows, for these connections (read from ``connections_file``; empty:
-    ``CHANNELSYNC_CONNECTIONS_FILE``, else the local sandboxes)."""
+    ``CHANNELSYNC_CONNECTIONS_FILE``, else the local sandboxes) and the core ``database``
+    (default: ``CHANNELSYNC_DATABASE_URL``)."""
     assets: list[dg.AssetsDefinition] = [prm_webhooks]
     checks = [dead_letter_check(PRM_WEBHOOKS, PRM_TOPIC), outbox_lag_check(PRM_WEBHOOKS, PRM_TOPIC)]
     jobs: list[dg.JobDefinition | dg.UnresolvedAssetJobDefinition] = [
@@ -41,9 +56,9 @@ def build_defs(connections: Mapping[str, Connection], connections_file: str = ""
         prm_delivery_job,
     ]
     resources: dict[str, object] = {
-        "database": CoreDatabase(),
+        "database": database or CoreDatabase(),
         "prm": PrmWebhooks(),
-        "smtp": SmtpServer(password=dg.EnvVar("CHANNELSYNC_SMTP_PASSWORD")),
+        "smtp": _smtp(),
     }
     for conn in connections.values():
         try:
