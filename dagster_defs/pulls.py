@@ -10,7 +10,7 @@ from connector.sync.run import pull_connection
 from dagster_defs.metadata import pull_metadata
 from dagster_defs.naming import OWNERS, crm_resource, ident, object_key, pool
 from dagster_defs.resources import CoreDatabase, CrmConnection
-from dagster_defs.retries import CRM_RETRY
+from dagster_defs.retries import CRM_RETRY, settled
 from order_core.actors import Actor
 from order_core.db import session_scope
 from order_core.sync.quarantine import quarantine_reasons
@@ -51,7 +51,9 @@ def pull_assets(conn: Connection, objects: list[str]) -> dg.AssetsDefinition:
         crm: CrmConnection = getattr(context.resources, resource)
         chosen = [o for o in objects if object_key(name, o) in context.selected_asset_keys]
         with database.engine() as engine:
-            report = pull_connection(name, engine, objects=chosen, connections=crm.connections())
+            report = settled(
+                lambda: pull_connection(name, engine, objects=chosen, connections=crm.connections())
+            )
             with session_scope(engine) as session:
                 reasons = quarantine_reasons(session=session, actor=ACTOR, source=name)
         if report.status == "failed":  # raised so the retry policy tries again

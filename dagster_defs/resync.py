@@ -8,7 +8,7 @@ from connector.sync.run import pull_records
 from dagster_defs.metadata import pull_metadata
 from dagster_defs.naming import crm_resource, ident, pool
 from dagster_defs.resources import CoreDatabase, CrmConnection
-from dagster_defs.retries import CRM_RETRY
+from dagster_defs.retries import CRM_RETRY, settled
 
 
 class ResyncRecords(dg.Config):
@@ -34,8 +34,10 @@ def resync_job(conn: Connection, deals_object: str) -> dg.JobDefinition:
         crm: CrmConnection = getattr(context.resources, resource)
         crm_object = config.crm_object or deals_object
         with database.engine() as engine:
-            report = pull_records(
-                name, engine, crm_object, config.crm_ids, connections=crm.connections()
+            report = settled(
+                lambda: pull_records(
+                    name, engine, crm_object, config.crm_ids, connections=crm.connections()
+                )
             )
         if report.status == "failed":
             raise dg.Failure(description=f"{name}: {report.message}")
