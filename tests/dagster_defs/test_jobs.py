@@ -11,7 +11,7 @@ from typing import Any
 import dagster as dg
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dagster_defs.checks import dead_letter_check, outbox_lag_check
 from dagster_defs.delivery import prm_webhooks
@@ -59,8 +59,8 @@ def test_prm_delivery_and_its_outbox_checks(engine: Engine) -> None:
     with Session(engine) as session:  # the backed-off event has waited two hours
         session.execute(
             update(OutboxEvent)
-            .where(OutboxEvent.id == late.id)
-            .values(created_at=utcnow() - timedelta(hours=2))  # type: ignore[arg-type]
+            .where(col(OutboxEvent.id) == late.id)
+            .values(created_at=utcnow() - timedelta(hours=2))
         )
         session.commit()
 
