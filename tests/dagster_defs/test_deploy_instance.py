@@ -34,6 +34,7 @@ def test_the_deployment_queues_runs_and_gives_each_connection_one_slot(
     try:
         config = instance.get_concurrency_config()
         assert config.pool_config.default_pool_limit == 1
+        assert config.run_queue_config is not None
         limits = config.run_queue_config.tag_concurrency_limits
         assert {"key": "channelsync/connection", "limit": 1} in [
             {"key": t["key"], "limit": t["limit"]} for t in limits
