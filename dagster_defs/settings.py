@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -35,6 +38,19 @@ class DagsterSettings(BaseSettings):
     admin_emails: str = Field(
         default="", description="Comma-separated addresses mailed on a failed run, with the admins"
     )
+
+    home: Path | None = Field(
+        default=None,
+        description="DAGSTER_HOME of `channelsync ui` (unset: $DAGSTER_HOME, else ~/.cache/channelsync/dagster)",
+    )
+
+    def dagster_home(self) -> Path:
+        """The local Dagster instance's folder (runs, schedules, sensor cursors)."""
+        if self.home is not None:
+            return self.home.expanduser()
+        if os.environ.get("DAGSTER_HOME"):
+            return Path(os.environ["DAGSTER_HOME"]).expanduser()
+        return Path.home() / ".cache" / "channelsync" / "dagster"
 
     def admin_addresses(self) -> list[str]:
         """``admin_emails`` as a list."""
