@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
 import dagster as dg
@@ -23,21 +23,21 @@ from order_core.types import utcnow
 _ALIVE = ("ok", "running", "stopped")
 
 
+def _specs(check: str, keys: Iterable[dg.AssetKey], description: str) -> list[dg.AssetCheckSpec]:
+    return [dg.AssetCheckSpec(check, asset=key, description=description) for key in keys]
+
+
 def sync_checks(name: str, objects: list[str]) -> list[dg.AssetChecksDefinition]:
     """The quarantine and freshness checks of each object of connection ``name``."""
     keys = {obj: object_key(name, obj) for obj in objects}
 
     @dg.multi_asset_check(
         name=f"quarantine_{ident(name)}",
-        specs=[
-            dg.AssetCheckSpec(
-                "quarantine_below_threshold",
-                asset=key,
-                description="Records held in quarantine stay at or under "
-                "CHANNELSYNC_DAGSTER_QUARANTINE_THRESHOLD.",
-            )
-            for key in keys.values()
-        ],
+        specs=_specs(
+            "quarantine_below_threshold",
+            keys.values(),
+            "Records held in quarantine stay at or under CHANNELSYNC_DAGSTER_QUARANTINE_THRESHOLD.",
+        ),
     )
     def _quarantine(database: CoreDatabase) -> Iterator[dg.AssetCheckResult]:
         threshold = DagsterSettings().quarantine_threshold
@@ -58,15 +58,12 @@ def sync_checks(name: str, objects: list[str]) -> list[dg.AssetChecksDefinition]
 
     @dg.multi_asset_check(
         name=f"cursor_fresh_{ident(name)}",
-        specs=[
-            dg.AssetCheckSpec(
-                "cursor_fresh",
-                asset=key,
-                description="A pull of the connection started within "
-                "CHANNELSYNC_DAGSTER_CURSOR_MAX_AGE_MINUTES and the last one did not fail.",
-            )
-            for key in keys.values()
-        ],
+        specs=_specs(
+            "cursor_fresh",
+            keys.values(),
+            "A pull of the connection started within CHANNELSYNC_DAGSTER_CURSOR_MAX_AGE_MINUTES "
+            "and the last one did not fail.",
+        ),
     )
     def _fresh(database: CoreDatabase) -> Iterator[dg.AssetCheckResult]:
         max_age = timedelta(minutes=DagsterSettings().cursor_max_age_minutes)
