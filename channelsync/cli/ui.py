@@ -24,6 +24,20 @@ from dagster_defs.settings import DagsterSettings
 _out = Console()
 #: Seconds ``dagster dev`` gets to stop its processes before they are killed.
 GRACE_SECONDS = 30.0
+#: The local instance when the folder has none: storage in the folder itself (SQLite), and, as in
+#: deploy/dagster.yaml, one slot per pool, so no CRM connection is called by two runs at once.
+LOCAL_INSTANCE = """\
+concurrency:
+  pools:
+    default_limit: 1
+  runs:
+    tag_concurrency_limits:
+      - key: channelsync/connection
+        value: {applyLimitPerUniqueValue: true}
+        limit: 1
+telemetry:
+  enabled: false
+"""
 
 
 def _default_signals() -> None:
@@ -70,9 +84,12 @@ def supervise(command: list[str], env: dict[str, str]) -> int:
 
 
 def prepare_home(home: Path) -> Path:
-    """The instance folder, made if missing, with a ``dagster.yaml`` (empty: local storage)."""
+    """The instance folder, made if missing, with ``LOCAL_INSTANCE`` as its ``dagster.yaml``
+    unless it has one."""
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").touch(exist_ok=True)
+    instance = home / "dagster.yaml"
+    if not instance.exists():
+        instance.write_text(LOCAL_INSTANCE, encoding="utf-8")
     return home
 
 

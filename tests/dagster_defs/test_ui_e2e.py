@@ -113,6 +113,7 @@ def ui(tmp_path: Path, sandboxes: Sandboxes) -> Iterator[Ui]:
         httpx.get(f"{base}/server_info", timeout=2)  # nothing listens any more
     assert not list(ROOT.glob(".tmp_dagster_home_*"))
     assert (tmp_path / "dagster" / "history").is_dir()  # the runs stayed on the instance
+    assert "default_limit: 1" in (tmp_path / "dagster" / "dagster.yaml").read_text(encoding="utf-8")
 
 
 def _wait(ui: Ui, run_id: str) -> str:
