@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import dagster as dg
 
-from dagster_defs.metadata import markdown_table, top_reasons
+from dagster_defs.metadata import dead_letters_table, top_reasons
 from dagster_defs.naming import ident, object_key
 from dagster_defs.pulls import ACTOR
 from dagster_defs.resources import CoreDatabase
@@ -102,13 +102,9 @@ def dead_letter_check(asset: dg.AssetKey, topic_prefix: str) -> dg.AssetChecksDe
     def _dead_letters(database: CoreDatabase) -> dg.AssetCheckResult:
         with database.engine() as engine, session_scope(engine) as session:
             dead = list_dead_letters(session=session, actor=ACTOR, topic_prefix=topic_prefix)
-        rows = [(e.id, e.topic, e.attempts, (e.last_error or "")[:120]) for e in dead[:20]]
         return dg.AssetCheckResult(
             passed=not dead,
-            metadata={
-                "dead_letters": len(dead),
-                "oldest": markdown_table(("id", "topic", "attempts", "last error"), rows),
-            },
+            metadata={"dead_letters": len(dead), "oldest": dead_letters_table(dead)},
         )
 
     return _dead_letters

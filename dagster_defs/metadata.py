@@ -8,6 +8,7 @@ from typing import Any
 import dagster as dg
 
 from connector.sync.report import OUTCOMES, RunReport
+from order_core.outbox.models import OutboxEvent
 
 
 def _cell(value: object) -> str:
@@ -27,6 +28,12 @@ def top_reasons(reasons: Mapping[str, int], limit: int = 10) -> dg.MetadataValue
     """The most frequent reasons, most first."""
     ranked = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))[:limit]
     return markdown_table(("records", "reason"), [(n, text) for text, n in ranked])
+
+
+def dead_letters_table(events: Sequence[OutboxEvent], limit: int = 20) -> dg.MetadataValue:
+    """The oldest dead letters: id, topic, attempts and the last error."""
+    rows = [(e.id, e.topic, e.attempts, (e.last_error or "")[:120]) for e in events[:limit]]
+    return markdown_table(("id", "topic", "attempts", "last error"), rows)
 
 
 def pull_metadata(report: RunReport, crm_object: str, reasons: Mapping[str, int]) -> dict[str, Any]:

@@ -67,6 +67,7 @@ def test_prm_delivery_and_its_outbox_checks(engine: Engine) -> None:
     run = dg.materialize([prm_webhooks, *checks], resources=resources)
     figures = _figures(run)
     assert (figures["skipped"], figures["delivered"]) == (1, 0)  # partner without an endpoint
+    assert "HTTP 410 from the PRM" in figures["dead_letters"]
     with Session(engine) as session:
         assert session.get(OutboxEvent, skipped.id).status == "skipped"  # type: ignore[union-attr]
     judged = {e.check_name: e for e in run.get_asset_check_evaluations()}
