@@ -8,8 +8,7 @@ from datetime import timedelta
 import dagster as dg
 
 from dagster_defs.metadata import dead_letters_table, top_reasons
-from dagster_defs.naming import ident, object_key
-from dagster_defs.pulls import ACTOR
+from dagster_defs.naming import ACTOR, ident, object_key
 from dagster_defs.resources import CoreDatabase
 from dagster_defs.settings import DagsterSettings
 from order_core.db import session_scope

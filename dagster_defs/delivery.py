@@ -8,8 +8,7 @@ from dagster import AssetExecutionContext
 from connector.push.drain import drain
 from connector.push.prm_webhook import TOPIC, PrmWebhookSender
 from dagster_defs.metadata import dead_letters_table, plain
-from dagster_defs.naming import DELIVERY_GROUP, OWNERS, PRM_WEBHOOKS
-from dagster_defs.pulls import ACTOR
+from dagster_defs.naming import ACTOR, DELIVERY_GROUP, OWNERS, PRM_WEBHOOKS
 from dagster_defs.resources import CoreDatabase, PrmWebhooks
 from dagster_defs.retries import DELIVERY_RETRY
 from order_core.db import session_scope

@@ -1,9 +1,13 @@
-"""Names shared by a connection's assets, checks, jobs and resources (one place, so they agree)."""
+"""Names and the actor shared by a connection's assets, checks, jobs and resources (one place, so they agree)."""
 
 from __future__ import annotations
 
 import dagster as dg
 
+from order_core.actors import Actor
+
+#: Who the orchestration acts as (in the audit log).
+ACTOR = Actor.system("dagster")
 #: Who answers for the orchestration's assets in the UI.
 OWNERS = ["team:channel-admins"]
 PRM_WEBHOOKS = dg.AssetKey(["prm", "webhooks"])

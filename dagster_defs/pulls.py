@@ -8,14 +8,11 @@ from dagster import AssetExecutionContext
 from connector.connections import Connection
 from connector.sync.run import pull_connection
 from dagster_defs.metadata import pull_metadata
-from dagster_defs.naming import OWNERS, crm_resource, ident, object_key, pool
+from dagster_defs.naming import ACTOR, OWNERS, crm_resource, ident, object_key, pool
 from dagster_defs.resources import CoreDatabase, CrmConnection
 from dagster_defs.retries import CRM_RETRY, settled
-from order_core.actors import Actor
 from order_core.db import session_scope
 from order_core.sync.quarantine import quarantine_reasons
-
-ACTOR = Actor.system("dagster")
 
 
 def pull_assets(conn: Connection, objects: list[str]) -> dg.AssetsDefinition:

@@ -9,7 +9,7 @@ from dagster import RunFailureSensorContext, SensorEvaluationContext
 
 from connector.push.prm_webhook import TOPIC as PRM_TOPIC
 from dagster_defs.delivery import prm_delivery_job
-from dagster_defs.pulls import ACTOR
+from dagster_defs.naming import ACTOR
 from dagster_defs.quotes import quote_deal_job
 from dagster_defs.resources import CoreDatabase, SmtpServer
 from dagster_defs.settings import DagsterSettings
