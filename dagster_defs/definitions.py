@@ -69,7 +69,9 @@ def build_defs(
         checks.extend(sync_checks(conn.name, mapping.objects))
         deals = mapping.object_of("deal")
         if deals is not None:
-            assets.append(quotes_asset(conn, object_key(conn.name, deals)))
+            feeds = [mapping.object_of(t) for t in ("deal", "deal_line")]
+            after = [object_key(conn.name, obj) for obj in feeds if obj is not None]
+            assets.append(quotes_asset(conn, after))
             jobs.append(resync_job(conn, deals))
         resources[crm_resource(conn.name)] = CrmConnection(
             name=conn.name, connections_file=connections_file

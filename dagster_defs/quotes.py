@@ -16,12 +16,13 @@ from order_core.quotes.from_deals import quote_requested_deal, quote_requested_d
 SALES_OPS = Actor.system("dagster-quotes")
 
 
-def quotes_asset(conn: Connection, deals: dg.AssetKey) -> dg.AssetsDefinition:
-    """The quotes made for ``conn``'s deals flagged "quote requested" (after each pull of deals)."""
+def quotes_asset(conn: Connection, after: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    """The quotes made for ``conn``'s deals flagged "quote requested", after the pulls of the
+    objects in ``after`` (its deals and their line items)."""
 
     @dg.asset(
         key=quotes_key(conn.name),
-        deps=[deals],
+        deps=after,
         group_name=ident(conn.name),
         kinds={"python"},
         owners=OWNERS,

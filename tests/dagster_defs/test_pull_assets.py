@@ -69,7 +69,9 @@ def test_pull_then_quote_a_connection_through_materialize(orchestra: Orchestra) 
     repeat = _metadata(dg.materialize([pull], resources=resources), deals)
     assert (repeat["created"], repeat["updated"]) == (0, 0)  # a re-run writes nothing
 
-    quotes = dg.materialize([quotes_asset(conn, deals)], resources={"database": orchestra.database})
+    quotes = dg.materialize(
+        [quotes_asset(conn, [deals])], resources={"database": orchestra.database}
+    )
     made = _metadata(quotes, quotes_key("acme-sf"))
     flagged = _count(
         orchestra, Deal, col(Deal.source) == "acme-sf", col(Deal.quote_requested).is_(True)
