@@ -6,6 +6,7 @@ from typing import TypeVar
 
 import dagster as dg
 
+from connector.sync.pull import UnknownObjects
 from connector.sync.run import SetupError
 
 T = TypeVar("T")
@@ -17,8 +18,11 @@ DELIVERY_RETRY = dg.RetryPolicy(max_retries=1, delay=10)
 
 
 def settled(call: Callable[[], T]) -> T:
-    """``call()``; a setup error fails the step at once (retrying cannot fix a file)."""
+    """``call()``; a setup error or an object the mapping does not map fails the step at once
+    (retrying cannot fix a file or a run config)."""
     try:
         return call()
     except SetupError as exc:
         raise dg.Failure(description=exc.message, allow_retries=False) from None
+    except UnknownObjects as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from connector.connections import Connection
-from connector.sync.run import SetupError, configured, open_puller, pull_options
+from connector.sync.run import SetupError, configured, open_puller
 
-__all__ = ["SetupError", "chosen_connections", "open_puller", "pull_options"]
+__all__ = ["SetupError", "chosen_connections", "open_puller"]
 
 
 def chosen_connections(names: list[str] | None) -> list[Connection]:

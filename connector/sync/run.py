@@ -16,7 +16,7 @@ from connector.connections import Connection, HubSpotSpec, configured_connection
 from connector.errors import CrmError
 from connector.factory import open_source
 from connector.settings import ConnectorSettings
-from connector.sync.pull import Progress, Puller, PullOptions, UnknownObjects
+from connector.sync.pull import Progress, Puller, PullOptions
 from connector.sync.report import RunReport
 from mappings import load_mapping
 from order_core.errors import DomainError
@@ -80,13 +80,12 @@ def pull_connection(
     connections: Mapping[str, Connection] | None = None,
     progress: Progress | None = None,
 ) -> RunReport:
-    """Pull one connection (every mapped object, or the chosen ones) into the core."""
+    """Pull one connection (every mapped object, or the chosen ones) into the core; an object the
+    mapping does not map raises ``UnknownObjects`` before anything is written."""
     conn = connection_named(name, connections)
     puller = open_puller(conn, engine, progress)
     try:
         return puller.run(pull_options(conn, objects, full))
-    except UnknownObjects as exc:
-        raise SetupError(f"{exc}; choose among those objects") from None
     finally:
         puller.source.close()
 
@@ -99,11 +98,10 @@ def pull_records(
     *,
     connections: Mapping[str, Connection] | None = None,
 ) -> RunReport:
-    """Re-read the named records of one object of one connection now (a re-sync by id)."""
+    """Re-read the named records of one object of one connection now (a re-sync by id); an
+    object the mapping does not map raises ``UnknownObjects``."""
     puller = open_puller(connection_named(name, connections), engine, None)
     try:
         return puller.pull_records(crm_object, crm_ids)
-    except UnknownObjects as exc:
-        raise SetupError(f"{exc}; choose among those objects") from None
     finally:
         puller.source.close()

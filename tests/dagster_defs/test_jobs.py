@@ -123,3 +123,16 @@ def test_definitions_validate_on_a_fresh_install(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "All code locations passed validation" in done.stderr + done.stdout
+
+
+def test_a_resync_of_an_unmapped_object_fails_at_once(orchestra: Orchestra) -> None:
+    job = orchestra.defs.resolve_job_def("resync_deal_acme_sf")
+    config = {
+        "ops": {"resync_records_acme_sf": {"config": {"crm_ids": ["x"], "crm_object": "Lead"}}}
+    }
+    result = job.execute_in_process(run_config=config, raise_on_error=False)
+    assert not result.success
+    kinds = [e.event_type_value for e in result.all_events]
+    assert "STEP_UP_FOR_RETRY" not in kinds  # retrying cannot fix a run config
+    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert "the mapping has no object Lead" in str(failure.event_specific_data)
