@@ -19,6 +19,7 @@ from channelsync.cli import (
     quote,
     sandbox,
     sync,
+    ui,
     web,
 )
 from channelsync.cli.failures import describe, is_help_request
@@ -49,6 +50,7 @@ app.add_typer(sync.app, name="sync")
 app.add_typer(prm.app, name="prm")
 app.command("demo")(demo.run_demo)
 app.command("web")(web.run_web)
+app.command("ui")(ui.run_ui)
 
 _err = Console(stderr=True, soft_wrap=True, highlight=False)
 

@@ -12,11 +12,11 @@ from sqlalchemy.engine import Engine
 
 from channelsync.cli import dead_letters
 from channelsync.cli.core_db import CLI_ACTOR, cli_session, database_url
-from channelsync.cli.sync_setup import SetupError, chosen_connections, open_puller, pull_options
+from channelsync.cli.sync_setup import SetupError, chosen_connections, open_puller
 from connector.connections import Connection
-from connector.requested import RequestedReport, pull_requested
-from connector.sync.pull import PullOptions, UnknownObjects
-from connector.sync.report import ObjectReport, RunReport
+from connector.sync.pull import UnknownObjects
+from connector.sync.report import ObjectReport, RequestedReport, RunReport
+from connector.sync.run import pull_connection
 from order_core.db import make_engine
 from order_core.sync.quarantine import get_quarantined, list_quarantine
 from order_core.sync.runs import sync_status
@@ -103,20 +103,23 @@ def _requested_line(done: RequestedReport) -> str:
     return line + (f" ({done.error})" if done.error else "")
 
 
-def _pull_one(conn: Connection, engine: Engine, options: PullOptions) -> RunReport:
+def _pull_one(conn: Connection, engine: Engine, objects: list[str] | None, full: bool) -> RunReport:
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=_out, transient=True) as bar:
-        puller = open_puller(conn, engine, _Bar(bar, conn.name))
         try:
-            # Records a webhook named first: they are what someone is waiting for.
-            done = pull_requested(puller)
-            if done.requests:
-                _out.print(_requested_line(done), highlight=False, soft_wrap=True)
-            return puller.run(options)
+            report = pull_connection(
+                conn.name,
+                engine,
+                objects=objects,
+                full=full,
+                connections={conn.name: conn},
+                progress=_Bar(bar, conn.name),
+            )
         except UnknownObjects as exc:
             raise SetupError(f"{exc}; fix --objects") from None
-        finally:
-            puller.source.close()
+    if report.requested is not None and report.requested.requests:
+        _out.print(_requested_line(report.requested), highlight=False, soft_wrap=True)
+    return report
 
 
 @app.command("pull")
@@ -135,7 +138,7 @@ def pull_command(
     worst = 0
     try:
         for conn in chosen_connections(connection):
-            report = _pull_one(conn, engine, pull_options(conn, wanted, full))
+            report = _pull_one(conn, engine, wanted, full)
             _out.print(_report_table(report))
             if report.status == "failed":
                 _err.print(f"[bold red]error:[/] {report.message}", highlight=False, soft_wrap=True)

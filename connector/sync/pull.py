@@ -80,7 +80,7 @@ class Puller:
     def run(self, options: PullOptions | None = None) -> RunReport:
         """Pull every mapped object (or the chosen ones); the report says how it ended."""
         opts = options or PullOptions()
-        objects = self._objects(opts.objects)  # refused before anything is written
+        objects = self.check_objects(opts.objects)  # refused before anything is written
         report = RunReport(self.name)
         started, calls_before = time.monotonic(), self.source.budget.calls
         with new_session(self.engine) as session:
@@ -109,7 +109,9 @@ class Puller:
                 )
         return report
 
-    def _objects(self, chosen: Sequence[str] | None) -> list[str]:
+    def check_objects(self, chosen: Sequence[str] | None) -> list[str]:
+        """The mapped objects to pull (all when ``chosen`` is None); ``UnknownObjects`` names the
+        ones the mapping does not map."""
         known = self.mapping.objects
         if chosen is None:
             return known
@@ -213,7 +215,7 @@ class Puller:
         writes nothing for them (equal digests). Returns the report and the ids the CRM did not
         return (deleted, merged away or never there; the regular pull handles deletions).
         """
-        self._objects([obj])
+        self.check_objects([obj])
         rep, started, calls = ObjectReport(obj), time.monotonic(), self.source.budget.calls
         fields, assocs = self.mapping.crm_fields(obj), self.mapping.associations(obj)
         try:
@@ -256,6 +258,20 @@ class Puller:
                 progress = progress or bool(todo)
             if not progress:
                 return
+
+    def pull_records(self, obj: str, crm_ids: Sequence[str]) -> RunReport:
+        """:meth:`pull_ids` as a run report (a re-sync by id): ``failed`` with the CRM's error."""
+        report = RunReport(self.name)
+        calls = self.source.budget.calls
+        try:
+            report.objects[obj], _missing = self.pull_ids(obj, crm_ids)
+            report.status = "ok"
+        except CrmError as exc:
+            report.status, report.message = "failed", str(exc)
+        report.api_calls = self.source.budget.calls - calls
+        report.budget_left = self.source.budget.left
+        report.seconds = report.object(obj).seconds
+        return report
 
     def retry_all(self) -> ObjectReport:
         """``sync quarantine retry``: every quarantined record of this connection, under today's mapping."""

@@ -36,6 +36,29 @@ class ObjectReport:
 
 
 @dataclass
+class RequestedReport:
+    """What draining one connection's pull requests did: requests, records by outcome, ids not found."""
+
+    connection: str
+    requests: int = 0
+    delivered: int = 0
+    retried: int = 0
+    dead_lettered: int = 0
+    api_calls: int = 0
+    missing: int = 0
+    error: str | None = None
+    objects: dict[str, ObjectReport] = field(default_factory=dict)
+
+    def total(self, outcome: str) -> int:
+        """One record outcome (or ``read``) summed over the objects."""
+        return sum(int(getattr(o, outcome)) for o in self.objects.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for the CLI and Dagster metadata."""
+        return asdict(self)
+
+
+@dataclass
 class RunReport:
     """One run of one connection."""
 
@@ -47,6 +70,8 @@ class RunReport:
     api_calls: int = 0
     budget_left: int | None = None
     seconds: float = 0.0
+    #: The webhook-queued pull requests served before the run (``pull_connection``), if any.
+    requested: RequestedReport | None = None
 
     def object(self, name: str) -> ObjectReport:
         """The report of one object (made on first use)."""

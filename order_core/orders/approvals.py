@@ -7,6 +7,7 @@ A changed order (``revise_order``) or a tampered one cannot ride on earlier appr
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from sqlmodel import Session, col, select
@@ -215,13 +216,13 @@ def order_approvals(number: str, *, session: Session, actor: Actor) -> list[Orde
 
 
 @transactional
-def expire_approvals(*, session: Session, actor: Actor) -> list[str]:
-    """Send orders whose asked approval step is past its deadline back to draft (scheduled job).
-
-    The buyer is told by the usual notification and can submit again, which asks afresh.
+def expire_approvals(*, session: Session, actor: Actor, now: datetime | None = None) -> list[str]:
+    """Send orders whose asked approval step is past its deadline (at ``now``) back to draft
+    (scheduled job). The buyer is told by the usual notification and can submit again, which
+    asks afresh.
     """
     require_vendor(actor, "admin", action="expire approvals")
-    now = utcnow()
+    now = now or utcnow()
     stmt = (
         select(OrderApproval)
         .join(Order, col(Order.id) == col(OrderApproval.order_id))

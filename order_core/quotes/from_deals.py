@@ -11,7 +11,8 @@ the deal and clears the flag there (the flag is the core's to clear, so it does 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -164,14 +165,14 @@ def quote_requested_deal(
     return result
 
 
-def requested_deals(session: Session, source: str) -> list[int]:
+def _requested(source: str) -> Any:  # a two-column Select (sqlmodel types it per column)
     """Deals of ``source`` flagged for a quote whose request at their current stamp is not handled."""
     handled = select(DealQuoteRequest.id).where(
         col(DealQuoteRequest.deal_id) == col(Deal.id),
         col(DealQuoteRequest.crm_stamp) == col(Deal.crm_modified_at),
     )
-    stmt = (
-        select(Deal.id)
+    return (
+        select(Deal.id, Deal.crm_modified_at)
         .where(
             col(Deal.source) == source,
             col(Deal.quote_requested).is_(True),
@@ -180,9 +181,26 @@ def requested_deals(session: Session, source: str) -> list[int]:
         )
         .order_by(col(Deal.id))
     )
-    ids = [i for i in session.exec(stmt) if i is not None]
+
+
+def requested_deals(session: Session, source: str) -> list[int]:
+    """Deals of ``source`` flagged for a quote whose request at their current stamp is not handled."""
+    ids = [i for i, _ in session.exec(_requested(source)) if i is not None]
     session.rollback()  # nothing is held open while the caller works through them
     return ids
+
+
+def requested_deal_stamps(
+    session: Session, source: str, since: datetime | None = None
+) -> list[tuple[int, datetime | None]]:
+    """The same requests with the CRM stamp each was flagged at (stamped at or after ``since``, if
+    given), for a sensor that asks for one run per deal and stamp."""
+    stmt = _requested(source)
+    if since is not None:
+        stmt = stmt.where(col(Deal.crm_modified_at) >= since)
+    found = [(i, stamp) for i, stamp in session.exec(stmt) if i is not None]
+    session.rollback()
+    return found
 
 
 def quote_requested_deals(session: Session, source: str, actor: Actor) -> list[DealQuoteResult]:

@@ -2,7 +2,7 @@
 
 A webhook names the records that changed; re-pulling exactly those is the sync's job, so the
 request waits as one ``sync.pull_request`` event per notification batch: the connection, the CRM
-object and the record ids (unique, sorted). ``connector.requested`` serves them (``sync pull``
+object and the record ids (unique, sorted). ``connector.sync.requested`` serves them (``sync pull``
 does first).
 """
 

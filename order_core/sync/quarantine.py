@@ -164,3 +164,19 @@ def quarantine_counts(*, session: Session, actor: Actor) -> dict[str, dict[str, 
     for source, text, n in session.execute(stmt):
         out.setdefault(source, {})[text] = int(n)
     return out
+
+
+@transactional
+def quarantine_reasons(*, session: Session, actor: Actor, source: str) -> dict[str, dict[str, int]]:
+    """One connection's quarantined records per CRM object and reason (its first 80 characters)."""
+    require_vendor(actor, "sales_ops", action="read the sync quarantine")
+    reason = func.substr(_Q.c.reason, 1, 80)
+    stmt = (
+        core_select(_Q.c.crm_object, reason, func.count())
+        .where(_Q.c.source == source)
+        .group_by(_Q.c.crm_object, reason)
+    )
+    out: dict[str, dict[str, int]] = {}
+    for crm_object, text, n in session.execute(stmt):
+        out.setdefault(crm_object, {})[text] = int(n)
+    return out

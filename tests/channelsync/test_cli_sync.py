@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from channelsync.cli import main, sync_setup
+from channelsync.cli import main
 from channelsync.cli.sync import EXIT_STOPPED
 from connector.factory import open_source
 from connector.retry import RetryPolicy
+from connector.sync import run as sync_run
 from crm_sandbox.hubspot.testing import HubSpotSandboxHandle, running_hubspot_sandbox
 from crm_sandbox.salesforce.testing import SalesforceSandboxHandle, running_salesforce_sandbox
 from order_core.actors import Actor
@@ -255,7 +256,7 @@ def test_an_unreachable_crm_is_one_line(
     cli: Cli, kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     # A closed port: connection refused, retried by the policy (fast here), then one line.
-    cli.monkeypatch.setattr(sync_setup, "open_source", lambda conn: open_source(conn, retry=FAST))
+    cli.monkeypatch.setattr(sync_run, "open_source", lambda conn: open_source(conn, retry=FAST))
     real = (cli.folder / "connections.yaml").read_text(encoding="utf-8")
     url = f"http://127.0.0.1:{_free_port()}"
     name = "acme-sf" if kind == "salesforce" else "emea-hs"

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from connector.requested import pull_requested
+from connector.sync.requested import pull_requested
 from order_core.actors import Actor
 from order_core.db import new_session
 from order_core.outbox import OutboxEvent

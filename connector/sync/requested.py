@@ -5,21 +5,21 @@ A signed HubSpot webhook queues one ``sync.pull_request`` outbox event per notif
 module drains one connection's requests with the outbox drainer (leased in a short transaction,
 fetched and applied with no transaction open across the CRM call, outcomes recorded after), so a
 request survives a crash, backs off when the CRM fails, and ends as a dead letter when it cannot
-be served (an object the connection's mapping does not map).
+be served (an object the connection's mapping does not map). ``pull_connection`` serves them
+before each pull. (The drainer lives in ``connector.push``; the sync depends on it, never the
+reverse.)
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
 
 from connector.errors import BudgetExhausted, FatalError, Refused, RetriableError
 from connector.push.drain import DrainReport, SendResult, drain
 from connector.sync.pull import Puller
-from connector.sync.report import OUTCOMES, ObjectReport
+from connector.sync.report import OUTCOMES, ObjectReport, RequestedReport
 from order_core.outbox import OutboxEvent
 from order_core.outbox.outcomes import Outcome
 from order_core.sync.pull_requests import PULL_REQUEST_TOPIC
@@ -27,29 +27,6 @@ from order_core.types import utcnow
 
 #: Requests per lease: each is one or a few CRM calls (HubSpot reads 100 ids per call).
 BATCH_SIZE = 10
-
-
-@dataclass
-class RequestedReport:
-    """What draining one connection's pull requests did: requests, records by outcome, ids not found."""
-
-    connection: str
-    requests: int = 0
-    delivered: int = 0
-    retried: int = 0
-    dead_lettered: int = 0
-    api_calls: int = 0
-    missing: int = 0
-    error: str | None = None
-    objects: dict[str, ObjectReport] = field(default_factory=dict)
-
-    def total(self, outcome: str) -> int:
-        """One record outcome (or ``read``) summed over the objects."""
-        return sum(int(getattr(o, outcome)) for o in self.objects.values())
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain data for the CLI and Dagster metadata."""
-        return asdict(self)
 
 
 def _request(event: OutboxEvent) -> tuple[str, list[str]]:
