@@ -6,12 +6,9 @@ from collections.abc import Sequence
 
 from sqlalchemy.engine import Engine
 
-from connector.connections import Connection, HubSpotSpec, configured_connections
-from connector.errors import CrmError
-from connector.factory import open_source
-from connector.settings import ConnectorSettings
+from connector.connections import Connection, HubSpotSpec
+from connector.sync.opening import SetupProblem, default_connections, open_connection_puller
 from connector.sync.pull import Progress, Puller, PullOptions
-from mappings import load_mapping
 from order_core.errors import DomainError
 
 
@@ -21,10 +18,9 @@ class SetupError(DomainError):
 
 def chosen_connections(names: list[str] | None) -> list[Connection]:
     """The configured connections, or those named (an unknown name is an error naming the known)."""
-    settings = ConnectorSettings()
     try:
-        conns = configured_connections(settings.connections_file, settings.sandbox_dir)
-    except ValueError as exc:
+        conns = default_connections()
+    except SetupProblem as exc:
         raise SetupError(str(exc)) from None
     if not names:
         return list(conns.values())
@@ -50,15 +46,6 @@ def pull_options(conn: Connection, objects: Sequence[str] | None, full: bool) ->
 def open_puller(conn: Connection, engine: Engine, progress: Progress | None) -> Puller:
     """A puller for one connection: its mapping loaded and validated, its CRM client opened."""
     try:
-        mapping = load_mapping(conn.mapping_path)
-    except ValueError as exc:
+        return open_connection_puller(conn, engine, progress)
+    except SetupProblem as exc:
         raise SetupError(str(exc)) from None
-    if mapping.crm != conn.kind:
-        raise SetupError(
-            f"connection {conn.name} is {conn.kind} but its mapping {conn.mapping_path} is for {mapping.crm}; point it at a {conn.kind} mapping"
-        )
-    try:
-        source = open_source(conn)
-    except CrmError as exc:
-        raise SetupError(str(exc)) from None
-    return Puller(conn.name, source, mapping, engine, progress=progress)

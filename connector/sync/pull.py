@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -205,6 +205,28 @@ class Puller:
                         Page(self.source.fetch(obj, wanted, fields, assocs), None),
                         rep,
                     )
+
+    def repull(
+        self, obj: str, records: Sequence[RawRecord], gone: dict[str, datetime] | None = None
+    ) -> ObjectReport:
+        """Apply records of ``obj`` read apart from the change stream (reconcile's repair), and the
+        ``gone`` ones (CRM id -> the stamp the core holds) as deletions unless the CRM still has
+        them: re-read by id first, so only what the CRM no longer returns is deleted."""
+        rep = ObjectReport(obj)
+        pending = list(records)
+        if gone:
+            fields, assocs = self.mapping.crm_fields(obj), self.mapping.associations(obj)
+            found = self.source.fetch(obj, list(gone), fields, assocs)
+            returned = {r.crm_id for r in found}
+            pending += found
+            pending += [
+                RawRecord(crm_id, stamp, {}, deleted=True)
+                for crm_id, stamp in gone.items()
+                if crm_id not in returned
+            ]
+        with new_session(self.engine) as session:
+            self._apply(session, obj, Page(pending, None), rep)
+        return rep
 
     def _retry_quarantine(self, session: Session, rep: ObjectReport, *, everything: bool) -> None:
         """Retry quarantined records whose parent has arrived or that an older mapping refused
