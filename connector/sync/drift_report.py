@@ -4,7 +4,8 @@ Kinds of drift: ``missing_in_crm`` (the core holds a live record the CRM no long
 ``missing_in_core`` (a live CRM record with no live core record), ``stale`` (the CRM's stamp is
 newer than the one applied and the mapped values differ: the core missed a change) and
 ``different`` (the mapped values differ though the CRM's stamp is not newer: a change that moved
-no stamp, or a core record changed behind the sync's back).
+no stamp). The core side is what the sync applied (each link's digest and stamp) and whether the
+linked core row still exists.
 """
 
 from __future__ import annotations

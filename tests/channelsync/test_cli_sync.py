@@ -3,6 +3,7 @@ bad input: one line on stderr, a non-zero exit, no traceback, nothing written.""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import socket
@@ -15,10 +16,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from channelsync.cli import main, sync_setup
+from channelsync.cli import main
 from channelsync.cli.sync import EXIT_STOPPED
+from channelsync.cli.sync_reconcile import EXIT_DRIFT
 from connector.factory import open_source
 from connector.retry import RetryPolicy
+from connector.sync import opening
 from crm_sandbox.hubspot.testing import HubSpotSandboxHandle, running_hubspot_sandbox
 from crm_sandbox.salesforce.testing import SalesforceSandboxHandle, running_salesforce_sandbox
 from order_core.actors import Actor
@@ -254,7 +257,7 @@ def test_an_unreachable_crm_is_one_line(
     cli: Cli, kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     # A closed port: connection refused, retried by the policy (fast here), then one line.
-    cli.monkeypatch.setattr(sync_setup, "open_source", lambda conn: open_source(conn, retry=FAST))
+    cli.monkeypatch.setattr(opening, "open_source", lambda conn: open_source(conn, retry=FAST))
     real = (cli.folder / "connections.yaml").read_text(encoding="utf-8")
     url = f"http://127.0.0.1:{_free_port()}"
     name = "acme-sf" if kind == "salesforce" else "emea-hs"
@@ -294,3 +297,28 @@ def test_the_association_refresh_cadence_comes_from_the_connections_file(cli: Cl
     assert "deals.batch.read" not in pull_two_hours_after_the_last_refresh()  # default: 24 h
     cli.connections(hourly)
     assert pull_two_hours_after_the_last_refresh()["deals.batch.read"] == 1  # every hour
+
+
+def test_reconcile_reports_drift_with_ids_exits_3_and_repairs(cli: Cli) -> None:
+    cli.monkeypatch.setenv("COLUMNS", "250")
+    assert cli.run("sync", "pull", "-c", "acme-sf")[0] == 0
+    code, out, err = cli.run("sync", "reconcile", "-c", "acme-sf")
+    assert (code, err) == (0, "") and "acme-sf: in sync" in out
+    store = cli.sf.app.store.records["Opportunity"]
+    opp = sorted(str(r["Id"]) for r in store.values() if not r["IsDeleted"])[0]
+    cli.sf.app.admin_api.change_record("Opportunity", opp, {"Name": "Edited behind the core"})
+
+    code, out, err = cli.run("sync", "reconcile", "-c", "acme-sf")
+
+    assert (code, err) == (EXIT_DRIFT, "") and EXIT_DRIFT == 3
+    assert "acme-sf: 1 drifted" in out and f"Opportunity stale: {opp}\n" in out
+    code, out, err = cli.run("sync", "reconcile", "-c", "acme-sf", "--repair", "--json")
+    assert (code, err) == (0, "")
+    [report] = json.loads(out)
+    assert (report["drift"], report["unrepaired"], report["repair"]) == (1, 0, True)
+    assert report["objects"]["Opportunity"]["ids"] == {"stale": [opp]}
+    deal = deal_by_crm_id(cli.engine, "acme-sf", opp)
+    assert deal is not None and deal["name"] == "Edited behind the core"
+    assert cli.run("sync", "reconcile", "-c", "acme-sf")[0] == 0
+    err = cli.refused("sync", "reconcile", "-c", "nope")
+    assert "no connection named nope" in err
