@@ -57,14 +57,17 @@ class Reconciler:
         self.name = puller.name
         self.mapping = puller.mapping
 
-    def run(self, *, repair: bool = False) -> ReconcileReport:
-        """Every mapped object compared (and repaired); the report counts drift by kind."""
+    def run(self, *, repair: bool = False, objects: Sequence[str] | None = None) -> ReconcileReport:
+        """Every mapped object (or those of ``objects``) compared and, with ``repair``, repaired;
+        the report counts drift by kind."""
         report = ReconcileReport(self.name, repair)
         budget = self.puller.source.budget
         started, calls = time.monotonic(), budget.calls
         try:
             with new_session(self.puller.engine) as session:
                 for obj in self.mapping.objects:
+                    if objects is not None and obj not in objects:
+                        continue
                     self._object(session, obj, report.object(obj), repair)
         finally:
             report.api_calls = budget.calls - calls
