@@ -108,6 +108,19 @@ def new_session(engine: Engine) -> Session:
 
 
 @contextmanager
+def connection_session(engine: Engine) -> Iterator[Session]:
+    """A session on one connection held for the block (for a run of many short transactions).
+
+    Each transaction still commits on its own, but none opens a connection: on SQLite (no pool)
+    every transaction would open one and close it, and closing the last connection to a database
+    checkpoints its whole WAL (about 13 ms for each 250-record page of a pull). The connection is
+    idle, in no transaction, between the block's transactions.
+    """
+    with engine.connect() as conn, Session(bind=conn, expire_on_commit=False) as session:
+        yield session
+
+
+@contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session closed on exit; services inside commit or roll back their own transaction."""
     session = new_session(engine)

@@ -25,7 +25,7 @@ from connector.sync.report import ObjectReport, RunReport
 from mappings.engine import Mapping
 from mappings.records import RawRecord
 from order_core.actors import Actor
-from order_core.db import new_session
+from order_core.db import connection_session
 from order_core.sync.apply import apply_page
 from order_core.sync.cursors import read_cursor, read_full_refresh, reset_cursor, save_full_refresh
 from order_core.sync.links import iter_linked_ids
@@ -83,7 +83,7 @@ class Puller:
         objects = self._objects(opts.objects)  # refused before anything is written
         report = RunReport(self.name)
         started, calls_before = time.monotonic(), self.source.budget.calls
-        with new_session(self.engine) as session:
+        with connection_session(self.engine) as session:
             run_id = start_run(self.name, session=session, actor=self.actor)
             try:
                 if opts.full:
@@ -224,7 +224,7 @@ class Puller:
                 for crm_id, stamp in gone.items()
                 if crm_id not in returned
             ]
-        with new_session(self.engine) as session:
+        with connection_session(self.engine) as session:
             self._apply(session, obj, Page(pending, None), rep)
         return rep
 
@@ -262,6 +262,6 @@ class Puller:
     def retry_all(self) -> ObjectReport:
         """``sync quarantine retry``: every quarantined record of this connection, under today's mapping."""
         rep = ObjectReport("quarantine retry")
-        with new_session(self.engine) as session:
+        with connection_session(self.engine) as session:
             self._retry_quarantine(session, rep, everything=True)
         return rep

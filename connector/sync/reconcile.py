@@ -27,7 +27,7 @@ from connector.sync.drift_report import ObjectDrift, ReconcileReport
 from connector.sync.opening import connection_named, default_connections, open_connection_puller
 from connector.sync.pull import Puller
 from mappings.records import MappedRecord, RawRecord, Rejected
-from order_core.db import new_session
+from order_core.db import connection_session
 from order_core.sync.drift import core_side, drop_dangling_links
 from order_core.sync.links import iter_linked_ids
 
@@ -64,7 +64,7 @@ class Reconciler:
         budget = self.puller.source.budget
         started, calls = time.monotonic(), budget.calls
         try:
-            with new_session(self.puller.engine) as session:
+            with connection_session(self.puller.engine) as session:
                 for obj in self.mapping.objects:
                     if objects is not None and obj not in objects:
                         continue
