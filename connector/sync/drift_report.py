@@ -26,7 +26,7 @@ class ObjectDrift:
     crm: int = 0  # live records read from the CRM, per core target they map to
     core: int = 0  # live links the core holds for the object's targets
     in_sync: int = 0
-    quarantined: int = 0  # refused by the mapping or waiting in the quarantine: not drift
+    quarantined: int = 0  # in the quarantine, or refused by the mapping and not in the core
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     ids: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in KINDS})
     repulled: int = 0  # drifted records applied again by a repair

@@ -122,7 +122,10 @@ class Reconciler:
                 state = side.states.get(rec.crm_id)
                 kind = ""
                 if isinstance(rec, Rejected):
-                    rep.quarantined += 1
+                    if rec.crm_id in side.quarantined or state is None or not state.live:
+                        rep.quarantined += 1
+                    else:  # the core holds values the CRM no longer has; a pull would hold it
+                        kind = "stale" if rec.stamp > state.stamp else "different"
                 elif rec.deleted:
                     kind = "missing_in_crm" if state is not None and state.live else ""
                 elif state is None or not state.live:

@@ -90,8 +90,7 @@ def core_side(
         crm_id: CoreState(k.digest, k.stamp, k.deleted, k.core_id in rows)
         for crm_id, k in links.items()
     }
-    missing = [i for i in wanted if i not in states or not states[i].live]
-    return CoreSide(states, _quarantined(session, source, target, missing) if missing else set())
+    return CoreSide(states, _quarantined(session, source, target, wanted))
 
 
 @transactional

@@ -320,5 +320,21 @@ def test_reconcile_reports_drift_with_ids_exits_3_and_repairs(cli: Cli) -> None:
     deal = deal_by_crm_id(cli.engine, "acme-sf", opp)
     assert deal is not None and deal["name"] == "Edited behind the core"
     assert cli.run("sync", "reconcile", "-c", "acme-sf")[0] == 0
+
+    # A value the mapping refuses: drift the repair cannot mend; the record goes to the quarantine.
+    refused = sorted(str(r["Id"]) for r in store.values() if not r["IsDeleted"])[1]
+    cli.sf.app.admin_api.change_record(
+        "Opportunity", refused, {"Registration_Status__c": "Withdrawn"}
+    )
+    code, out, err = cli.run("sync", "reconcile", "-c", "acme-sf", "--repair", "--json")
+    assert (code, err) == (EXIT_DRIFT, "")
+    [report] = json.loads(out)
+    assert (report["drift"], report["unrepaired"]) == (1, 1)
+    assert report["objects"]["Opportunity"]["ids"] == {"stale": [refused]}
+    assert [e["crm_id"] for e in held(cli.engine, "acme-sf")] == [refused]
+    code, out, _ = cli.run("sync", "reconcile", "-c", "acme-sf", "--json")
+    [report] = json.loads(out)
+    assert code == 0 and report["drift"] == 0
+    assert report["objects"]["Opportunity"]["quarantined"] == 1
     err = cli.refused("sync", "reconcile", "-c", "nope")
     assert "no connection named nope" in err

@@ -114,6 +114,9 @@ def test_hubspot_drift_found_by_kind_and_repaired(
     silent, missed, archived, unlinked = deals[:4]
     app.change_record("deals", silent, {"dealname": "Changed without a stamp"}, bump=False)
     app.change_record("deals", missed, {"amount": "4321"})
+    # Its line items lose their deal: the mapping refuses them now, so a repair quarantines them.
+    stranded = sorted(str(i) for i in app.associated_ids("deals", archived, "line_items"))
+    assert stranded
     app.archive_record("deals", archived)
     _drop_link(core, "emea-hs", "deal", unlinked)
     company = sorted(
@@ -137,12 +140,13 @@ def test_hubspot_drift_found_by_kind_and_repaired(
             "missing_in_crm": [archived],
             "missing_in_core": [unlinked],
         },
-        "line_items": {"missing_in_core": [line]},
+        "line_items": {"missing_in_core": [line], "different": stranded},
     }
 
     repaired = Reconciler(p).run(repair=True)
 
-    assert repaired.drift == 6 + len(orphaned) and repaired.unrepaired == 0
+    assert repaired.drift == 6 + len(orphaned) + len(stranded)
+    assert repaired.unrepaired == len(stranded) == repaired.objects["line_items"].repair_quarantined
     assert core_row(core, Deal, "emea-hs", "deal", silent)["name"] == "Changed without a stamp"
     assert core_row(core, Deal, "emea-hs", "deal", archived)["deleted_in_crm"] is True
     assert core_row(core, Deal, "emea-hs", "deal", missed)["amount"] == 4321
@@ -150,10 +154,9 @@ def test_hubspot_drift_found_by_kind_and_repaired(
     assert {core_row(core, Deal, "emea-hs", "deal", d)["end_customer_id"] for d in orphaned} == {
         None
     }
-    # The archived deal's line items lost their deal: refused by the mapping, quarantined, no drift.
     again = Reconciler(p).run()
     assert again.drift == 0, again.as_dict()
-    assert again.objects["line_items"].quarantined > 0
+    assert again.objects["line_items"].quarantined == len(stranded)
 
 
 def test_reconcile_connection_reports_plain_data_and_refuses_unknown_names(
