@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -222,6 +223,9 @@ def load_connections(path: str | Path, env: dict[str, str] | None = None) -> dic
 
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "sandbox_connections.yaml"
+#: Connections by name, as ``load_connections`` and ``configured_connections`` return them.
+Connections = Mapping[str, Connection]
+
 #: The local sandboxes' published demo credentials (they open nothing but a sandbox on 127.0.0.1).
 SANDBOX_SECRETS = {
     "CHANNELSYNC_SANDBOX_SF_CLIENT_SECRET": "channelsync-sandbox-consumer-secret",

@@ -1,0 +1,188 @@
+"""The push's HubSpot writes: quotes with line items on deals, the quote summary, orders.
+
+Records are upserted by the mapping's external id (the unique ``channelsync_id``) with batch
+upsert, so a retry never duplicates; associations (HubSpot-defined types) are made once the
+records' ids are known, and making one twice changes nothing. A revised quote's earlier versions
+keep their records but leave the deal, which shows the current version only. An order is
+associated with its partner's company (and the deal its quote came from) on its first event;
+a partner with no company in this portal skips the order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from connector.errors import CrmError
+from connector.hubspot.association_writes import AssociationType, HubSpotAssociations, Pair
+from connector.hubspot.writes import HubSpotWriter
+from connector.push.crm_sender import Snapshots, Work
+from connector.push.ledger import Ledger
+from connector.writes import WriteResults
+from mappings.push import crm_fields
+from mappings.spec import PushObject, PushSpec
+from order_core.outbox.outcomes import Outcome
+from order_core.pushback.snapshots import LineSnap
+
+#: HubSpot-defined association type ids (from the first object to the second).
+QUOTE_TO_DEAL = AssociationType("HUBSPOT_DEFINED", 64)
+LINE_ITEM_TO_QUOTE = AssociationType("HUBSPOT_DEFINED", 68)
+ORDER_TO_COMPANY = AssociationType("HUBSPOT_DEFINED", 509)
+ORDER_TO_DEAL = AssociationType("HUBSPOT_DEFINED", 512)
+ORDER_TO_LINE_ITEM = AssociationType("HUBSPOT_DEFINED", 513)
+
+Owners = list[tuple[str, tuple[LineSnap, ...], list[int]]]
+
+
+class HubSpotWrites:
+    """The push's writes through one connection's ``HubSpotWriter`` (and its associations)."""
+
+    def __init__(self, writer: HubSpotWriter, push: PushSpec) -> None:
+        self.writer = writer
+        self.assoc = HubSpotAssociations(writer.client)
+        self.push = push
+        self._stopped: CrmError | None = None
+
+    def stopped(self) -> CrmError | None:
+        """The error that stopped a write early, if any."""
+        return self._stopped
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        self.writer.close()
+
+    def _write(self, ledger: Ledger, prefix: str, results: WriteResults) -> WriteResults:
+        self._stopped = self._stopped or results.stopped
+        return ledger.record(prefix, results)
+
+    def _upsert(
+        self, ledger: Ledger, part: PushObject, records: Sequence[dict[str, object]]
+    ) -> dict[str, str]:
+        """Upsert ``records``; the HubSpot id of each written one, by external id."""
+        assert part.external_id is not None
+        if not records:
+            return {}
+        results = self.writer.batch_upsert(part.object, part.external_id, records)
+        self._write(ledger, part.object, results)
+        return {r.key: r.crm_id for r in results if r.ok and r.crm_id}
+
+    def _associate(
+        self,
+        ledger: Ledger,
+        objs: tuple[str, str],
+        wanted: list[tuple[Pair, list[int]]],
+        kind: AssociationType,
+    ) -> None:
+        if not wanted:
+            return
+        prefix = f"{objs[0]}>{objs[1]}"
+        for pair, event_ids in wanted:
+            ledger.need(event_ids, f"{prefix}:{pair[0]}>{pair[1]}")
+        pairs = list(dict.fromkeys(pair for pair, _ in wanted))
+        self._write(ledger, prefix, self.assoc.create(objs[0], objs[1], pairs, [kind]))
+
+    def _lines(
+        self, ledger: Ledger, parent: PushObject, owners: Owners, parent_ids: dict[str, str]
+    ) -> list[tuple[Pair, list[int]]]:
+        """Upsert the lines of written parents; the (line id, parent id) pairs to associate."""
+        part = self.push.quote_line if parent is self.push.quote else self.push.order_line
+        if part is None or part.external_id is None:
+            return []
+        records, parent_of = [], {}
+        for parent_key, lines, event_ids in owners:
+            if parent_key not in parent_ids:
+                continue
+            for ln in lines:
+                ledger.need(event_ids, f"{part.object}:{ln.key}")
+                parent_of[ln.key] = (parent_ids[parent_key], event_ids)
+                records.append({part.external_id: ln.key, **crm_fields(part, ln.values)})
+        ids = self._upsert(ledger, part, records)
+        return [((ids[k], pid), events) for k, (pid, events) in parent_of.items() if k in ids]
+
+    def quotes(self, work: Work, snaps: Snapshots, ledger: Ledger) -> None:
+        """Each quote version on its deal with its line items; earlier versions leave the deal."""
+        part = self.push.quote
+        if part is None or part.external_id is None:
+            ledger.decide(
+                [e for ids in work.quotes.values() for e in ids], Outcome.skipped("no push.quote")
+            )
+            return
+        records: dict[str, dict[str, object]] = {}
+        owners: Owners = []
+        deal_of: dict[str, tuple[str, list[int], bool]] = {}
+        for quote_id, event_ids in work.quotes.items():
+            snap = snaps.quotes.get(quote_id)
+            if snap is None or snap.deal_crm_id is None:
+                ledger.decide(event_ids, Outcome.skipped("the quote is not on a deal of this CRM"))
+                continue
+            for key, values in (*snap.earlier, (snap.key, snap.values)):
+                ledger.need(event_ids, f"{part.object}:{key}")
+                records[key] = {part.external_id: key, **crm_fields(part, values)}
+                deal_of[key] = (snap.deal_crm_id, event_ids, key == snap.key)
+            owners.append((snap.key, snap.lines, event_ids))
+        ids = self._upsert(ledger, part, list(records.values()))
+        line_pairs = self._lines(ledger, part, owners, ids)
+        current = [((ids[k], d), ev) for k, (d, ev, now) in deal_of.items() if now and k in ids]
+        self._associate(ledger, ("quotes", "deals"), current, QUOTE_TO_DEAL)
+        self._associate(ledger, ("line_items", "quotes"), line_pairs, LINE_ITEM_TO_QUOTE)
+        old = [(ids[k], d) for k, (d, _, now) in deal_of.items() if not now and k in ids]
+        if old:
+            self._write(
+                ledger, "removed", self.assoc.remove("quotes", "deals", old, [QUOTE_TO_DEAL])
+            )
+
+    def deals(self, work: Work, snaps: Snapshots, ledger: Ledger, *, clear_request: bool) -> None:
+        """The quote summary on each deal (the request flag cleared when asked)."""
+        part = self.push.deal
+        if part is None:
+            return
+        records = []
+        for deal_id, event_ids in work.deals.items():
+            summary = snaps.deals.get(deal_id)
+            if summary is None:
+                ledger.decide(event_ids, Outcome.skipped(f"deal {deal_id} is gone"))
+                continue
+            fields = crm_fields(part, summary.values)
+            if not clear_request:
+                for crm_field, rule in part.fields.items():
+                    if rule.from_ == "quote_requested":
+                        fields.pop(crm_field, None)
+            ledger.need(event_ids, f"{part.object}:{summary.deal_crm_id}")
+            records.append({"hs_object_id": summary.deal_crm_id, **fields})
+        if records:
+            self._write(ledger, part.object, self.writer.batch_update(part.object, records))
+
+    def orders(self, work: Work, snaps: Snapshots, ledger: Ledger) -> None:
+        """Each order; on its first event its line items and its partner company and deal."""
+        part = self.push.order
+        if part is None or part.external_id is None:
+            ledger.decide(
+                [e for ids in work.orders.values() for e in ids], Outcome.skipped("no push.order")
+            )
+            return
+        records = []
+        owners: Owners = []
+        for number, event_ids in work.orders.items():
+            snap = snaps.orders.get(number)
+            if snap is None or snap.partner_crm_id is None:
+                reason = "the order is gone" if snap is None else "its partner has no company here"
+                ledger.decide(event_ids, Outcome.skipped(reason))
+                continue
+            ledger.need(event_ids, f"{part.object}:{number}")
+            records.append({part.external_id: number, **crm_fields(part, snap.values)})
+            if number in work.first_orders:
+                owners.append((number, snap.lines, event_ids))
+        ids = self._upsert(ledger, part, records)
+        line_pairs = self._lines(ledger, part, owners, ids)
+        companies, deals = [], []
+        for number, _, event_ids in owners:
+            snap = snaps.orders[number]
+            if number not in ids:
+                continue
+            assert snap.partner_crm_id is not None
+            companies.append(((ids[number], snap.partner_crm_id), event_ids))
+            if snap.deal_crm_id is not None:
+                deals.append(((ids[number], snap.deal_crm_id), event_ids))
+        self._associate(ledger, ("orders", "companies"), companies, ORDER_TO_COMPANY)
+        self._associate(ledger, ("orders", "deals"), deals, ORDER_TO_DEAL)
+        lines = [((o, ln), ev) for (ln, o), ev in line_pairs]
+        self._associate(ledger, ("orders", "line_items"), lines, ORDER_TO_LINE_ITEM)
