@@ -1,0 +1,109 @@
+"""A core pulled from both sandboxes, priced products for the sandboxes' SKUs, and push helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from connector.connections import Connection
+from connector.push.run import PushReport, push_connection
+from connector.sync.pull import Puller
+from crm_sandbox.common.seed import PRODUCT_FAMILIES
+from order_core.actors import Actor
+from order_core.catalog.loader import load_catalog
+from order_core.db import new_session
+from order_core.deals.models import Deal, DealLine
+from order_core.quotes.from_deals import DealQuoteResult, quote_requested_deals
+from tests.e2e.conftest import Sandboxes
+
+SALES_OPS = Actor.vendor("sales.ops@vendor.example", "sales_ops")
+SF, HS = "acme-sf", "emea-hs"
+
+
+def catalog_text() -> str:
+    """Products for every SKU the sandboxes seed, each at a list price of 100 + 10 per index."""
+    rows = []
+    for i, fam in enumerate(PRODUCT_FAMILIES):
+        for n in range(1, 4):
+            sku = f"CS-{fam[:3].upper()}-{n:03d}"
+            price = Decimal(100 + 10 * (3 * i + n))
+            rows.append(
+                f"  - {{sku: {sku}, name: {fam} {n}, category: {fam}, kind: perpetual, "
+                f"list_prices: {{USD: {price}.00}}}}"
+            )
+    allow = "\n".join(
+        f"  - {{program: {p}, allow: {{all: true}}}}" for p in ("RESELLER", "DISTRIBUTOR")
+    )
+    return "products:\n" + "\n".join(rows) + "\nauthorization:\n" + allow + "\n"
+
+
+@dataclass
+class PushWorld:
+    """Both sandboxes pulled into the core, and the push of each connection."""
+
+    engine: Engine
+    sandboxes: Sandboxes
+    connections: dict[str, Connection]
+    puller: Callable[[str], Puller]
+
+    def pull(self, name: str) -> None:
+        """Pull one connection (asserting it ended well)."""
+        report = self.puller(name).run()
+        assert report.status == "ok", report.message
+
+    def push(self, name: str) -> PushReport:
+        """Push one connection (every connection receives its share of the fan-out)."""
+        return push_connection(name, self.engine, connections=self.connections)
+
+    def quotable_deal(self, source: str) -> Deal:
+        """A live USD deal of ``source`` with a partner and line items."""
+        with new_session(self.engine) as session:
+            with_lines = select(DealLine.deal_id).where(col(DealLine.quantity) > 0)
+            deal = session.exec(
+                select(Deal)
+                .where(
+                    Deal.source == source,
+                    col(Deal.partner_id).is_not(None),
+                    col(Deal.deleted_in_crm).is_(False),
+                    Deal.currency == "USD",
+                    col(Deal.id).in_(with_lines),
+                )
+                .order_by(col(Deal.id))
+            ).first()
+            assert deal is not None
+            return deal
+
+    def flag(self, source: str, deal: Deal, *, on: bool = True) -> None:
+        """Tick (or untick) the deal's quote-requested flag in its CRM, as sales ops would."""
+        if source == SF:
+            self.sandboxes.sf.app.admin_api.change_record(
+                "Opportunity", deal.crm_id, {"Quote_Requested__c": on}
+            )
+        else:
+            self.sandboxes.hs.app.change_record(
+                "deals", deal.crm_id, {"quote_requested": "true" if on else "false"}
+            )
+
+    def quote_requests(self, source: str) -> list[DealQuoteResult]:
+        """Handle the pulled quote requests of ``source``."""
+        with new_session(self.engine) as session:
+            return quote_requested_deals(session, source, SALES_OPS)
+
+
+def build_world(
+    engine: Engine,
+    sandboxes: Sandboxes,
+    connections: dict[str, Connection],
+    puller: Callable[[str], Puller],
+) -> PushWorld:
+    """Products loaded, both connections pulled."""
+    with new_session(engine) as session:
+        load_catalog(catalog_text(), session=session, actor=Actor.vendor("admin"))
+    world = PushWorld(engine, sandboxes, connections, puller)
+    world.pull(SF)
+    world.pull(HS)
+    return world
