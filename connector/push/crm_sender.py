@@ -73,7 +73,8 @@ def group(entity: str, events: Sequence[OutboxEvent]) -> Work:
                 work.deals.setdefault(data["deal_id"], []).append(event.id)
         elif entity == "order" and event.aggregate_id:
             work.orders.setdefault(event.aggregate_id, []).append(event.id)
-            if data.get("previous_status") is None:
+            if data.get("previous_status") in (None, "draft"):
+                # Placed (or re-submitted after a revision): its lines go with it.
                 work.first_orders.add(event.aggregate_id)
         else:
             work.bad[event.id] = f"a {event.topic} event without the id of its record"

@@ -17,7 +17,16 @@ from order_core.actors import Actor
 from order_core.catalog.loader import load_catalog
 from order_core.db import new_session
 from order_core.deals.models import Deal, DealLine
+from order_core.fulfillment.details import order_details
+from order_core.fulfillment.services import accept_order, fulfill_order
+from order_core.invoices.services import record_payment
+from order_core.orders.cart import LockedLine
+from order_core.orders.checkout import create_order_from_quote
+from order_core.partners.buyers import add_buyer
+from order_core.payments.services import allow_payment_method
 from order_core.quotes.from_deals import DealQuoteResult, quote_requested_deals
+from order_core.quotes.models import Quote, QuoteLine
+from quote_engine.approvals.policy import ApprovalPolicy
 from tests.e2e.conftest import Sandboxes
 
 SALES_OPS = Actor.vendor("sales.ops@vendor.example", "sales_ops")
@@ -107,3 +116,59 @@ def build_world(
     world.pull(SF)
     world.pull(HS)
     return world
+
+
+ADMIN = Actor.vendor("channel.admin@vendor.example", "admin")
+FINANCE = Actor.vendor("finance@vendor.example", "finance")
+
+
+def order_from_quote(engine: Engine, quote_id: int) -> str:
+    """An order at the quote's locked buy prices, placed by a new buyer of the quote's partner."""
+    with new_session(engine) as session:
+        quote = session.get(Quote, quote_id)
+        assert quote is not None
+        lines = session.exec(
+            select(QuoteLine).where(QuoteLine.quote_id == quote_id).order_by(col(QuoteLine.line_no))
+        ).all()
+        allow_payment_method(
+            "purchase_order", session=session, actor=ADMIN, partner_id=quote.partner_id
+        )
+        buyer = add_buyer(
+            quote.partner_id,
+            f"push.buyer{quote_id}@partner.example",
+            "Push Buyer",
+            session=session,
+            actor=ADMIN,
+        )
+        assert buyer.id is not None
+        order = create_order_from_quote(
+            quote_id,
+            session=session,
+            actor=ADMIN,
+            partner_id=quote.partner_id,
+            buyer_id=buyer.id,
+            currency=quote.currency,
+            lines=[
+                LockedLine(ln.sku, ln.quantity, ln.unit_list, ln.unit_net, ln.line_total)
+                for ln in lines
+            ],
+            payment_method="purchase_order",
+            po_number=f"PO-{quote_id}",
+            policy=ApprovalPolicy([]),
+        )
+        session.commit()
+        return order.number
+
+
+def advance(engine: Engine, number: str, step: str) -> str:
+    """Move an order one step: accept, fulfil (fulfilled, then invoiced) or pay; its new status."""
+    with new_session(engine) as session:
+        if step == "accept":
+            order = accept_order(number, session=session, actor=SALES_OPS)
+        elif step == "fulfil":
+            order = fulfill_order(number, session=session, actor=SALES_OPS)
+        else:
+            invoice = order_details(number, session=session, actor=ADMIN).invoices[-1]
+            record_payment(invoice.number, invoice.total, session=session, actor=FINANCE)
+            order = order_details(number, session=session, actor=ADMIN).order
+        return order.status

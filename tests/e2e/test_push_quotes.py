@@ -15,7 +15,6 @@ from tests.e2e.conftest import PullerFactory, Sandboxes
 from tests.e2e.push_world import HS, SF, PushWorld, build_world
 
 
-
 @pytest.fixture
 def world(
     core: Engine,
