@@ -24,6 +24,7 @@ from connector.push.ledger import Ledger
 from order_core.db import new_session
 from order_core.outbox import OutboxEvent
 from order_core.outbox.outcomes import Outcome
+from order_core.pushback.acknowledge import requests_acknowledged
 from order_core.pushback.fanout import connection_prefix
 from order_core.pushback.snapshots import (
     DealSummary,
@@ -166,7 +167,19 @@ class CrmPushSender:
             self.writes.deals(work, snaps, ledger, clear_request=False)
         elif self.entity == "deal":
             self.writes.deals(work, snaps, ledger, clear_request=True)
+            self._acknowledge(snaps, ledger)
         else:
             self.writes.orders(work, snaps, ledger)
         ids = [e.id for e in events if e.id is not None]
         return SendResult(ledger.outcomes(ids), ledger.calls)
+
+    def _acknowledge(self, snaps: Snapshots, ledger: Ledger) -> None:
+        """Deals whose flag the CRM now has off: the core's flag off, their pull links reset."""
+        done = [
+            s.deal_id
+            for s in snaps.deals.values()
+            if any(k.endswith(f":{s.deal_crm_id}") and r.ok for k, r in ledger.results.items())
+        ]
+        if done:
+            with new_session(self.engine) as session:
+                requests_acknowledged(self.connection, done, session=session)

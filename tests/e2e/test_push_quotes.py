@@ -117,3 +117,35 @@ def test_a_flagged_hubspot_deal_gets_its_quote_with_line_items(world: PushWorld)
     world.pull(HS)
     assert world.quote_requests(HS) == []
     assert world.push(HS).delivered == 0
+
+
+def _requote(world: PushWorld, source: str, deal_id: int) -> None:
+    result = {r.deal_id: r for r in world.quote_requests(source)}[deal_id]
+    assert result.outcome == "quoted", result.reason
+    report = world.push(source)
+    assert report.status == "ok" and report.dead_lettered == 0, report.as_dict()
+
+
+def test_a_revised_quote_supersedes_the_first_in_both_crms(world: PushWorld) -> None:
+    for source in (SF, HS):
+        deal = world.quotable_deal(source)
+        for _ in range(2):  # flag, quote, push; flag again: a revision
+            world.flag(source, deal)
+            world.pull(source)
+            _requote(world, source, deal.id or 0)
+        [(v1, _), (v2, _)] = _quotes(world, deal.id or 0)
+        assert (v1.state, v2.version) == ("superseded", 2)
+        old, new = f"{v2.number}-v1", f"{v2.number}-v2"
+        if source == SF:
+            admin = world.sandboxes.sf.app.admin_api
+            by_key = {str(r["Channelsync_Id__c"]): r for r in _records(world, "Quote")}
+            assert by_key[old]["Status"] == "Denied"
+            assert by_key[new]["OpportunityId"] == deal.crm_id
+            assert by_key[new]["Status"] != "Denied"
+            assert admin.external_id_counts("Quote")[new] == 1
+        else:
+            hs = world.sandboxes.hs.app
+            ids = {r.props["channelsync_id"]: r.id for r in hs.records("quotes")}
+            assert hs.associated_ids("deals", deal.crm_id, "quotes") == [ids[new]]
+            assert hs.associated_ids("quotes", ids[old], "deals") == []
+            assert hs.external_id_counts("quotes")[new] == 1
