@@ -122,8 +122,9 @@ ADMIN = Actor.vendor("channel.admin@vendor.example", "admin")
 FINANCE = Actor.vendor("finance@vendor.example", "finance")
 
 
-def order_from_quote(engine: Engine, quote_id: int) -> str:
-    """An order at the quote's locked buy prices, placed by a new buyer of the quote's partner."""
+def order_from_quote(engine: Engine, quote_id: int, n: int = 0) -> str:
+    """An order at the quote's locked buy prices, placed by a new buyer of the quote's partner
+    (``n`` tells the buyers of several orders apart)."""
     with new_session(engine) as session:
         quote = session.get(Quote, quote_id)
         assert quote is not None
@@ -135,7 +136,7 @@ def order_from_quote(engine: Engine, quote_id: int) -> str:
         )
         buyer = add_buyer(
             quote.partner_id,
-            f"push.buyer{quote_id}@partner.example",
+            f"push.buyer{quote_id}.{n}@partner.example",
             "Push Buyer",
             session=session,
             actor=ADMIN,
