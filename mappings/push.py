@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from mappings.spec import MappingFile, PushField, PushObject, PushSpec
+from mappings.spec import MappingFile, PushField, PushObject
 from mappings.values import as_text
 from mappings.yaml_lines import Path_
 
@@ -133,8 +133,3 @@ def _value(rule: PushField, values: Mapping[str, object]) -> object:
 def crm_fields(part: PushObject, values: Mapping[str, object]) -> dict[str, object]:
     """A snapshot's values as the CRM fields of a push part (value maps applied)."""
     return {crm_field: _value(rule, values) for crm_field, rule in part.fields.items()}
-
-
-def push_part(spec: PushSpec | None, target: str) -> PushObject | None:
-    """One part of a push section (None when the file has no push section or not that part)."""
-    return None if spec is None else getattr(spec, target)

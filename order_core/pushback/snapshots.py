@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
@@ -261,8 +260,3 @@ def order_snapshots(
             _lines(lines.get(o.id, []), o.number) if o.id in wanted else (),
         )
     return out
-
-
-def money(value: object) -> Decimal | None:
-    """A snapshot's money value as Decimal (None stays None)."""
-    return None if value is None else Decimal(str(value))
