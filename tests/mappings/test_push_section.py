@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mappings import MappingError, load_mapping, shipped
+from mappings import Mapping, MappingError, load_mapping, shipped
 from mappings.push import crm_fields
 
 BASE = """\
@@ -36,7 +36,7 @@ push:
 """
 
 
-def _load(tmp_path: Path, text: str) -> object:
+def _load(tmp_path: Path, text: str) -> Mapping:
     path = tmp_path / "m.yaml"
     path.write_text(text, encoding="utf-8")
     return load_mapping(path)
@@ -69,8 +69,9 @@ def test_values_are_mapped_to_crm_fields(tmp_path: Path) -> None:
         "Description": "h",
         "Status": "Partially Refunded",
     }
-    mapping = _load(tmp_path, BASE)
-    order = mapping.push.order  # type: ignore[attr-defined]
+    mine = _load(tmp_path, BASE)
+    assert mine.push is not None and mine.push.order is not None
+    order = mine.push.order
     assert crm_fields(order, {"number": "X", "status": "submitted"})["Status"] == "Activated"
 
 
