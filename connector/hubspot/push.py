@@ -186,3 +186,35 @@ class HubSpotWrites:
         self._associate(ledger, ("orders", "deals"), deals, ORDER_TO_DEAL)
         lines = [((o, ln), ev) for (ln, o), ev in line_pairs]
         self._associate(ledger, ("orders", "line_items"), lines, ORDER_TO_LINE_ITEM)
+
+    def resellers(self, work: Work, snaps: Snapshots, ledger: Ledger) -> None:
+        """The labelled association from each end customer's company to its reseller of record's
+        (the label found or created once); the label taken from the customer's other resellers."""
+        spec = self.push.reseller
+        if spec is None or spec.label is None:
+            ledger.decide(
+                [e for ids in work.customers.values() for e in ids],
+                Outcome.skipped("no push.reseller"),
+            )
+            return
+        wanted: list[tuple[Pair, list[int]]] = []
+        former: list[Pair] = []
+        for customer_id, event_ids in work.customers.items():
+            snap = snaps.customers.get(customer_id)
+            if snap is None or snap.customer_crm_id is None or snap.reseller_crm_id is None:
+                ledger.decide(
+                    event_ids, Outcome.skipped("the customer or its reseller has no company here")
+                )
+                continue
+            wanted.append(((snap.customer_crm_id, snap.reseller_crm_id), event_ids))
+            former.extend((snap.customer_crm_id, other) for other in snap.others_crm_ids)
+        if not wanted:
+            return
+        label = self.assoc.ensure_label(
+            "companies", "companies", spec.label, inverse_label=spec.inverse_label
+        )
+        self._associate(ledger, ("companies", "companies"), wanted, label)
+        if former:
+            self._write(
+                ledger, "removed", self.assoc.remove("companies", "companies", former, [label])
+            )

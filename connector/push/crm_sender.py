@@ -26,6 +26,7 @@ from order_core.outbox import OutboxEvent
 from order_core.outbox.outcomes import Outcome
 from order_core.pushback.acknowledge import requests_acknowledged
 from order_core.pushback.fanout import connection_prefix
+from order_core.pushback.resellers import ResellerSnap, reseller_snapshots
 from order_core.pushback.snapshots import (
     DealSummary,
     OrderSnap,
@@ -37,7 +38,7 @@ from order_core.pushback.snapshots import (
 
 #: The entities the push delivers, in the order a run drains them (a quote before the deal
 #: summary naming it; orders after the quotes they came from).
-ENTITIES = ("quote", "deal", "order")
+ENTITIES = ("quote", "deal", "order", "end_customer")
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Work:
     quotes: dict[int, list[int]] = field(default_factory=dict)
     orders: dict[str, list[int]] = field(default_factory=dict)
     first_orders: set[str] = field(default_factory=set)
+    customers: dict[int, list[int]] = field(default_factory=dict)
     bad: dict[int, str] = field(default_factory=dict)
 
 
@@ -58,6 +60,7 @@ class Snapshots:
     deals: dict[int, DealSummary] = field(default_factory=dict)
     quotes: dict[int, QuoteSnap] = field(default_factory=dict)
     orders: dict[str, OrderSnap] = field(default_factory=dict)
+    customers: dict[int, ResellerSnap] = field(default_factory=dict)
 
 
 def group(entity: str, events: Sequence[OutboxEvent]) -> Work:
@@ -77,6 +80,8 @@ def group(entity: str, events: Sequence[OutboxEvent]) -> Work:
             if data.get("previous_status") in (None, "draft"):
                 # Placed (or re-submitted after a revision): its lines go with it.
                 work.first_orders.add(event.aggregate_id)
+        elif entity == "end_customer" and isinstance(data.get("customer_id"), int):
+            work.customers.setdefault(data["customer_id"], []).append(event.id)
         else:
             work.bad[event.id] = f"a {event.topic} event without the id of its record"
     return work
@@ -91,6 +96,9 @@ def read_snapshots(engine: Engine, source: str, work: Work) -> Snapshots:
                 quote_snapshots(session, sorted(work.quotes)) if work.quotes else {},
                 order_snapshots(session, source, sorted(work.orders), with_lines=work.first_orders)
                 if work.orders
+                else {},
+                reseller_snapshots(session, source, sorted(work.customers))
+                if work.customers
                 else {},
             )
         finally:
@@ -110,6 +118,10 @@ class CrmWrites(Protocol):
 
     def orders(self, work: Work, snaps: Snapshots, ledger: Ledger) -> None:
         """Write the orders (with lines and associations on their first event)."""
+        ...
+
+    def resellers(self, work: Work, snaps: Snapshots, ledger: Ledger) -> None:
+        """Show each end customer's reseller of record (and take the mark from former ones)."""
         ...
 
     def stopped(self) -> CrmError | None:
@@ -168,8 +180,10 @@ class CrmPushSender:
         elif self.entity == "deal":
             self.writes.deals(work, snaps, ledger, clear_request=True)
             self._acknowledge(snaps, ledger)
-        else:
+        elif self.entity == "order":
             self.writes.orders(work, snaps, ledger)
+        else:
+            self.writes.resellers(work, snaps, ledger)
         ids = [e.id for e in events if e.id is not None]
         return SendResult(ledger.outcomes(ids), ledger.calls)
 

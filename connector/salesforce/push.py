@@ -15,7 +15,7 @@ from typing import Any
 from connector.errors import CrmError
 from connector.push.crm_sender import Snapshots, Work
 from connector.push.ledger import Ledger
-from connector.salesforce.soql import in_list, select
+from connector.salesforce.soql import in_list, quote, select
 from connector.salesforce.writes import SalesforceWriter
 from connector.writes import WriteResults
 from mappings.push import crm_fields
@@ -55,7 +55,7 @@ class SalesforceWrites:
         return ledger.record(prefix, results)
 
     def _query(self, soql: str) -> list[dict[str, Any]]:
-        answer = self.writer.client.call("price book lookup", lambda sf: sf.query_all(soql))
+        answer = self.writer.client.call("lookup", lambda sf: sf.query_all(soql))
         return list(answer.get("records", []))
 
     def _standard_book(self) -> str | None:
@@ -208,3 +208,45 @@ class SalesforceWrites:
             )
         if line_part is not None and with_lines:
             self._lines(line_part, part, with_lines, ledger)
+
+    def resellers(self, work: Work, snaps: Snapshots, ledger: Ledger) -> None:
+        """A ``Partner`` row (the mapped role) from each end customer to its reseller of record;
+        the role's rows to former resellers are deleted."""
+        spec = self.push.reseller
+        if spec is None or spec.object is None or spec.role is None:
+            ledger.decide(
+                [e for ids in work.customers.values() for e in ids],
+                Outcome.skipped("no push.reseller"),
+            )
+            return
+        records, current = [], {}
+        for customer_id, event_ids in work.customers.items():
+            snap = snaps.customers.get(customer_id)
+            if snap is None or snap.customer_crm_id is None or snap.reseller_crm_id is None:
+                ledger.decide(
+                    event_ids, Outcome.skipped("the customer or its reseller has no account here")
+                )
+                continue
+            key = f"{snap.customer_crm_id}|{snap.reseller_crm_id}|{spec.role}"
+            ledger.need(event_ids, f"{spec.object}:{key}")
+            current[snap.customer_crm_id] = (snap.reseller_crm_id, event_ids)
+            records.append(
+                {
+                    "AccountFromId": snap.customer_crm_id,
+                    "AccountToId": snap.reseller_crm_id,
+                    "Role": spec.role,
+                }
+            )
+        if not records:
+            return
+        match_on = ("AccountFromId", "AccountToId", "Role")
+        self._write(ledger, spec.object, self.writer.create(spec.object, records, match_on))
+        where = f"AccountFromId IN {in_list(sorted(current))} AND Role = {quote(spec.role)}"
+        stale = []
+        for row in self._query(select(spec.object, ["Id", "AccountFromId", "AccountToId"], where)):
+            reseller, event_ids = current[str(row["AccountFromId"])]
+            if row["AccountToId"] != reseller:
+                stale.append(str(row["Id"]))
+                ledger.need(event_ids, f"removed:{row['Id']}")
+        if stale:
+            self._write(ledger, "removed", self.writer.delete(stale))
