@@ -128,6 +128,10 @@ class CrmWrites(Protocol):
         """The error that stopped a write of this sender early, if any."""
         ...
 
+    def api_calls(self) -> int:
+        """Every API call made so far (writes, look-ups, logins, retries)."""
+        ...
+
     def close(self) -> None:
         """Release the CRM client."""
         ...

@@ -66,7 +66,11 @@ class TopicFigures:
 
 @dataclass
 class PushReport:
-    """One push run of one connection: fan-out, per-topic figures, CRM calls, how it ended."""
+    """One push run of one connection: fan-out, per-topic figures, CRM calls, how it ended.
+
+    ``crm_calls`` counts write calls; ``api_calls`` every call the connection's budget counted
+    (look-ups, logins and retries too).
+    """
 
     connection: str
     status: str = "ok"  # ok | failed (a batch failed as a whole; the next run tries again)
@@ -76,6 +80,7 @@ class PushReport:
     unrouted: int = 0
     topics: dict[str, TopicFigures] = field(default_factory=dict)
     crm_calls: int = 0
+    api_calls: int = 0
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -168,6 +173,7 @@ def push_connection(
                 report.status, report.message = "failed", figures.error
                 break
     finally:
+        report.api_calls = writes.api_calls()
         writes.close()
         report.seconds = round(time.monotonic() - started, 3)
     return report

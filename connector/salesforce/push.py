@@ -50,6 +50,10 @@ class SalesforceWrites:
         """Release the HTTP connections."""
         self.writer.close()
 
+    def api_calls(self) -> int:
+        """Every API call made so far (writes, look-ups, logins, retries), from the budget."""
+        return self.writer.client.budget.calls
+
     def _write(self, ledger: Ledger, prefix: str, results: WriteResults) -> WriteResults:
         self._stopped = self._stopped or results.stopped
         return ledger.record(prefix, results)
