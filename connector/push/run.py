@@ -19,8 +19,10 @@ from sqlalchemy.engine import Engine
 
 from connector.connections import Connection, Connections, configured_connections
 from connector.errors import FatalError
+from connector.hubspot.pacing import Clock
 from connector.push.crm_sender import ENTITIES, CrmPushSender, CrmWrites
 from connector.push.drain import DrainReport, drain
+from connector.retry import RetryPolicy
 from connector.settings import ConnectorSettings
 from mappings import load_mapping
 from order_core.db import new_session
@@ -98,8 +100,11 @@ class PushReport:
         return sum(t.dead_lettered for t in self.topics.values())
 
 
-def open_writes(connection: Connection) -> tuple[CrmWrites, int]:
-    """The connection's CRM writes (its mapping's ``push:`` section) and its batch size."""
+def open_writes(
+    connection: Connection, *, retry: RetryPolicy | None = None, clock: Clock | None = None
+) -> tuple[CrmWrites, int]:
+    """The connection's CRM writes (its mapping's ``push:`` section) and its batch size;
+    ``retry`` / ``clock`` replace the default retry policy and HubSpot's pacing clock."""
     mapping = load_mapping(connection.mapping_path)
     if mapping.crm != connection.kind:
         raise FatalError(
@@ -116,11 +121,13 @@ def open_writes(connection: Connection) -> tuple[CrmWrites, int]:
         from connector.salesforce.push import SalesforceWrites
         from connector.salesforce.writes import COLLECTION_MAX, open_salesforce_writer
 
-        return SalesforceWrites(open_salesforce_writer(connection), mapping.push), COLLECTION_MAX
+        writer = open_salesforce_writer(connection, retry=retry)
+        return SalesforceWrites(writer, mapping.push), COLLECTION_MAX
     from connector.hubspot.push import HubSpotWrites
     from connector.hubspot.writes import BATCH_MAX, open_hubspot_writer
 
-    return HubSpotWrites(open_hubspot_writer(connection), mapping.push), BATCH_MAX
+    hs_writer = open_hubspot_writer(connection, retry=retry, clock=clock)
+    return HubSpotWrites(hs_writer, mapping.push), BATCH_MAX
 
 
 def _fan_out(engine: Engine, names: list[str], report: PushReport) -> None:
@@ -156,12 +163,25 @@ def push_connection(
         raise ValueError(
             f"no connection named {name}; the connections are {', '.join(connections)}"
         )
-    connection = connections[name]
+    writes, batch_size = open_writes(connections[name])
+    return push_with(name, engine, list(connections), writes, batch_size, progress=progress)
+
+
+def push_with(
+    name: str,
+    engine: Engine,
+    receivers: list[str],
+    writes: CrmWrites,
+    batch_size: int,
+    *,
+    progress: Callable[..., None] | None = None,
+) -> PushReport:
+    """:func:`push_connection` with the connection's writes already open (closed on return);
+    ``receivers`` are every connection the fan-out copies events to."""
     report = PushReport(name)
     started = time.monotonic()
-    writes, batch_size = open_writes(connection)
     try:
-        _fan_out(engine, list(connections), report)
+        _fan_out(engine, receivers, report)
         for entity in ENTITIES:
             sender = CrmPushSender(name, entity, engine, writes, batch_size)
             figures = TopicFigures.of(drain(engine, sender))
@@ -172,6 +192,9 @@ def push_connection(
             if figures.error is not None:
                 report.status, report.message = "failed", figures.error
                 break
+        stopped = writes.stopped()
+        if stopped is not None and report.status == "ok":
+            report.status, report.message = "failed", str(stopped)
     finally:
         report.api_calls = writes.api_calls()
         writes.close()

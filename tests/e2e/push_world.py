@@ -173,3 +173,15 @@ def advance(engine: Engine, number: str, step: str) -> str:
             record_payment(invoice.number, invoice.total, session=session, actor=FINANCE)
             order = order_details(number, session=session, actor=ADMIN).order
         return order.status
+
+
+def quoted_orders(world: PushWorld, source: str, n: int) -> list[str]:
+    """``n`` orders from the quote of a deal flagged in ``source`` (the quote pushed already)."""
+    deal = world.quotable_deal(source)
+    world.flag(source, deal)
+    world.pull(source)
+    world.quote_requests(source)
+    assert world.push(source).dead_lettered == 0
+    with new_session(world.engine) as session:
+        quote = session.exec(select(Quote).where(Quote.deal_id == deal.id)).one()
+    return [order_from_quote(world.engine, quote.id or 0, i) for i in range(n)]

@@ -10,9 +10,8 @@ from connector.connections import Connection
 from order_core.db import new_session
 from order_core.outbox import OutboxEvent
 from order_core.outbox.models import DEAD, DELIVERED
-from order_core.quotes.models import Quote
 from tests.e2e.conftest import PullerFactory, Sandboxes
-from tests.e2e.push_world import HS, SF, PushWorld, build_world, order_from_quote
+from tests.e2e.push_world import HS, SF, PushWorld, build_world, quoted_orders
 
 ORDERS = 5
 BAD = 2
@@ -28,17 +27,6 @@ def world(
     return build_world(core, sandboxes, connections, puller)
 
 
-def _orders(world: PushWorld, source: str) -> list[str]:
-    deal = world.quotable_deal(source)
-    world.flag(source, deal)
-    world.pull(source)
-    world.quote_requests(source)
-    assert world.push(source).dead_lettered == 0
-    with new_session(world.engine) as session:
-        quote = session.exec(select(Quote).where(Quote.deal_id == deal.id)).one()
-    return [order_from_quote(world.engine, quote.id or 0, n) for n in range(ORDERS)]
-
-
 def _states(world: PushWorld, source: str) -> dict[str, str]:
     with new_session(world.engine) as session:
         rows = session.exec(
@@ -49,7 +37,7 @@ def _states(world: PushWorld, source: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("source", [SF, HS])
 def test_only_the_refused_order_is_a_dead_letter(world: PushWorld, source: str) -> None:
-    numbers = _orders(world, source)
+    numbers = quoted_orders(world, source, ORDERS)
     if source == SF:
         world.sandboxes.sf.app.admin_api.fail_collection_record(BAD)
     else:
