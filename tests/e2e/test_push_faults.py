@@ -11,9 +11,10 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from connector.connections import Connection
+from connector.hubspot.pacing import Clock
 from connector.push.run import PushReport, open_writes, push_with
 from crm_sandbox.common.faults import Fault
 from order_core.db import new_session
@@ -41,11 +42,11 @@ def world(
 
 
 def _pusher(world: PushWorld, source: str) -> Callable[[], PushReport]:
-    clock = FakeClock()
+    clock, pace = FakeClock(), FakeClock()
 
     def push() -> PushReport:
         writes, size = open_writes(
-            world.connections[source], retry=fake_retry(clock), clock=FakeClock()
+            world.connections[source], retry=fake_retry(clock), clock=Clock(pace.now, pace.sleep)
         )
         return push_with(source, world.engine, list(world.connections), writes, size)
 
@@ -83,7 +84,7 @@ def _due_now(world: PushWorld) -> None:
     with new_session(world.engine) as session:
         session.execute(
             update(OutboxEvent)
-            .where(OutboxEvent.status == PENDING)
+            .where(col(OutboxEvent.status) == PENDING)
             .values(next_attempt_at=utcnow())
         )
         session.commit()
