@@ -76,6 +76,7 @@ class Figure:
     label: str
     records: int
     seconds: float
+    writes: int
     calls: int
     delivered: int
     dead: int
@@ -242,7 +243,13 @@ def _push(
     report: PushReport = push_connection(name, engine, connections=conns)
     figures = report.topics[f"crm:{name}:order"]
     return Figure(
-        label, records, report.seconds, report.api_calls, figures.delivered, figures.dead_lettered
+        label,
+        records,
+        report.seconds,
+        figures.crm_calls,
+        report.api_calls,
+        figures.delivered,
+        figures.dead_lettered,
     )
 
 
@@ -284,13 +291,14 @@ def main() -> None:
         for f in figures:
             print(
                 f"  {f.label:<40} {f.records:>7,} records in {f.seconds:6.2f} s = "
-                f"{f.per_second:>7,.0f}/s, {f.calls:>4} API calls, {f.delivered:>6,} delivered, "
+                f"{f.per_second:>7,.0f}/s, {f.writes:>4} write calls ({f.calls} API calls), "
+                f"{f.delivered:>6,} delivered, "
                 f"{f.dead:>4} dead letters"
             )
-    print("spread over runs (records/s: min / median / max; API calls)")
+    print("spread over runs (records/s: min / median / max; (write calls, API calls))")
     for i, first in enumerate(runs[0]):
         rates = [run[i].per_second for run in runs]
-        calls = sorted({run[i].calls for run in runs})
+        calls = sorted({(run[i].writes, run[i].calls) for run in runs})
         print(
             f"  {first.label:<40} {min(rates):>7,.0f} / {statistics.median(rates):>7,.0f} / "
             f"{max(rates):>7,.0f}   calls {calls}"
