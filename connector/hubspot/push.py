@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from connector.errors import CrmError
 from connector.hubspot.association_writes import AssociationType, HubSpotAssociations, Pair
 from connector.hubspot.writes import HubSpotWriter
 from connector.push.crm_sender import Snapshots, Work
+from connector.push.crm_writes import PushWrites
 from connector.push.ledger import Ledger
 from connector.writes import WriteResults
 from mappings.push import crm_fields
@@ -33,30 +33,18 @@ ORDER_TO_LINE_ITEM = AssociationType("HUBSPOT_DEFINED", 513)
 Owners = list[tuple[str, tuple[LineSnap, ...], list[int]]]
 
 
-class HubSpotWrites:
+class HubSpotWrites(PushWrites):
     """The push's writes through one connection's ``HubSpotWriter`` (and its associations)."""
 
+    deal_id_field = "hs_object_id"
+
     def __init__(self, writer: HubSpotWriter, push: PushSpec) -> None:
-        self.writer = writer
+        super().__init__(writer, push)
+        self.hs = writer
         self.assoc = HubSpotAssociations(writer.client)
-        self.push = push
-        self._stopped: CrmError | None = None
 
-    def stopped(self) -> CrmError | None:
-        """The error that stopped a write early, if any."""
-        return self._stopped
-
-    def close(self) -> None:
-        """Release the HTTP connections."""
-        self.writer.close()
-
-    def api_calls(self) -> int:
-        """Every API call made so far (writes, look-ups, logins, retries), from the budget."""
-        return self.writer.client.budget.calls
-
-    def _write(self, ledger: Ledger, prefix: str, results: WriteResults) -> WriteResults:
-        self._stopped = self._stopped or results.stopped
-        return ledger.record(prefix, results)
+    def _update_deals(self, obj: str, records: Sequence[dict[str, object]]) -> WriteResults:
+        return self.hs.batch_update(obj, records)
 
     def _upsert(
         self, ledger: Ledger, part: PushObject, records: Sequence[dict[str, object]]
@@ -65,7 +53,7 @@ class HubSpotWrites:
         assert part.external_id is not None
         if not records:
             return {}
-        results = self.writer.batch_upsert(part.object, part.external_id, records)
+        results = self.hs.batch_upsert(part.object, part.external_id, records)
         self._write(ledger, part.object, results)
         return {r.key: r.crm_id for r in results if r.ok and r.crm_id}
 
@@ -106,9 +94,7 @@ class HubSpotWrites:
         """Each quote version on its deal with its line items; earlier versions leave the deal."""
         part = self.push.quote
         if part is None or part.external_id is None:
-            ledger.decide(
-                [e for ids in work.quotes.values() for e in ids], Outcome.skipped("no push.quote")
-            )
+            self.skip_all(ledger, work.quotes, "no push.quote")
             return
         records: dict[str, dict[str, object]] = {}
         owners: Owners = []
@@ -134,34 +120,11 @@ class HubSpotWrites:
                 ledger, "removed", self.assoc.remove("quotes", "deals", old, [QUOTE_TO_DEAL])
             )
 
-    def deals(self, work: Work, snaps: Snapshots, ledger: Ledger, *, clear_request: bool) -> None:
-        """The quote summary on each deal (the request flag cleared when asked)."""
-        part = self.push.deal
-        if part is None:
-            return
-        records = []
-        for deal_id, event_ids in work.deals.items():
-            summary = snaps.deals.get(deal_id)
-            if summary is None:
-                ledger.decide(event_ids, Outcome.skipped(f"deal {deal_id} is gone"))
-                continue
-            fields = crm_fields(part, summary.values)
-            if not clear_request:
-                for crm_field, rule in part.fields.items():
-                    if rule.from_ == "quote_requested":
-                        fields.pop(crm_field, None)
-            ledger.need(event_ids, f"{part.object}:{summary.deal_crm_id}")
-            records.append({"hs_object_id": summary.deal_crm_id, **fields})
-        if records:
-            self._write(ledger, part.object, self.writer.batch_update(part.object, records))
-
     def orders(self, work: Work, snaps: Snapshots, ledger: Ledger) -> None:
         """Each order; on its first event its line items and its partner company and deal."""
         part = self.push.order
         if part is None or part.external_id is None:
-            ledger.decide(
-                [e for ids in work.orders.values() for e in ids], Outcome.skipped("no push.order")
-            )
+            self.skip_all(ledger, work.orders, "no push.order")
             return
         records = []
         owners: Owners = []
@@ -196,10 +159,7 @@ class HubSpotWrites:
         (the label found or created once); the label taken from the customer's other resellers."""
         spec = self.push.reseller
         if spec is None or spec.label is None:
-            ledger.decide(
-                [e for ids in work.customers.values() for e in ids],
-                Outcome.skipped("no push.reseller"),
-            )
+            self.skip_all(ledger, work.customers, "no push.reseller")
             return
         wanted: list[tuple[Pair, list[int]]] = []
         former: list[Pair] = []

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from connector.errors import CrmError
 from connector.push.crm_sender import Snapshots, Work
+from connector.push.crm_writes import PushWrites
 from connector.push.ledger import Ledger
 from connector.salesforce.soql import in_list, quote, select
 from connector.salesforce.writes import SalesforceWriter
@@ -24,42 +24,20 @@ from order_core.outbox.outcomes import Outcome
 from order_core.pushback.snapshots import LineSnap
 
 
-def _without_request(part: PushObject, values: dict[str, object]) -> dict[str, object]:
-    fields = crm_fields(part, values)
-    for crm_field, rule in part.fields.items():
-        if rule.from_ == "quote_requested":
-            fields.pop(crm_field, None)
-    return fields
-
-
-class SalesforceWrites:
+class SalesforceWrites(PushWrites):
     """The push's writes through one connection's ``SalesforceWriter``."""
 
     def __init__(self, writer: SalesforceWriter, push: PushSpec) -> None:
-        self.writer = writer
-        self.push = push
+        super().__init__(writer, push)
+        self.sf = writer
         self._standard: str | None = None
         self._entries: dict[str, str | None] = {}
-        self._stopped: CrmError | None = None
 
-    def stopped(self) -> CrmError | None:
-        """The error that stopped a write early, if any."""
-        return self._stopped
-
-    def close(self) -> None:
-        """Release the HTTP connections."""
-        self.writer.close()
-
-    def api_calls(self) -> int:
-        """Every API call made so far (writes, look-ups, logins, retries), from the budget."""
-        return self.writer.client.budget.calls
-
-    def _write(self, ledger: Ledger, prefix: str, results: WriteResults) -> WriteResults:
-        self._stopped = self._stopped or results.stopped
-        return ledger.record(prefix, results)
+    def _update_deals(self, obj: str, records: Sequence[dict[str, object]]) -> WriteResults:
+        return self.sf.update(obj, records)
 
     def _query(self, soql: str) -> list[dict[str, Any]]:
-        answer = self.writer.client.call("lookup", lambda sf: sf.query_all(soql))
+        answer = self.sf.client.call("lookup", lambda sf: sf.query_all(soql))
         return list(answer.get("records", []))
 
     def _standard_book(self) -> str | None:
@@ -121,17 +99,13 @@ class SalesforceWrites:
                     }
                 )
         if records:
-            self._write(
-                ledger, part.object, self.writer.upsert(part.object, part.external_id, records)
-            )
+            self._write(ledger, part.object, self.sf.upsert(part.object, part.external_id, records))
 
     def quotes(self, work: Work, snaps: Snapshots, ledger: Ledger) -> None:
         """Each quote version (and its earlier versions' states) on its Opportunity, with lines."""
         part, line_part = self.push.quote, self.push.quote_line
         if part is None or part.external_id is None:
-            ledger.decide(
-                [e for ids in work.quotes.values() for e in ids], Outcome.skipped("no push.quote")
-            )
+            self.skip_all(ledger, work.quotes, "no push.quote")
             return
         records: dict[str, dict[str, object]] = {}
         with_lines = []
@@ -151,40 +125,15 @@ class SalesforceWrites:
             with_lines.append((snap.key, snap.lines, event_ids))
         if records:
             rows = list(records.values())
-            self._write(
-                ledger, part.object, self.writer.upsert(part.object, part.external_id, rows)
-            )
+            self._write(ledger, part.object, self.sf.upsert(part.object, part.external_id, rows))
         if line_part is not None and with_lines:
             self._lines(line_part, part, with_lines, ledger)
-
-    def deals(self, work: Work, snaps: Snapshots, ledger: Ledger, *, clear_request: bool) -> None:
-        """The quote summary on each Opportunity (the request flag cleared when asked)."""
-        part = self.push.deal
-        if part is None:
-            return
-        records = []
-        for deal_id, event_ids in work.deals.items():
-            summary = snaps.deals.get(deal_id)
-            if summary is None:
-                ledger.decide(event_ids, Outcome.skipped(f"deal {deal_id} is gone"))
-                continue
-            fields = (
-                crm_fields(part, summary.values)
-                if clear_request
-                else _without_request(part, summary.values)
-            )
-            ledger.need(event_ids, f"{part.object}:{summary.deal_crm_id}")
-            records.append({"Id": summary.deal_crm_id, **fields})
-        if records:
-            self._write(ledger, part.object, self.writer.update(part.object, records))
 
     def orders(self, work: Work, snaps: Snapshots, ledger: Ledger) -> None:
         """Each order on its partner's account (lines on its first event)."""
         part, line_part = self.push.order, self.push.order_line
         if part is None or part.external_id is None:
-            ledger.decide(
-                [e for ids in work.orders.values() for e in ids], Outcome.skipped("no push.order")
-            )
+            self.skip_all(ledger, work.orders, "no push.order")
             return
         records = []
         with_lines = []
@@ -207,9 +156,7 @@ class SalesforceWrites:
                 with_lines.append((number, snap.lines, event_ids))
             records.append(record)
         if records:
-            self._write(
-                ledger, part.object, self.writer.upsert(part.object, part.external_id, records)
-            )
+            self._write(ledger, part.object, self.sf.upsert(part.object, part.external_id, records))
         if line_part is not None and with_lines:
             self._lines(line_part, part, with_lines, ledger)
 
@@ -218,10 +165,7 @@ class SalesforceWrites:
         the role's rows to former resellers are deleted."""
         spec = self.push.reseller
         if spec is None or spec.object is None or spec.role is None:
-            ledger.decide(
-                [e for ids in work.customers.values() for e in ids],
-                Outcome.skipped("no push.reseller"),
-            )
+            self.skip_all(ledger, work.customers, "no push.reseller")
             return
         records, current = [], {}
         for customer_id, event_ids in work.customers.items():
@@ -244,7 +188,7 @@ class SalesforceWrites:
         if not records:
             return
         match_on = ("AccountFromId", "AccountToId", "Role")
-        self._write(ledger, spec.object, self.writer.create(spec.object, records, match_on))
+        self._write(ledger, spec.object, self.sf.create(spec.object, records, match_on))
         where = f"AccountFromId IN {in_list(sorted(current))} AND Role = {quote(spec.role)}"
         stale = []
         for row in self._query(select(spec.object, ["Id", "AccountFromId", "AccountToId"], where)):
@@ -253,4 +197,4 @@ class SalesforceWrites:
                 stale.append(str(row["Id"]))
                 ledger.need(event_ids, f"removed:{row['Id']}")
         if stale:
-            self._write(ledger, "removed", self.writer.delete(stale))
+            self._write(ledger, "removed", self.sf.delete(stale))

@@ -16,8 +16,8 @@ from order_core.bulk_sql import one_of
 from order_core.deals.models import Deal
 from order_core.orders.models import Order, OrderLine, OrderStatusChange
 from order_core.partners.models import PartnerCrmRef
+from order_core.quotes.from_deals import approval_state
 from order_core.quotes.models import DealQuoteRequest, Quote, QuoteLine
-from order_core.quotes.states import QuoteState
 from order_core.sync.models import SyncRecord
 
 Values = dict[str, object]
@@ -68,16 +68,6 @@ class OrderSnap:
 def quote_key(number: str, version: int) -> str:
     """The external id of a quote version in a CRM (``Q-000001-v2``)."""
     return f"{number}-v{version}"
-
-
-def approval_state(quote: Quote) -> str:
-    """How a quote stands with its approvals: pending, rejected, approved or not needed."""
-    state = QuoteState(quote.state)
-    if state == QuoteState.PENDING_APPROVAL:
-        return "pending"
-    if state == QuoteState.REJECTED:
-        return "rejected"
-    return "approved" if quote.approved_content_hash else "not needed"
 
 
 def _quote_values(q: Quote) -> Values:

@@ -15,7 +15,6 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from connector.connections import Connection
 from connector.push.run import PushReport
 from crm_sandbox.common.faults import Fault
 from order_core.db import new_session
@@ -23,13 +22,12 @@ from order_core.orders.models import Order
 from order_core.outbox import OutboxEvent
 from order_core.outbox.models import DELIVERED
 from order_core.types import utcnow
-from tests.e2e.conftest import PullerFactory, Sandboxes, write_connections
+from tests.e2e.conftest import write_connections
 from tests.e2e.crash import PullRig, database_url
 from tests.e2e.push_world import (
     SF,
     PushWorld,
     advance,
-    build_world,
     order_from_quote,
     quoted_orders,
 )
@@ -39,16 +37,6 @@ ROUTE = "composite.upsert"
 #: How long the slow CRM holds the push's call: far longer than a checkout takes.
 PARK_S = 10.0
 SHOWN = {"accepted": "Accepted", "invoiced": "Invoiced", "submitted": "Submitted"}
-
-
-@pytest.fixture
-def world(
-    core: Engine,
-    sandboxes: Sandboxes,
-    connections: dict[str, Connection],
-    puller: PullerFactory,
-) -> PushWorld:
-    return build_world(core, sandboxes, connections, puller)
 
 
 def _rig(world: PushWorld, tmp_path: Path) -> PullRig:

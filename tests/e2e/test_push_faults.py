@@ -10,10 +10,8 @@ from collections.abc import Callable
 
 import pytest
 from sqlalchemy import update
-from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from connector.connections import Connection
 from connector.hubspot.pacing import Clock
 from connector.push.run import PushReport, open_writes, push_with
 from crm_sandbox.common.faults import Fault
@@ -22,23 +20,12 @@ from order_core.orders.models import Order
 from order_core.outbox import OutboxEvent
 from order_core.outbox.models import PENDING
 from order_core.types import utcnow
-from tests.e2e.conftest import PullerFactory, Sandboxes
 from tests.e2e.probes import FakeClock, fake_retry, hubspot_429
-from tests.e2e.push_world import HS, SF, PushWorld, advance, build_world, quoted_orders
+from tests.e2e.push_world import HS, SF, PushWorld, advance, quoted_orders
 
 ORDERS = 4
 SF_ROUTE, HS_ROUTE = "composite.upsert", "orders.batch.upsert"
 SF_STATUS = {"submitted": "Submitted", "accepted": "Accepted", "invoiced": "Invoiced"}
-
-
-@pytest.fixture
-def world(
-    core: Engine,
-    sandboxes: Sandboxes,
-    connections: dict[str, Connection],
-    puller: PullerFactory,
-) -> PushWorld:
-    return build_world(core, sandboxes, connections, puller)
 
 
 def _pusher(world: PushWorld, source: str) -> Callable[[], PushReport]:

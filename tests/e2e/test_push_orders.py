@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from connector.connections import Connection
 from order_core.db import new_session
 from order_core.orders.models import Order, OrderLine
 from order_core.partners.models import Partner
 from order_core.pushback.snapshots import crm_ids
 from order_core.quotes.models import Quote
-from tests.e2e.conftest import PullerFactory, Sandboxes
-from tests.e2e.push_world import HS, SF, PushWorld, advance, build_world, order_from_quote
+from tests.e2e.push_world import HS, SF, PushWorld, advance, order_from_quote
 
 STEPS = (("accept", "accepted"), ("fulfil", "invoiced"), ("pay", "paid"))
 SF_STATUS = {
@@ -22,16 +18,6 @@ SF_STATUS = {
     "invoiced": "Invoiced",
     "paid": "Paid",
 }
-
-
-@pytest.fixture
-def world(
-    core: Engine,
-    sandboxes: Sandboxes,
-    connections: dict[str, Connection],
-    puller: PullerFactory,
-) -> PushWorld:
-    return build_world(core, sandboxes, connections, puller)
 
 
 def _quoted_order(world: PushWorld, source: str) -> tuple[str, Quote]:

@@ -4,25 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from connector.connections import Connection
 from order_core.db import new_session
 from order_core.quotes.models import Quote, QuoteLine
-from tests.e2e.conftest import PullerFactory, Sandboxes
-from tests.e2e.push_world import HS, SF, PushWorld, build_world
-
-
-@pytest.fixture
-def world(
-    core: Engine,
-    sandboxes: Sandboxes,
-    connections: dict[str, Connection],
-    puller: PullerFactory,
-) -> PushWorld:
-    return build_world(core, sandboxes, connections, puller)
+from tests.e2e.push_world import HS, SF, PushWorld
 
 
 def _quotes(world: PushWorld, deal_id: int) -> list[tuple[Quote, list[QuoteLine]]]:

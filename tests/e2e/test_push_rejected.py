@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from connector.connections import Connection
 from order_core.db import new_session
 from order_core.outbox import OutboxEvent
 from order_core.outbox.models import DEAD, DELIVERED
-from tests.e2e.conftest import PullerFactory, Sandboxes
-from tests.e2e.push_world import HS, SF, PushWorld, build_world, quoted_orders
+from tests.e2e.push_world import HS, SF, PushWorld, quoted_orders
 
 ORDERS = 5
 BAD = 2
-
-
-@pytest.fixture
-def world(
-    core: Engine,
-    sandboxes: Sandboxes,
-    connections: dict[str, Connection],
-    puller: PullerFactory,
-) -> PushWorld:
-    return build_world(core, sandboxes, connections, puller)
 
 
 def _states(world: PushWorld, source: str) -> dict[str, str]:

@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from connector.connections import Connection
 from order_core.customers.associations import associate_customer, set_reseller_of_record
 from order_core.customers.models import EndCustomer
 from order_core.db import new_session
 from order_core.pushback.snapshots import crm_ids
-from tests.e2e.conftest import PullerFactory, Sandboxes
-from tests.e2e.push_world import ADMIN, HS, SF, PushWorld, build_world
+from tests.e2e.push_world import ADMIN, HS, SF, PushWorld
 
 ROLE = "VAR/Reseller"
-
-
-@pytest.fixture
-def world(
-    core: Engine,
-    sandboxes: Sandboxes,
-    connections: dict[str, Connection],
-    puller: PullerFactory,
-) -> PushWorld:
-    return build_world(core, sandboxes, connections, puller)
 
 
 def _marks(world: PushWorld, source: str, customer: str, partner: str) -> int:
