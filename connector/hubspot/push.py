@@ -99,16 +99,12 @@ class HubSpotWrites(PushWrites):
         records: dict[str, dict[str, object]] = {}
         owners: Owners = []
         deal_of: dict[str, tuple[str, list[int], bool]] = {}
-        for quote_id, event_ids in work.quotes.items():
-            snap = snaps.quotes.get(quote_id)
-            if snap is None or snap.deal_crm_id is None:
-                ledger.decide(event_ids, Outcome.skipped("the quote is not on a deal of this CRM"))
-                continue
-            for key, values in (*snap.earlier, (snap.key, snap.values)):
-                ledger.need(event_ids, f"{part.object}:{key}")
-                records[key] = {part.external_id: key, **crm_fields(part, values)}
-                deal_of[key] = (snap.deal_crm_id, event_ids, key == snap.key)
-            owners.append((snap.key, snap.lines, event_ids))
+        for snap, key, values, event_ids in self.quote_versions(work, snaps, ledger, part):
+            assert snap.deal_crm_id is not None
+            records[key] = {part.external_id: key, **crm_fields(part, values)}
+            deal_of[key] = (snap.deal_crm_id, event_ids, key == snap.key)
+            if key == snap.key:
+                owners.append((snap.key, snap.lines, event_ids))
         ids = self._upsert(ledger, part, list(records.values()))
         line_pairs = self._lines(ledger, part, owners, ids)
         current = [((ids[k], d), ev) for k, (d, ev, now) in deal_of.items() if now and k in ids]

@@ -3,7 +3,7 @@ error that stopped a write, per-event skips, and the quote summary written on de
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from connector.errors import CrmError
@@ -11,8 +11,9 @@ from connector.push.crm_sender import Snapshots, Work
 from connector.push.ledger import Ledger
 from connector.writes import WriteResults
 from mappings.push import crm_fields
-from mappings.spec import PushSpec
+from mappings.spec import PushObject, PushSpec
 from order_core.outbox.outcomes import Outcome
+from order_core.pushback.snapshots import QuoteSnap, Values
 
 #: The core value that clears a deal's quote request.
 REQUEST_FLAG = "quote_requested"
@@ -62,6 +63,21 @@ class PushWrites:
     def skip_all(ledger: Ledger, groups: Mapping[Any, Iterable[int]], reason: str) -> None:
         """Every event of ``groups`` is skipped with ``reason``."""
         ledger.decide([e for ids in groups.values() for e in ids], Outcome.skipped(reason))
+
+    @staticmethod
+    def quote_versions(
+        work: Work, snaps: Snapshots, ledger: Ledger, part: PushObject
+    ) -> Iterator[tuple[QuoteSnap, str, Values, list[int]]]:
+        """Each quote version to write, earlier versions first, with the events that need it
+        (noted in the ledger); a quote not on a deal of this CRM skips its events."""
+        for quote_id, event_ids in work.quotes.items():
+            snap = snaps.quotes.get(quote_id)
+            if snap is None or snap.deal_crm_id is None:
+                ledger.decide(event_ids, Outcome.skipped("the quote is not on a deal of this CRM"))
+                continue
+            for key, values in (*snap.earlier, (snap.key, snap.values)):
+                ledger.need(event_ids, f"{part.object}:{key}")
+                yield snap, key, values, event_ids
 
     def _update_deals(self, obj: str, records: Sequence[dict[str, object]]) -> WriteResults:
         raise NotImplementedError

@@ -109,20 +109,15 @@ class SalesforceWrites(PushWrites):
             return
         records: dict[str, dict[str, object]] = {}
         with_lines = []
-        for quote_id, event_ids in work.quotes.items():
-            snap = snaps.quotes.get(quote_id)
-            if snap is None or snap.deal_crm_id is None:
-                ledger.decide(event_ids, Outcome.skipped("the quote is not on a deal of this CRM"))
-                continue
-            for key, values in (*snap.earlier, (snap.key, snap.values)):
-                ledger.need(event_ids, f"{part.object}:{key}")
-                records[key] = {
-                    part.external_id: key,
-                    "OpportunityId": snap.deal_crm_id,
-                    "Pricebook2Id": self._standard_book(),
-                    **crm_fields(part, values),
-                }
-            with_lines.append((snap.key, snap.lines, event_ids))
+        for snap, key, values, event_ids in self.quote_versions(work, snaps, ledger, part):
+            records[key] = {
+                part.external_id: key,
+                "OpportunityId": snap.deal_crm_id,
+                "Pricebook2Id": self._standard_book(),
+                **crm_fields(part, values),
+            }
+            if key == snap.key:
+                with_lines.append((snap.key, snap.lines, event_ids))
         if records:
             rows = list(records.values())
             self._write(ledger, part.object, self.sf.upsert(part.object, part.external_id, rows))
