@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from connector.errors import CrmError, FatalError, RetriableError
 from connector.push.drain import SendResult
 from connector.push.ledger import Ledger
+from mappings.spec import PushSpec
 from order_core.db import new_session
 from order_core.outbox import OutboxEvent
 from order_core.outbox.outcomes import Outcome
@@ -108,6 +109,9 @@ def read_snapshots(engine: Engine, source: str, work: Work) -> Snapshots:
 class CrmWrites(Protocol):
     """One CRM's writes of a batch's records, each result kept in the ledger."""
 
+    #: The mapping's ``push:`` section the writes follow.
+    push: PushSpec
+
     def quotes(self, work: Work, snaps: Snapshots, ledger: Ledger) -> None:
         """Write the quote versions (with lines, on their deals)."""
         ...
@@ -193,10 +197,11 @@ class CrmPushSender:
 
     def _acknowledge(self, snaps: Snapshots, ledger: Ledger) -> None:
         """Deals whose flag the CRM now has off: the core's flag off, their pull links reset."""
+        part = self.writes.push.deal
+        if part is None:
+            return
         done = [
-            s.deal_id
-            for s in snaps.deals.values()
-            if any(k.endswith(f":{s.deal_crm_id}") and r.ok for k, r in ledger.results.items())
+            s.deal_id for s in snaps.deals.values() if ledger.ok(f"{part.object}:{s.deal_crm_id}")
         ]
         if done:
             with new_session(self.engine) as session:
