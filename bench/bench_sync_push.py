@@ -10,7 +10,8 @@ Per CRM connection, on a fresh SQLite core pulled from fresh sandboxes:
 3. 1,000 new orders with 5 lines each (the order, its lines, and on HubSpot the associations).
 
 Orders, history, lines and events are written straight into the tables (the push is measured, not
-checkout) on this connection's topic (``crm:<connection>:order``). The sandboxes serve from threads
+checkout) on this connection's topic (``crm:<connection>:order``), after a first push of what the
+pull queued; API calls are the run's (one login each). The sandboxes serve from threads
 of this process (the figures include their CPU). ``--runs`` repeats everything from scratch and
 prints the spread.
 
@@ -127,6 +128,8 @@ def _world(folder: Path) -> Iterator[tuple[Engine, dict[str, Connection]]]:
                 Puller(name, source, load_mapping(conn.mapping_path), engine).run()
             finally:
                 source.close()
+        for name in conns:  # what the pull itself queued (resellers of record) goes first
+            push_connection(name, engine, connections=conns)
         yield engine, dict(conns)
         engine.dispose()
 
