@@ -29,12 +29,13 @@ def test_push_reports_each_topic_and_clears_the_requests(cli: Cli) -> None:
     flagged = [r.deal_id for r in results]
     with new_session(cli.engine) as session:
         pending = session.exec(
-            select(OutboxEvent).where(
+            select(OutboxEvent.topic).where(
                 col(OutboxEvent.topic).startswith("crm"), OutboxEvent.status == "pending"
             )
         ).all()
         crm_ids = session.exec(select(Deal.crm_id).where(col(Deal.id).in_(flagged))).all()
-    assert pending == []
+    # Everything fanned out; the other connection's copies wait for its own push.
+    assert {t for t in pending if not t.startswith("crm:emea-hs:")} == set()
     flags = {cli.sf.app.admin_api.record("Opportunity", i)["Quote_Requested__c"] for i in crm_ids}
     assert flags == {False}
 
