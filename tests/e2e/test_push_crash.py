@@ -1,5 +1,5 @@
-"""Crash safety of the push: ``channelsync sync push`` as a real subprocess, SIGKILLed while a CRM
-call is in flight (the CRM may or may not apply it) and right after CRM answers, at several
+"""Crash safety of the push, both CRMs: ``channelsync sync push`` as a real subprocess, SIGKILLed
+while a CRM call is in flight (the CRM may or may not apply it) and right after CRM answers, at several
 points; once the killed runs' leases lapse, a clean run delivers every event, and each order is in
 the CRM exactly once by external id with its latest status. And a checkout on SQLite is not
 blocked while the drainer waits on a slow CRM (no transaction is open during the call)."""
