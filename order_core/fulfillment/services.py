@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from order_core.actors import Actor, require_vendor
 from order_core.audit import record_audit
 from order_core.credit.services import release_order_hold
 from order_core.errors import AccessDenied, invalid
 from order_core.invoices.services import invoices_of_order, issue_invoice
+from order_core.licenses.models import Subscription
 from order_core.licenses.services import issue_licenses, revoke_order_licenses
 from order_core.money import check_amount
 from order_core.orders.access import load_order
 from order_core.orders.lifecycle import transition
 from order_core.orders.models import Order
 from order_core.orders.states import CREDIT_HELD, HOLDABLE, OrderStatus, check_transition
+from order_core.quotes.models import QuoteLine
 from order_core.tax import TaxCalculator
 from order_core.tx import transactional
 
@@ -37,6 +39,7 @@ def accept_order(number: str, *, session: Session, actor: Actor, note: str = "")
     order = load_order(session, actor, number, lock=True)
     transition(session, order, OrderStatus.ACCEPTED, actor, note or "accepted")
     licenses = issue_licenses(session, order, actor)
+    _quote_resale_prices(session, order)
     record_audit(
         session,
         actor,
@@ -47,6 +50,21 @@ def accept_order(number: str, *, session: Session, actor: Actor, note: str = "")
         partner_id=order.partner_id,
     )
     return order
+
+
+def _quote_resale_prices(session: Session, order: Order) -> None:
+    """Subscriptions of an order from a quote renew at the end customer's quoted resale price."""
+    if order.quote_id is None:
+        return
+    resale = {
+        ln.sku: ln.unit_resale
+        for ln in session.exec(select(QuoteLine).where(QuoteLine.quote_id == order.quote_id))
+    }
+    session.flush()
+    for sub in session.exec(select(Subscription).where(Subscription.order_id == order.id)):
+        if sub.sku in resale:
+            sub.resale_unit_price = resale[sub.sku]
+            session.add(sub)
 
 
 @transactional

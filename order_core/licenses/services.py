@@ -18,7 +18,7 @@ from order_core.licenses.keys import (
     make_license_key,
     verify_license_key,
 )
-from order_core.licenses.models import License, Subscription
+from order_core.licenses.models import License, Subscription, SubscriptionTerm
 from order_core.orders.access import load_order
 from order_core.orders.cart import order_lines
 from order_core.orders.models import Order
@@ -61,7 +61,15 @@ def issue_licenses(session: Session, order: Order, actor: Actor) -> list[License
     secret = get_settings().license_signing_key
     start = utcnow().date()
     issued: list[License] = []
+    # Lines renewing a subscription or adding seats to it extend that subscription instead.
+    extending = set(
+        session.exec(
+            select(SubscriptionTerm.order_line_id).where(SubscriptionTerm.order_id == order.id)
+        )
+    )
     for ln in lines:
+        if ln.id in extending:
+            continue
         product = products[ln.product_id]
         end = add_months(start, product.term_months) if product.term_months else None
         lic: License | None = None
@@ -109,9 +117,27 @@ def issue_licenses(session: Session, order: Order, actor: Actor) -> list[License
                     seats=ln.quantity,
                     term_start=start,
                     term_end=end or add_months(start, 12),
+                    term_months=product.term_months or 12,
+                    currency=order.currency,
+                    unit_price=ln.unit_net,
+                    resale_unit_price=ln.unit_list,  # the resale default; a quote's replaces it
                 )
             )
     return issued
+
+
+def rekey_license(session: Session, lic: License, *, seats: int, term_end: date | None) -> None:
+    """Give a license a new key for new seats or a new end date, keeping its serial."""
+    key, _ = make_license_key(
+        get_settings().license_signing_key,
+        sku=lic.sku,
+        seats=seats,
+        expires_on=term_end,
+        fmt=key_format(),
+        serial=bytes.fromhex(lic.serial),
+    )
+    lic.key, lic.seats, lic.term_end = key, seats, term_end
+    session.add(lic)
 
 
 def revoke_order_licenses(session: Session, order: Order, actor: Actor) -> int:

@@ -1,0 +1,230 @@
+"""subscriptions for renewals, renewal quotes and notices
+
+Revision ID: 0007
+Revises: 0005
+Create Date: 2026-12-07 02:53:13.475349
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel.sql.sqltypes
+from alembic import op
+
+import order_core.types
+
+revision: str = "0007"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Apply this migration."""
+    op.create_table(
+        "renewal",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("reference", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("subscription_id", sa.Integer(), nullable=False),
+        sa.Column("partner_id", sa.Integer(), nullable=False),
+        sa.Column("distributor_id", sa.Integer(), nullable=True),
+        sa.Column("end_customer_id", sa.Integer(), nullable=True),
+        sa.Column("product_id", sa.Integer(), nullable=False),
+        sa.Column("sku", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("term_end", sa.Date(), nullable=False),
+        sa.Column("new_term_end", sa.Date(), nullable=False),
+        sa.Column("seats", sa.Integer(), nullable=False),
+        sa.Column("currency", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
+        sa.Column("method", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("unit_list", order_core.types.MoneyType(precision=24, scale=8), nullable=False),
+        sa.Column("unit_buy", order_core.types.MoneyType(precision=24, scale=8), nullable=False),
+        sa.Column("unit_resale", order_core.types.MoneyType(precision=24, scale=8), nullable=False),
+        sa.Column("buy_total", order_core.types.MoneyType(precision=24, scale=8), nullable=False),
+        sa.Column(
+            "resale_total", order_core.types.MoneyType(precision=24, scale=8), nullable=False
+        ),
+        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.Column("last_notice_days", sa.Integer(), nullable=True),
+        sa.Column("order_id", sa.Integer(), nullable=True),
+        sa.Column("renewed_by", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("renewed_email", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True),
+        sa.Column("po_number", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
+        sa.Column("renewed_at", order_core.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", order_core.types.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["distributor_id"],
+            ["partner.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["end_customer_id"],
+            ["end_customer.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["sales_order.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["partner_id"],
+            ["partner.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["product.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["subscription_id"],
+            ["subscription.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("reference"),
+        sa.UniqueConstraint("subscription_id", "term_end"),
+    )
+    with op.batch_alter_table("renewal", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_renewal_partner_id"), ["partner_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_renewal_state"), ["state"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_renewal_subscription_id"), ["subscription_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_renewal_term_end"), ["term_end"], unique=False)
+
+    op.create_table(
+        "subscription_term",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("subscription_id", sa.Integer(), nullable=False),
+        sa.Column("order_id", sa.Integer(), nullable=False),
+        sa.Column("order_line_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.Column("term_start", sa.Date(), nullable=False),
+        sa.Column("term_end", sa.Date(), nullable=False),
+        sa.Column("seats", sa.Integer(), nullable=False),
+        sa.Column("unit_price", order_core.types.MoneyType(precision=24, scale=8), nullable=False),
+        sa.Column("created_at", order_core.types.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["sales_order.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["order_line_id"],
+            ["sales_order_line.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["subscription_id"],
+            ["subscription.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("subscription_term", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_subscription_term_order_id"), ["order_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_subscription_term_subscription_id"), ["subscription_id"], unique=False
+        )
+
+    op.create_table(
+        "renewal_notice",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("renewal_id", sa.Integer(), nullable=False),
+        sa.Column("days", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("sent_on", sa.Date(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["renewal_id"],
+            ["renewal.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("renewal_id", "days"),
+    )
+    with op.batch_alter_table("renewal_notice", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_renewal_notice_renewal_id"), ["renewal_id"], unique=False
+        )
+
+    with op.batch_alter_table("subscription", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("term_months", sa.Integer(), server_default="12", nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column(
+                "currency",
+                sqlmodel.sql.sqltypes.AutoString(length=3),
+                server_default="USD",
+                nullable=False,
+            )
+        )
+        batch_op.add_column(
+            sa.Column(
+                "unit_price",
+                order_core.types.MoneyType(precision=24, scale=8),
+                server_default="0",
+                nullable=False,
+            )
+        )
+        batch_op.add_column(
+            sa.Column(
+                "resale_unit_price",
+                order_core.types.MoneyType(precision=24, scale=8),
+                server_default="0",
+                nullable=False,
+            )
+        )
+        batch_op.add_column(
+            sa.Column("auto_renew", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column(
+                "pricing_method",
+                sqlmodel.sql.sqltypes.AutoString(length=8),
+                server_default="same",
+                nullable=False,
+            )
+        )
+        batch_op.add_column(
+            sa.Column(
+                "uplift_percent", order_core.types.MoneyType(precision=24, scale=8), nullable=True
+            )
+        )
+        batch_op.add_column(sa.Column("renewed_order_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            "fk_subscription_renewed_order_id", "sales_order", ["renewed_order_id"], ["id"]
+        )
+    # Subscriptions made before: the order's currency and the line's buy price (resale: list).
+    op.execute(
+        "UPDATE subscription SET "
+        "currency = (SELECT o.currency FROM sales_order o WHERE o.id = subscription.order_id), "
+        "unit_price = (SELECT l.unit_net FROM sales_order_line l "
+        "WHERE l.id = subscription.order_line_id), "
+        "resale_unit_price = (SELECT l.unit_list FROM sales_order_line l "
+        "WHERE l.id = subscription.order_line_id)"
+    )
+
+
+def downgrade() -> None:
+    """Revert this migration."""
+    with op.batch_alter_table("subscription", schema=None) as batch_op:
+        batch_op.drop_constraint("fk_subscription_renewed_order_id", type_="foreignkey")
+        batch_op.drop_column("renewed_order_id")
+        batch_op.drop_column("uplift_percent")
+        batch_op.drop_column("pricing_method")
+        batch_op.drop_column("auto_renew")
+        batch_op.drop_column("resale_unit_price")
+        batch_op.drop_column("unit_price")
+        batch_op.drop_column("currency")
+        batch_op.drop_column("term_months")
+
+    with op.batch_alter_table("renewal_notice", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_renewal_notice_renewal_id"))
+
+    op.drop_table("renewal_notice")
+    with op.batch_alter_table("subscription_term", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_subscription_term_subscription_id"))
+        batch_op.drop_index(batch_op.f("ix_subscription_term_order_id"))
+
+    op.drop_table("subscription_term")
+    with op.batch_alter_table("renewal", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_renewal_term_end"))
+        batch_op.drop_index(batch_op.f("ix_renewal_subscription_id"))
+        batch_op.drop_index(batch_op.f("ix_renewal_state"))
+        batch_op.drop_index(batch_op.f("ix_renewal_partner_id"))
+
+    op.drop_table("renewal")
