@@ -17,6 +17,7 @@ from channelsync.cli import (
     partners,
     prm,
     quote,
+    renewals,
     sandbox,
     sync,
     web,
@@ -47,6 +48,7 @@ app.add_typer(orders.app, name="orders")
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(sync.app, name="sync")
 app.add_typer(prm.app, name="prm")
+app.add_typer(renewals.app, name="renewals")
 app.command("demo")(demo.run_demo)
 app.command("web")(web.run_web)
 
