@@ -10,7 +10,7 @@ from order_core.actors import Actor, require_vendor
 from order_core.audit import record_audit
 from order_core.credit.services import release_order_hold
 from order_core.errors import AccessDenied, invalid
-from order_core.invoices.services import invoices_of_order, issue_invoice
+from order_core.invoices.services import invoices_of_order, issue_credit_note, issue_invoice
 from order_core.licenses.models import Subscription
 from order_core.licenses.services import issue_licenses, revoke_order_licenses
 from order_core.money import check_amount
@@ -168,7 +168,10 @@ def cancel_order(number: str, *, session: Session, actor: Actor, note: str) -> O
 def refund_order(
     number: str, amount: Decimal, *, session: Session, actor: Actor, note: str
 ) -> Order:
-    """Refund part of what was paid on an order's invoice (vendor finance): partially_refunded."""
+    """Refund part of what was paid on an order's invoice (vendor finance): partially_refunded.
+
+    Each invoice refunded on gets a credit note for its part, dated today.
+    """
     require_vendor(actor, "finance", action="refund orders")
     order = load_order(session, actor, number, lock=True)
     assert order.id is not None
@@ -185,6 +188,8 @@ def refund_order(
         invoice.amount_refunded += part
         invoice.status = "partially_refunded"
         session.add(invoice)
+        if part > 0:
+            issue_credit_note(session, invoice, part, note, actor)
         remaining -= part
     order.refunded_total += amount
     if order.status != OrderStatus.PARTIALLY_REFUNDED:

@@ -4,7 +4,8 @@ For each subscription in a notice window the latest window entered (e.g. 30 of 9
 the one due; a renewal already noticed for it or a later one is left alone, so a day run twice
 sends nothing new and a skipped day sends only the window now due. Rows go in set-based
 statements (renewals, notices, last window, events); each notice has its own link token, kept as
-an HMAC, travelling sealed in the outbox.
+an HMAC, travelling sealed in the outbox. The reseller gets one digest per run and buyer listing
+its renewals with both prices and its margin.
 """
 
 from __future__ import annotations
@@ -15,29 +16,32 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from order_core.actors import Actor
-from order_core.audit import record_audits
+from order_core.audit import AuditEntry, audit_rows
 from order_core.bulk_sql import one_of
 from order_core.catalog.models import ListPrice, Product
 from order_core.customers.models import EndCustomer
 from order_core.licenses.models import Subscription
 from order_core.licenses.services import add_months
 from order_core.orders.models import Order
-from order_core.outbox import EventRow, emit_events
+from order_core.outbox import EventRow, OutboxEvent, event_rows
 from order_core.partners.branding import branding_of
 from order_core.partners.models import Buyer, Partner
 from order_core.quotes.sending import token_hash
 from order_core.renewals.models import Renewal, RenewalNotice
 from order_core.renewals.pricing import PriceCache, renewal_price
-from order_core.rowbatch import table_of
+from order_core.rowbatch import insert_rows, table_of
 from order_core.sealing import seal
 from order_core.types import utcnow
 
 _RENEWALS = table_of(Renewal)
+_R = _RENEWALS.c
 _NOTICES = table_of(RenewalNotice)
+_EVENTS = table_of(OutboxEvent)
+_AUDIT = table_of(AuditEntry)
 
 
 def reference_of(subscription_id: int, term_end: date) -> str:
@@ -172,9 +176,10 @@ def send_notices(
     """Create the missing renewal quotes of ``subs`` and send each the notice now due."""
     counts = NoticeCounts()
     ids = [s.id for s in subs if s.id is not None]
+    columns = (_R.subscription_id, _R.term_end, _R.state, _R.last_notice_days)
     existing = {
         (r.subscription_id, r.term_end): r
-        for r in session.exec(select(Renewal).where(one_of(session, Renewal.subscription_id, ids)))
+        for r in session.execute(select(*columns).where(one_of(session, _R.subscription_id, ids)))
     }
     due: list[tuple[Subscription, int]] = []
     fresh: list[dict[str, Any]] = []
@@ -192,24 +197,25 @@ def send_notices(
     if not due:
         return counts
     if fresh:
-        session.execute(insert(_RENEWALS), fresh)
+        insert_rows(session, [(_RENEWALS, fresh)])
         counts.created = len(fresh)
     refs = [reference_of(s.id or 0, s.term_end) for s, _ in due]
     renewals = {
         r.reference: r
-        for r in session.exec(select(Renewal).where(one_of(session, Renewal.reference, refs)))
+        for r in session.execute(_RENEWALS.select().where(one_of(session, _R.reference, refs)))
     }
     customers, buyers = _contacts(session, [s for s, _ in due])
     notices: list[dict[str, Any]] = []
-    windows_sent: list[dict[str, Any]] = []
+    windows_sent: dict[int, list[int]] = {}
     events: list[EventRow] = []
+    digests: dict[tuple[int, str], list[dict[str, Any]]] = {}
     for sub, window in due:
         renewal = renewals[reference_of(sub.id or 0, sub.term_end)]
         token = secrets.token_urlsafe(32)
         notices.append(
             {"renewal_id": renewal.id, "days": window, "token_hash": token_hash(token), "sent_on": as_of}
         )  # fmt: skip
-        windows_sent.append({"rid": renewal.id, "days": window})
+        windows_sent.setdefault(window, []).append(renewal.id)
         facts: dict[str, Any] = {
             "reference": renewal.reference,
             "days": window,
@@ -234,26 +240,33 @@ def send_notices(
             ))  # fmt: skip
         reseller_to = buyers.get(sub.order_id)
         if reseller_to:
-            events.append((
-                "notify.email", "renewal", renewal.reference,
-                {**facts, "kind": "renewal_notice_reseller", "to": [reseller_to],
-                 "customer_name": customer.name if customer is not None else None,
+            digests.setdefault((sub.reseller_id, reseller_to), []).append(
+                {**facts, "customer_name": customer.name if customer is not None else None,
                  "unit_buy": renewal.unit_buy, "buy_total": renewal.buy_total,
-                 "margin": renewal.resale_total - renewal.buy_total},
-                sub.reseller_id,
-            ))  # fmt: skip
-    session.execute(insert(_NOTICES), notices)
-    session.execute(
-        update(_RENEWALS)
-        .where(_RENEWALS.c.id == bindparam("rid"))
-        .values(last_notice_days=bindparam("days")),
-        windows_sent,
-    )
-    emit_events(session, events)
-    record_audits(
-        session, actor,
-        [("renewal_notices", "renewal_run", as_of.isoformat(),
-          {"notices": len(notices), "created": counts.created}, None)],
+                 "margin": renewal.resale_total - renewal.buy_total}
+            )  # fmt: skip
+    for (reseller, to), lines in digests.items():
+        events.append((
+            "notify.email", "renewal_run", f"{as_of.isoformat()}:{reseller}",
+            {"kind": "renewal_digest", "to": [to], "as_of": as_of.isoformat(),
+             "seller": cache.partner(session, reseller), "currency": lines[0]["currency"],
+             "renewals": lines},
+            reseller,
+        ))  # fmt: skip
+    for window, renewal_ids in windows_sent.items():
+        session.execute(
+            update(_RENEWALS)
+            .where(one_of(session, _RENEWALS.c.id, renewal_ids))
+            .values(last_notice_days=window)
+        )
+    summary = {"notices": len(notices), "created": counts.created}
+    insert_rows(
+        session,
+        [
+            (_NOTICES, notices),
+            (_EVENTS, event_rows(events)),
+            (_AUDIT, audit_rows(actor, [("renewal_notices", "renewal_run", as_of.isoformat(), summary, None)])),
+        ],
     )  # fmt: skip
     counts.notices = len(notices)
     return counts

@@ -30,7 +30,7 @@ from order_core.renewals.self_renew import renew
 from order_core.rowbatch import table_of
 from order_core.settings import get_settings
 
-CHUNK = 500
+CHUNK = 1000
 _SUBS = table_of(Subscription)
 _RENEWALS = table_of(Renewal)
 _LICENSES = table_of(License)

@@ -51,17 +51,18 @@ def test_notice_windows_same_day_twice_and_a_skipped_day(
     assert [n.days for n in notices] == [30, 60, 90] and renewal.last_notice_days == 30
     assert renewal.reference == f"RN-{sub.id}-{sub.term_end:%Y%m%d}"
     assert len({n.token_hash for n in notices}) == 3  # a link per notice, kept only as HMACs
-    customer, reseller = mails(session, "renewal_notice"), mails(session, "renewal_notice_reseller")
+    customer, reseller = mails(session, "renewal_notice"), mails(session, "renewal_digest")
     assert [m["days"] for m in customer] == [90, 60, 30] and customer[0]["to"] == [
         "it@acme.example"
     ]
-    assert reseller[0]["to"] == ["buyer2@alpha.example"]
+    assert [m["to"] for m in reseller] == [["buyer2@alpha.example"]] * 3  # a digest per run
     text = render_notification(customer[0]).text
     assert f"http://testserver/renewals/{renewal.reference}?token=" in text
     assert "$500.00" in text and "40.00" not in text  # the customer sees resale prices only
     assert "token" not in str(customer[0]).replace("sealed_token", "")
     mail = render_notification(reseller[0]).text
-    assert "Your buy price: $40.00 a seat, $400.00" in mail and "Your margin: $100.00" in mail
+    assert f"Renewal {renewal.reference}: Acme Corp, 10 x Cloud Backup" in mail
+    assert "your buy price $40.00 a seat, $400.00; your margin $100.00" in mail
 
 
 @pytest.mark.parametrize(
