@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from channelsync.cli import (
     catalog,
+    commissions,
     customers,
     db,
     demo,
@@ -49,6 +50,7 @@ app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(sync.app, name="sync")
 app.add_typer(prm.app, name="prm")
 app.add_typer(renewals.app, name="renewals")
+app.add_typer(commissions.app, name="commissions")
 app.command("demo")(demo.run_demo)
 app.command("web")(web.run_web)
 

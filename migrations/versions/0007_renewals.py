@@ -1,4 +1,4 @@
-"""subscriptions for renewals, renewal quotes and notices
+"""subscriptions for renewals, renewal quotes and notices; credit notes; the incentive ledger
 
 Revision ID: 0007
 Revises: 0005
@@ -197,10 +197,178 @@ def upgrade() -> None:
         "resale_unit_price = (SELECT l.unit_list FROM sales_order_line l "
         "WHERE l.id = subscription.order_line_id)"
     )
+    op.create_table(
+        "commission_period",
+        sa.Column("period", sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
+        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.Column("approved_by", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("approved_at", order_core.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("paid_at", order_core.types.UtcDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("period"),
+    )
+    op.create_table(
+        "incentive_program",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+        sa.Column("base", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("accrue_on", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.Column("tier_mode", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.Column("payout", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("code"),
+    )
+    op.create_table(
+        "commission_statement",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("partner_id", sa.Integer(), nullable=False),
+        sa.Column("period", sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
+        sa.Column("currency", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
+        sa.Column("entries", sa.Integer(), nullable=False),
+        sa.Column("accrued", order_core.types.MoneyType(precision=24, scale=8), nullable=False),
+        sa.Column("clawed_back", order_core.types.MoneyType(precision=24, scale=8), nullable=False),
+        sa.Column("total", order_core.types.MoneyType(precision=24, scale=8), nullable=False),
+        sa.Column("credit", order_core.types.MoneyType(precision=24, scale=8), nullable=False),
+        sa.Column("updated_at", order_core.types.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["partner_id"],
+            ["partner.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("partner_id", "period", "currency"),
+    )
+    with op.batch_alter_table("commission_statement", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_commission_statement_partner_id"), ["partner_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_commission_statement_period"), ["period"], unique=False
+        )
+
+    op.create_table(
+        "incentive_tier",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("program_id", sa.Integer(), nullable=False),
+        sa.Column("threshold", order_core.types.MoneyType(precision=24, scale=8), nullable=False),
+        sa.Column("percent", order_core.types.MoneyType(precision=24, scale=8), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["program_id"],
+            ["incentive_program.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("program_id", "threshold"),
+    )
+    with op.batch_alter_table("incentive_tier", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_incentive_tier_program_id"), ["program_id"], unique=False
+        )
+
+    op.create_table(
+        "credit_note",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("number", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+        sa.Column("invoice_id", sa.Integer(), nullable=False),
+        sa.Column("order_id", sa.Integer(), nullable=False),
+        sa.Column("partner_id", sa.Integer(), nullable=False),
+        sa.Column("currency", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
+        sa.Column("amount", order_core.types.MoneyType(precision=24, scale=8), nullable=False),
+        sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("issued_on", sa.Date(), nullable=False),
+        sa.Column("issued_at", order_core.types.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"],
+            ["invoice.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["sales_order.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["partner_id"],
+            ["partner.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("number"),
+    )
+    with op.batch_alter_table("credit_note", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_credit_note_invoice_id"), ["invoice_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_credit_note_issued_on"), ["issued_on"], unique=False)
+        batch_op.create_index(batch_op.f("ix_credit_note_order_id"), ["order_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_credit_note_partner_id"), ["partner_id"], unique=False)
+
+    op.create_table(
+        "incentive_entry",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("source_key", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column("program_id", sa.Integer(), nullable=False),
+        sa.Column("partner_id", sa.Integer(), nullable=False),
+        sa.Column("period", sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.Column("order_id", sa.Integer(), nullable=False),
+        sa.Column("credit_note_id", sa.Integer(), nullable=True),
+        sa.Column("currency", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
+        sa.Column("base", order_core.types.MoneyType(precision=24, scale=8), nullable=False),
+        sa.Column("amount", order_core.types.MoneyType(precision=24, scale=8), nullable=True),
+        sa.Column("created_at", order_core.types.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["credit_note_id"],
+            ["credit_note.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["sales_order.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["partner_id"],
+            ["partner.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["program_id"],
+            ["incentive_program.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("source_key"),
+    )
+    with op.batch_alter_table("incentive_entry", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_incentive_entry_order_id"), ["order_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_incentive_entry_partner_id"), ["partner_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_incentive_entry_period"), ["period"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_incentive_entry_program_id"), ["program_id"], unique=False
+        )
 
 
 def downgrade() -> None:
     """Revert this migration."""
+    with op.batch_alter_table("incentive_entry", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_incentive_entry_program_id"))
+        batch_op.drop_index(batch_op.f("ix_incentive_entry_period"))
+        batch_op.drop_index(batch_op.f("ix_incentive_entry_partner_id"))
+        batch_op.drop_index(batch_op.f("ix_incentive_entry_order_id"))
+
+    op.drop_table("incentive_entry")
+    with op.batch_alter_table("credit_note", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_credit_note_partner_id"))
+        batch_op.drop_index(batch_op.f("ix_credit_note_order_id"))
+        batch_op.drop_index(batch_op.f("ix_credit_note_issued_on"))
+        batch_op.drop_index(batch_op.f("ix_credit_note_invoice_id"))
+
+    op.drop_table("credit_note")
+    with op.batch_alter_table("incentive_tier", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_incentive_tier_program_id"))
+
+    op.drop_table("incentive_tier")
+    with op.batch_alter_table("commission_statement", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_commission_statement_period"))
+        batch_op.drop_index(batch_op.f("ix_commission_statement_partner_id"))
+
+    op.drop_table("commission_statement")
+    op.drop_table("incentive_program")
+    op.drop_table("commission_period")
     with op.batch_alter_table("subscription", schema=None) as batch_op:
         batch_op.drop_constraint("fk_subscription_renewed_order_id", type_="foreignkey")
         batch_op.drop_column("renewed_order_id")

@@ -19,21 +19,23 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from order_core.actors import Actor, require_vendor
-from order_core.audit import record_audits
+from order_core.audit import AuditEntry, audit_rows
 from order_core.bulk_sql import one_of
 from order_core.licenses.models import License, Subscription
-from order_core.outbox import EventRow, emit_events
+from order_core.outbox import EventRow, OutboxEvent, event_rows
 from order_core.renewals.links import open_renewals
 from order_core.renewals.models import Renewal
 from order_core.renewals.notices import RunCache, send_notices
 from order_core.renewals.self_renew import renew
-from order_core.rowbatch import table_of
+from order_core.rowbatch import insert_rows, table_of
 from order_core.settings import get_settings
 
-CHUNK = 1000
+CHUNK = 500  # bulk_sql.one_of takes at most bulk_sql.CHUNK keys
 _SUBS = table_of(Subscription)
 _RENEWALS = table_of(Renewal)
 _LICENSES = table_of(License)
+_EVENTS = table_of(OutboxEvent)
+_AUDIT = table_of(AuditEntry)
 
 
 @dataclass
@@ -89,12 +91,12 @@ def _notice_phase(engine: Engine, actor: Actor, as_of: date, report: RenewalRunR
 def _lapse(
     session: Session, actor: Actor, subs: list[Subscription], report: RenewalRunReport
 ) -> None:
-    ids = [s.id or 0 for s in subs]
-    open_ones = open_renewals(session, ids)
+    auto = [s.id or 0 for s in subs if s.auto_renew]
+    open_ones = open_renewals(session, auto)
     lapsing: list[Subscription] = []
     for sub in subs:
         found = open_ones.get(sub.id or 0)
-        if sub.auto_renew and found is not None and found.term_end == sub.term_end:
+        if found is not None and found.term_end == sub.term_end:
             session.refresh(found, with_for_update=True)
             renew(session, actor, found, name="auto-renewal", email=None, po_number=None)
             report.auto_renewed += 1
@@ -128,11 +130,11 @@ def _lapse(
          s.reseller_id)
         for s in lapsing
     ]  # fmt: skip
-    emit_events(session, events)
-    record_audits(
-        session, actor,
+    audits = audit_rows(
+        actor,
         [("lapse", "subscription", s.id, {"status": "expired"}, s.reseller_id) for s in lapsing],
-    )  # fmt: skip
+    )
+    insert_rows(session, [(_EVENTS, event_rows(events)), (_AUDIT, audits)])
     report.lapsed += len(lapsing)
 
 
