@@ -109,7 +109,8 @@ def claw_back(
 ) -> int:
     """Write the program's missing clawbacks for credit notes up to ``end``; how many."""
     assert program.id is not None
-    clawed = exists().where(_E.program_id == program.id, _E.credit_note_id == _CN.id)
+    done = _ENTRIES.alias("done")
+    clawed = exists().where(done.c.program_id == program.id, done.c.credit_note_id == _CN.id)
     stmt = (
         select(
             _CN.id, _CN.amount, _CN.issued_on, _I.total.label("invoice_total"),

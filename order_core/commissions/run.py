@@ -50,7 +50,7 @@ def run_commissions(
     _, end = check_period(period)
     started = time.perf_counter()
     report = CommissionRunReport(period=period)
-    with Session(engine) as session:
+    with Session(engine, expire_on_commit=False) as session:  # the programs are read on after
         row = open_period(session, period)
         report.state = row.state
         closed = closed_periods(session)

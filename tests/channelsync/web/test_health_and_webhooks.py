@@ -113,7 +113,10 @@ def test_webhooks_that_are_not_hubspots_queue_nothing(engine: Engine, session: S
             (_signed(body, secret="another-secret"), "does not match"),
             (_signed(body, age_ms=301_000), "older than 5 minutes"),
             ({**_signed(body), "x-hubspot-signature-v3": ""}, "no X-HubSpot-Signature-v3 header"),
-            ({k: v for k, v in _signed(body).items() if "timestamp" not in k}, "no X-HubSpot-Request-Timestamp header"),
+            (
+                {k: v for k, v in _signed(body).items() if "timestamp" not in k},
+                "no X-HubSpot-Request-Timestamp header",
+            ),
         ):
             answer = client.post("/webhooks/hubspot", content=body, headers=headers)
             assert answer.status_code == 401 and reason in answer.json()["error"]
