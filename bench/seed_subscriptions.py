@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from order_core.bulk_sql import ANALYZE_AFTER_ROWS as ANALYZE_ALWAYS
 from order_core.bulk_sql import refresh_statistics
 from order_core.catalog.models import AuthorizationRule, BuyPrice, ListPrice, Product
 from order_core.customers.models import EndCustomer
@@ -72,10 +73,16 @@ def _counter(n: int) -> str:
 
 
 def seed_orders(
-    engine: Engine, count: int, *, status: str, first_partner: int, first_buyer: int
+    engine: Engine,
+    count: int,
+    *,
+    status: str,
+    first_partner: int,
+    first_buyer: int,
+    per_order: int = LINES_PER_ORDER,
 ) -> None:
-    """``count`` order lines of SUB-B (2 seats at 40.00) in orders of 10, spread over the resellers."""
-    orders = (count + LINES_PER_ORDER - 1) // LINES_PER_ORDER
+    """``count`` order lines of SUB-B (2 seats at 40.00) in orders of ``per_order``, over the resellers."""
+    orders = (count + per_order - 1) // per_order
     now = utcnow()
     with Session(engine) as s:
         params = {"now": now.replace(tzinfo=None) if engine.dialect.name == "sqlite" else now}
@@ -87,7 +94,7 @@ def seed_orders(
                 "content_hash, notify_end_customer, created_at, updated_at) "
                 f"SELECT i, 'SO-B' || i, {first_partner} + i % {RESELLERS}, "
                 f"{first_buyer} + i % {RESELLERS}, 1 + i % {CUSTOMERS}, 'USD', 'purchase_order', "
-                f"'{status}', '1000.00', '800.00', '0', '0', 'bench', false, :now, :now FROM n"
+                f"'{status}', '{100 * per_order}.00', '{80 * per_order}.00', '0', '0', 'bench', false, :now, :now FROM n"
             ),
             params,
         )
@@ -96,7 +103,7 @@ def seed_orders(
                 _counter(count)
                 + "INSERT INTO sales_order_line (id, order_id, line_no, product_id, sku, name, "
                 "quantity, unit_list, unit_net, line_total, trace) "
-                f"SELECT i, 1 + (i - 1) / {LINES_PER_ORDER}, 1 + (i - 1) % {LINES_PER_ORDER}, "
+                f"SELECT i, 1 + (i - 1) / {per_order}, 1 + (i - 1) % {per_order}, "
                 "1, 'SUB-B', 'Bench Cloud', 2, '50.00', '40.00', '80.00', '[]' FROM n"
             )
         )
@@ -133,4 +140,45 @@ def seed_subscriptions(engine: Engine, count: int, *, product_id: int, as_of: da
             text("UPDATE subscription SET uplift_percent = '5' WHERE pricing_method = 'uplift'")
         )
         refresh_statistics(s, count, "subscription")
+        s.commit()
+
+
+def seed_invoices(engine: Engine, *, issued_on: date) -> None:
+    """An invoice per order (total = net, no tax), issued on ``issued_on``."""
+    now = utcnow()
+    with Session(engine) as s:
+        s.execute(
+            text(
+                "INSERT INTO invoice (number, order_id, partner_id, distributor_id, currency, "
+                "payment_method, tax_country, tax_region, subtotal, tax_total, total, amount_paid, "
+                "amount_refunded, issued_on, due_on, status, issued_at, paid_at) "
+                "SELECT 'INV-B-' || id, id, partner_id, distributor_id, currency, payment_method, "
+                "'US', NULL, net_total, '0', net_total, '0', '0', :day, :day, 'issued', :now, NULL "
+                "FROM sales_order"
+            ),
+            {
+                "day": issued_on,
+                "now": now.replace(tzinfo=None) if engine.dialect.name == "sqlite" else now,
+            },
+        )
+        refresh_statistics(s, ANALYZE_ALWAYS, "invoice")
+        s.commit()
+
+
+def seed_credit_notes(engine: Engine, *, every: int, issued_on: date) -> None:
+    """A credit note for a quarter of every ``every``-th order's invoice, issued on ``issued_on``."""
+    now = utcnow()
+    with Session(engine) as s:
+        s.execute(
+            text(
+                "INSERT INTO credit_note (number, invoice_id, order_id, partner_id, currency, amount, "
+                "reason, issued_on, issued_at) "
+                "SELECT 'CN-B-' || id, id, order_id, partner_id, currency, '20.00', 'bench', :day, :now "
+                f"FROM invoice WHERE order_id % {int(every)} = 0"
+            ),
+            {
+                "day": issued_on,
+                "now": now.replace(tzinfo=None) if engine.dialect.name == "sqlite" else now,
+            },
+        )
         s.commit()
