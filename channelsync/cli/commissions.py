@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from channelsync.cli.core_db import CLI_ACTOR, cli_session, database_url
+from channelsync.cli.user_files import check_writable, write_text
 from order_core.commissions.documents import statement_csv, statement_html
 from order_core.commissions.run import run_commissions
 from order_core.commissions.services import approve_period, mark_period_paid, partner_statements
@@ -60,12 +61,13 @@ def statement_command(
         raise typer.BadParameter(
             f"{out} must end in .csv or .html (the format written)", param_hint="--out"
         )
+    check_writable(out, "statement")
     with cli_session() as session:
         found = partner_statements(partner, period, session=session, actor=CLI_ACTOR)
         text = (
             statement_csv(found) if out.suffix.lower() == ".csv" else statement_html(session, found)
         )
-    out.write_text(text, encoding="utf-8")
+    write_text(out, text, "statement")
     totals = ", ".join(f"{round_money(s.total, s.currency)} {s.currency}" for s in found)
     Console().print(
         f"partner {partner} {period}: total {totals}; written to {out}", highlight=False

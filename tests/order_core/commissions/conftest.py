@@ -16,6 +16,7 @@ from order_core.invoices import services as invoice_services
 from order_core.invoices.services import invoices_of_order, record_payment
 from order_core.orders.checkout import CartItem, place_order
 from order_core.orders.models import Order
+from order_core.settings import get_settings
 from tests.order_core.orders.world import VENDOR, World, make_world
 
 
@@ -41,6 +42,15 @@ class Clock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     """A frozen invoice clock, starting on 2027-03-10."""
     yield Clock(monkeypatch)
+
+
+@pytest.fixture
+def cli_db(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The CLI on the test database."""
+    monkeypatch.setenv("CHANNELSYNC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 def invoiced(session: Session, world: World, quantity: int, *, paid: bool = False) -> str:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+from typer.testing import CliRunner
 
+from channelsync.cli.app import app
 from order_core.commissions.documents import statement_csv, statement_html
 from order_core.commissions.services import (
     approve_period,
@@ -145,3 +149,30 @@ def test_programs_refuse_bad_terms(session: Session) -> None:
     fields = sorted(p.field for p in err.value.problems)
     assert fields == ["kind", "tier_mode", "tiers", "tiers"]
     assert session.exec(select(col(OutboxEvent.id))).first() is None
+
+
+def test_cli_run_and_statement_files(
+    engine: Engine,
+    session: Session,
+    world: World,
+    clock: Clock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CHANNELSYNC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    create_program(
+        "REB", "Rebate", [(D(0), D("2.5"))], kind="rebate", session=session, actor=VENDOR
+    )
+    invoiced(session, world, 3)  # 480.00: 12.00
+    session.commit()
+    ran = CliRunner().invoke(app, ["commissions", "run", "--period", "2027-03"])
+    assert ran.exit_code == 0, ran.output
+    assert json.loads(ran.output)["accrued"] == 1
+    for name in ("s.csv", "s.html"):
+        args = ["commissions", "statement", "--partner", str(world.partner_a), "--period", "2027-03", "--out", str(tmp_path / name)]  # fmt: skip
+        done = CliRunner().invoke(app, args)
+        assert done.exit_code == 0 and "total 12.00 USD" in done.output, done.output
+    assert (tmp_path / "s.csv").read_text().splitlines()[-1] == "2027-03,USD,,,total,,12.00"
+    assert "$12.00" in (tmp_path / "s.html").read_text()
+    bad = CliRunner().invoke(app, ["commissions", "run", "--period", "March"])
+    assert bad.exit_code != 0 and "give it as YYYY-MM" in str(bad.exception)
