@@ -1,6 +1,7 @@
 """Accruals from invoiced or paid orders and clawbacks from credit notes, in chunks, each exactly once.
 
-An order accrues in the period of its invoice (or payment), or, when that period is already
+Invoices are read in keyset chunks and the orders already accrued looked up per chunk (no
+anti-join whose plan would go stale as the ledger grows within the run). An order accrues in the period of its invoice (or payment), or, when that period is already
 closed, in the period being run (a late invoice). A refund's credit note claws back the same
 share of the order's base: inside the accrual's period while it is still open (less volume),
 otherwise in the refund's period (or the period being run, when that one is closed too) at the
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy import Row, and_, exists, select
 from sqlmodel import Session
 
+from order_core.bulk_sql import one_of, refresh_statistics
 from order_core.commissions.models import IncentiveEntry, IncentiveProgram
 from order_core.commissions.periods import period_of
 from order_core.invoices.models import CreditNote, Invoice
@@ -35,19 +37,20 @@ _O = table_of(Order).c
 _CN = table_of(CreditNote).c
 
 
-def _accrued(program_id: int) -> Any:
-    return exists().where(
-        _E.program_id == program_id, _E.order_id == _I.order_id, _E.kind == "accrual"
+def _accrued(session: Session, program_id: int, order_ids: list[int]) -> set[int]:
+    stmt = select(_E.order_id).where(
+        _E.program_id == program_id, _E.kind == "accrual", one_of(session, _E.order_id, order_ids)
     )
+    return set(session.execute(stmt).scalars())
 
 
 def _candidates(session: Session, program: IncentiveProgram, end: date) -> Iterator[list[Row[Any]]]:
     assert program.id is not None
     day = _I.issued_on
-    where: list[Any] = [~_accrued(program.id), _I.issued_on <= end]
+    where: list[Any] = [_I.issued_on <= end]
     if program.accrue_on == "paid":
         day = _I.paid_at
-        where = [~_accrued(program.id), _I.paid_at.is_not(None), _I.paid_at < datetime.combine(end + timedelta(days=1), time(), UTC)]  # fmt: skip
+        where = [_I.paid_at.is_not(None), _I.paid_at < datetime.combine(end + timedelta(days=1), time(), UTC)]  # fmt: skip
     if program.kind == "distributor_commission":
         where.append(_O.distributor_id.is_not(None))
     if program.kind == "renewal_commission":
@@ -66,7 +69,10 @@ def _candidates(session: Session, program: IncentiveProgram, end: date) -> Itera
         if not rows:
             return
         after = rows[-1].id
-        yield rows
+        done = _accrued(session, program.id, [r.order_id for r in rows])
+        fresh = [r for r in rows if r.order_id not in done]
+        if fresh:
+            yield fresh
 
 
 def _resale_bases(session: Session, order_ids: list[int]) -> dict[int, Decimal]:
@@ -101,6 +107,7 @@ def accrue(
             })  # fmt: skip
         insert_rows(session, [(_ENTRIES, entries)])
         count += len(entries)
+    refresh_statistics(session, count, "incentive_entry")
     return count
 
 
