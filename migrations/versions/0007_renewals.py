@@ -332,6 +332,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("source_key"),
     )
     with op.batch_alter_table("incentive_entry", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_incentive_entry_credit_note_id"), ["credit_note_id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_incentive_entry_order_id"), ["order_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_incentive_entry_partner_id"), ["partner_id"], unique=False
@@ -349,6 +352,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_incentive_entry_period"))
         batch_op.drop_index(batch_op.f("ix_incentive_entry_partner_id"))
         batch_op.drop_index(batch_op.f("ix_incentive_entry_order_id"))
+        batch_op.drop_index(batch_op.f("ix_incentive_entry_credit_note_id"))
 
     op.drop_table("incentive_entry")
     with op.batch_alter_table("credit_note", schema=None) as batch_op:

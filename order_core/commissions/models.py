@@ -65,7 +65,7 @@ class IncentiveEntry(SQLModel, table=True):
     period: str = Field(max_length=7, index=True)
     kind: str = Field(max_length=10)  # accrual | clawback
     order_id: int = Field(foreign_key="sales_order.id", index=True)
-    credit_note_id: int | None = Field(default=None, foreign_key="credit_note.id")
+    credit_note_id: int | None = Field(default=None, foreign_key="credit_note.id", index=True)
     currency: str = Field(max_length=3)
     base: Decimal = Field(sa_column=Column(MoneyType(), nullable=False))
     amount: Decimal | None = Field(default=None, sa_column=Column(MoneyType(), nullable=True))
