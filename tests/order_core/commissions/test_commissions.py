@@ -176,3 +176,18 @@ def test_cli_run_and_statement_files(
     assert "$12.00" in (tmp_path / "s.html").read_text()
     bad = CliRunner().invoke(app, ["commissions", "run", "--period", "March"])
     assert bad.exit_code != 0 and "give it as YYYY-MM" in str(bad.exception)
+
+
+def test_a_refund_in_the_accrual_period_lowers_the_volume_and_the_tier(
+    engine: Engine, session: Session, world: World, clock: Clock
+) -> None:
+    create_program("REB", "Rebate", TIERS, kind="rebate", session=session, actor=VENDOR)
+    number = invoiced(session, world, 7, paid=True)  # 1,120.00: 3.5 % tier
+    invoiced(session, world, 1)  # 160.00
+    clock.day = clock.day.replace(day=20)
+    refund(session, number, "280.00")  # a quarter of the paid 1,120.00, still in March
+    figures = run(engine, session, "2027-03")
+    assert (figures["accrued"], figures["clawed_back"]) == (2, 1)
+    # volume 1,120 + 160 - 280 = 1,000: the 3.5 % tier on the whole, cumulative: 35.00
+    accrued, clawed, total, lines = _statement(session, world, "2027-03")
+    assert (accrued, clawed, total) == (D("35.00"), D(0), D("35.00")) and sum(lines) == total

@@ -149,3 +149,21 @@ def test_a_partner_never_sees_another_partners_subscriptions(
     mine = world.actor(session, world.buyer2)
     due = due_renewals(session=session, actor=mine, partner_id=None, within_days=400, today=sub.term_start)  # fmt: skip
     assert [d.subscription_id for d in due] == [sub.id]
+
+
+def test_a_cancelled_subscription_closes_its_renewal(
+    engine: Engine, session: Session, world: World, frozen: list[date]
+) -> None:
+    sub = subscribe(session, world)
+    reference, token = _notice(engine, session, sub, 30)
+    row = session.get(Subscription, sub.id)
+    assert row is not None
+    row.status = "cancelled"
+    session.add(row)
+    session.commit()
+    run_renewals(engine, days_before(sub, 29))
+    session.expire_all()
+    assert session.exec(select(Renewal)).one().state == "cancelled"
+    frozen[0] = days_before(sub, 29)
+    view = customer_renewal(reference, token, session=session, actor=LINK)
+    assert view.state == "closed" and "cancelled" in view.message
