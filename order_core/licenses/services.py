@@ -140,6 +140,25 @@ def rekey_license(session: Session, lic: License, *, seats: int, term_end: date 
     session.add(lic)
 
 
+def _undo_terms(session: Session, order: Order) -> None:
+    """A cancelled renewal or add-on order: its subscription ends as before, with its seats before."""
+    terms = session.exec(select(SubscriptionTerm).where(SubscriptionTerm.order_id == order.id))
+    for term in list(terms):
+        sub = session.get(Subscription, term.subscription_id)
+        if sub is None:
+            continue
+        if term.kind == "renewal" and sub.term_end == term.term_end:
+            sub.term_end = term.term_start
+            sub.term_start = add_months(term.term_start, -sub.term_months)
+        elif term.kind == "add_seats" and sub.term_end == term.term_end:
+            sub.seats = max(sub.seats - term.seats, 1)
+        session.add(sub)
+        lic = session.get(License, sub.license_id) if sub.license_id is not None else None
+        if lic is not None and lic.status == "active":
+            rekey_license(session, lic, seats=sub.seats, term_end=sub.term_end)
+        session.delete(term)
+
+
 def revoke_order_licenses(session: Session, order: Order, actor: Actor) -> int:
     """Revoke the order's licenses and cancel its subscriptions (order cancelled after acceptance)."""
     count = 0
@@ -150,6 +169,7 @@ def revoke_order_licenses(session: Session, order: Order, actor: Actor) -> int:
     for sub in session.exec(select(Subscription).where(Subscription.order_id == order.id)):
         sub.status = "cancelled"
         session.add(sub)
+    _undo_terms(session, order)
     if count:
         record_audit(
             session,

@@ -17,6 +17,7 @@ from order_core.catalog.models import Product
 from order_core.customers.models import EndCustomer
 from order_core.errors import NotFoundError
 from order_core.licenses.models import Subscription
+from order_core.orders.models import Order
 from order_core.partners.documents import partner_brand, partner_party, payment_terms_days
 from order_core.partners.models import Partner
 from order_core.quotes.document import customer_party
@@ -62,6 +63,9 @@ def link_state(session: Session, renewal: Renewal, today: date) -> tuple[str, st
     partner = session.get(Partner, renewal.partner_id)
     seller = partner.name if partner is not None else "your reseller"
     sub = session.get(Subscription, renewal.subscription_id)
+    order = session.get(Order, renewal.order_id) if renewal.order_id is not None else None
+    if renewal.state == "renewed" and order is not None and order.status == "cancelled":
+        return "closed", f"The renewal order was cancelled. Contact {seller} to renew."
     if renewal.state == "renewed":
         when = renewal.renewed_at.date().isoformat() if renewal.renewed_at else "earlier"
         return "renewed", (

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from order_core.errors import ConflictError, NotFoundError
-from order_core.fulfillment.services import accept_order
+from order_core.fulfillment.services import accept_order, cancel_order
 from order_core.licenses.keys import verify_license_key
 from order_core.licenses.models import Subscription, SubscriptionTerm
 from order_core.licenses.services import add_months
@@ -167,3 +167,22 @@ def test_a_cancelled_subscription_closes_its_renewal(
     frozen[0] = days_before(sub, 29)
     view = customer_renewal(reference, token, session=session, actor=LINK)
     assert view.state == "closed" and "cancelled" in view.message
+
+
+def test_cancelling_the_renewal_order_ends_the_subscription_as_before(
+    engine: Engine, session: Session, world: World, frozen: list[date]
+) -> None:
+    sub = subscribe(session, world)
+    reference, token = _notice(engine, session, sub, 30)
+    frozen[0] = days_before(sub, 30)
+    renew_by_link(reference, token, name="Rita", email="rita@acme.example", po_number=None, session=session, actor=LINK)  # fmt: skip
+    renewal = session.exec(select(Renewal)).one()
+    order = session.get(Order, renewal.order_id)
+    assert order is not None
+    cancel_order(order.number, session=session, actor=world.actor(session, world.buyer2), note="not wanted")  # fmt: skip
+    now = fresh(session, sub)
+    assert (now.term_start, now.term_end, now.status) == (sub.term_start, sub.term_end, "active")
+    claims = verify_license_key(license_of(session, sub).key, get_settings().license_signing_key)
+    assert claims.expires_on == sub.term_end
+    view = customer_renewal(reference, token, session=session, actor=LINK)
+    assert view.state == "closed" and "renewal order was cancelled" in view.message
