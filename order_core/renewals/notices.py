@@ -11,10 +11,11 @@ its renewals with both prices and its margin.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -24,7 +25,6 @@ from order_core.audit import AuditEntry, audit_rows
 from order_core.bulk_sql import one_of
 from order_core.catalog.models import ListPrice, Product
 from order_core.customers.models import EndCustomer
-from order_core.licenses.models import Subscription
 from order_core.licenses.services import add_months
 from order_core.orders.models import Order
 from order_core.outbox import EventRow, OutboxEvent, event_rows
@@ -32,7 +32,7 @@ from order_core.partners.branding import branding_of
 from order_core.partners.models import Buyer, Partner
 from order_core.quotes.sending import token_hash
 from order_core.renewals.models import Renewal, RenewalNotice
-from order_core.renewals.pricing import PriceCache, renewal_price
+from order_core.renewals.pricing import PriceCache, SubscriptionTerms, renewal_price
 from order_core.rowbatch import insert_rows, table_of
 from order_core.sealing import seal
 from order_core.types import utcnow
@@ -44,9 +44,24 @@ _EVENTS = table_of(OutboxEvent)
 _AUDIT = table_of(AuditEntry)
 
 
+class SubscriptionRow(SubscriptionTerms, Protocol):
+    """What the notices read of a subscription (a Core row of the run's chunk)."""
+
+    @property
+    def order_id(self) -> int: ...
+    @property
+    def product_id(self) -> int: ...
+    @property
+    def distributor_id(self) -> int | None: ...
+    @property
+    def term_end(self) -> date: ...
+    @property
+    def term_months(self) -> int: ...
+
+
 def reference_of(subscription_id: int, term_end: date) -> str:
     """The renewal's reference: the subscription and the end of the term it renews."""
-    return f"RN-{subscription_id}-{term_end:%Y%m%d}"
+    return f"RN-{subscription_id}-{term_end.year:04d}{term_end.month:02d}{term_end.day:02d}"
 
 
 def due_window(days_left: int, windows: list[int]) -> int | None:
@@ -110,7 +125,7 @@ class NoticeCounts:
 
 
 def _contacts(
-    session: Session, subs: list[Subscription]
+    session: Session, subs: Sequence[SubscriptionRow]
 ) -> tuple[dict[int | None, EndCustomer], dict[int | None, str]]:
     customer_ids = [s.end_customer_id for s in subs if s.end_customer_id is not None]
     customers = {
@@ -130,14 +145,14 @@ def _contacts(
 
 
 def _new_renewal(
-    session: Session, sub: Subscription, as_of: date, cache: RunCache
+    session: Session, sub: SubscriptionRow, reference: str, as_of: date, cache: RunCache
 ) -> dict[str, Any]:
     assert sub.id is not None
     price = renewal_price(
         session, sub, as_of, cache.prices, cache.list_price(session, sub.product_id, sub.currency)
     )
     return {
-        "reference": reference_of(sub.id, sub.term_end),
+        "reference": reference,
         "subscription_id": sub.id,
         "partner_id": sub.reseller_id,
         "distributor_id": sub.distributor_id,
@@ -168,7 +183,7 @@ def _new_renewal(
 def send_notices(
     session: Session,
     actor: Actor,
-    subs: list[Subscription],
+    subs: Sequence[SubscriptionRow],
     as_of: date,
     windows: list[int],
     cache: RunCache,
@@ -181,7 +196,7 @@ def send_notices(
         (r.subscription_id, r.term_end): r
         for r in session.execute(select(*columns).where(one_of(session, _R.subscription_id, ids)))
     }
-    due: list[tuple[Subscription, int]] = []
+    due: list[tuple[SubscriptionRow, str, int]] = []
     fresh: list[dict[str, Any]] = []
     for sub in subs:
         window = due_window((sub.term_end - as_of).days, windows)
@@ -191,26 +206,27 @@ def send_notices(
         last = found.last_notice_days if found is not None else None
         if last is not None and last <= window:
             continue
+        reference = reference_of(sub.id or 0, sub.term_end)
         if found is None:
-            fresh.append(_new_renewal(session, sub, as_of, cache))
-        due.append((sub, window))
+            fresh.append(_new_renewal(session, sub, reference, as_of, cache))
+        due.append((sub, reference, window))
     if not due:
         return counts
     if fresh:
         insert_rows(session, [(_RENEWALS, fresh)])
         counts.created = len(fresh)
-    refs = [reference_of(s.id or 0, s.term_end) for s, _ in due]
+    refs = [reference for _, reference, _ in due]
     renewals = {
         r.reference: r
         for r in session.execute(_RENEWALS.select().where(one_of(session, _R.reference, refs)))
     }
-    customers, buyers = _contacts(session, [s for s, _ in due])
+    customers, buyers = _contacts(session, [s for s, _, _ in due])
     notices: list[dict[str, Any]] = []
     windows_sent: dict[int, list[int]] = {}
     events: list[EventRow] = []
     digests: dict[tuple[int, str], list[dict[str, Any]]] = {}
-    for sub, window in due:
-        renewal = renewals[reference_of(sub.id or 0, sub.term_end)]
+    for sub, reference, window in due:
+        renewal = renewals[reference]
         token = secrets.token_urlsafe(32)
         notices.append(
             {"renewal_id": renewal.id, "days": window, "token_hash": token_hash(token), "sent_on": as_of}

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Protocol
 
 from sqlmodel import Session
 
 from order_core.catalog.resale_prices import price_book_of
 from order_core.customers.models import EndCustomer
 from order_core.errors import DomainError, invalid
-from order_core.licenses.models import Subscription
 from order_core.partners.models import Partner
 from order_core.partners.resale_limits import resale_limits_of
 from order_core.pricing_inputs.builder import QuoteLineInput, build_pricing_inputs
@@ -26,6 +26,31 @@ from quote_engine.errors import PricingError
 from quote_engine.money import round_money
 from quote_engine.pricing import price_cart
 from quote_engine.resale import price_resale
+
+
+class SubscriptionTerms(Protocol):
+    """What pricing a renewal reads of a subscription (an ORM row or a Core row)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def reseller_id(self) -> int: ...
+    @property
+    def end_customer_id(self) -> int | None: ...
+    @property
+    def sku(self) -> str: ...
+    @property
+    def seats(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def pricing_method(self) -> str: ...
+    @property
+    def uplift_percent(self) -> Decimal | None: ...
+    @property
+    def unit_price(self) -> Decimal: ...
+    @property
+    def resale_unit_price(self) -> Decimal: ...
 
 
 class PricingMethod(StrEnum):
@@ -62,7 +87,9 @@ def check_method(subscription: str, method: str, uplift: Decimal | None) -> Pric
     return chosen
 
 
-def _today_prices(session: Session, sub: Subscription, on: date, cache: PriceCache) -> RenewalPrice:
+def _today_prices(
+    session: Session, sub: SubscriptionTerms, on: date, cache: PriceCache
+) -> RenewalPrice:
     key = (sub.reseller_id, sub.sku, sub.seats, sub.currency, sub.end_customer_id)
     if key in cache:
         return cache[key]
@@ -97,7 +124,11 @@ def _today_prices(session: Session, sub: Subscription, on: date, cache: PriceCac
 
 
 def renewal_price(
-    session: Session, sub: Subscription, on: date, cache: PriceCache, list_price: Decimal | None
+    session: Session,
+    sub: SubscriptionTerms,
+    on: date,
+    cache: PriceCache,
+    list_price: Decimal | None,
 ) -> RenewalPrice:
     """The per-seat prices of ``sub``'s next term by its method (``list_price``: today's list)."""
     method = PricingMethod(sub.pricing_method)

@@ -66,6 +66,12 @@ def _chunk(session: Session, where: list[Any], after: int) -> list[Subscription]
     return list(session.exec(stmt.order_by(col(Subscription.id)).limit(CHUNK)))
 
 
+def _rows(session: Session, where: list[Any], after: int) -> list[Any]:
+    """A chunk as Core rows (the notices only read them: no ORM objects to build)."""
+    stmt = _SUBS.select().where(*where, _SUBS.c.id > after).order_by(_SUBS.c.id).limit(CHUNK)
+    return list(session.execute(stmt))
+
+
 def _notice_phase(engine: Engine, actor: Actor, as_of: date, report: RenewalRunReport) -> None:
     cache = RunCache()
     horizon = as_of + timedelta(days=report.windows[0])
@@ -77,10 +83,10 @@ def _notice_phase(engine: Engine, actor: Actor, as_of: date, report: RenewalRunR
     after = 0
     while True:
         with Session(engine) as session:
-            subs = _chunk(session, where, after)
+            subs = _rows(session, where, after)
             if not subs:
                 return
-            after = subs[-1].id or 0
+            after = subs[-1].id
             counts = send_notices(session, actor, subs, as_of, report.windows, cache)
             session.commit()
         report.checked += len(subs)
