@@ -198,6 +198,22 @@ def upgrade() -> None:
         "WHERE l.id = subscription.order_line_id)"
     )
     op.create_table(
+        "incentive_credit",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("partner_id", sa.Integer(), nullable=False),
+        sa.Column("currency", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
+        sa.Column("amount", order_core.types.MoneyType(precision=24, scale=8), nullable=False),
+        sa.Column("source_key", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column("created_at", order_core.types.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["partner_id"], ["partner.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("source_key"),
+    )
+    with op.batch_alter_table("incentive_credit", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_incentive_credit_partner_id"), ["partner_id"], unique=False
+        )
+    op.create_table(
         "commission_period",
         sa.Column("period", sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
         sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
@@ -373,6 +389,9 @@ def downgrade() -> None:
     op.drop_table("commission_statement")
     op.drop_table("incentive_program")
     op.drop_table("commission_period")
+    with op.batch_alter_table("incentive_credit", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_incentive_credit_partner_id"))
+    op.drop_table("incentive_credit")
     with op.batch_alter_table("subscription", schema=None) as batch_op:
         batch_op.drop_constraint("fk_subscription_renewed_order_id", type_="foreignkey")
         batch_op.drop_column("renewed_order_id")

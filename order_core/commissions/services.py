@@ -27,6 +27,7 @@ from order_core.commissions.statements import (
 from order_core.commissions.tiers import share_out
 from order_core.errors import ConflictError, NotFoundError, Problem, ValidationFailed
 from order_core.orders.models import Order
+from order_core.payments.incentive_credit import grant_credit
 from order_core.tx import transactional
 from order_core.types import utcnow
 
@@ -127,10 +128,12 @@ def approve_period(period: str, *, session: Session, actor: Actor) -> Commission
 
 @transactional
 def mark_period_paid(period: str, *, session: Session, actor: Actor) -> CommissionPeriod:
-    """Mark an approved period's statements paid (vendor finance)."""
+    """Mark an approved period's statements paid (vendor finance); credit payouts become spendable."""
     require_vendor(actor, "finance", action="pay commissions")
     row = _period(session, period, "approved")
     row.state, row.paid_at = "paid", utcnow()
+    for s in session.exec(select(CommissionStatement).where(CommissionStatement.period == period)):
+        grant_credit(session, s.partner_id, s.currency, s.credit, f"grant:{period}:{s.partner_id}:{s.currency}")  # fmt: skip
     session.add(row)
     record_audit(session, actor, "paid", "commission_period", period, {"state": "paid"})
     return row

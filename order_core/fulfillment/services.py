@@ -18,6 +18,7 @@ from order_core.orders.access import load_order
 from order_core.orders.lifecycle import transition
 from order_core.orders.models import Order
 from order_core.orders.states import CREDIT_HELD, HOLDABLE, OrderStatus, check_transition
+from order_core.payments.incentive_credit import return_credit
 from order_core.quotes.models import QuoteLine
 from order_core.tax import TaxCalculator
 from order_core.tx import transactional
@@ -82,6 +83,10 @@ def fulfill_order(
     transition(session, order, OrderStatus.FULFILLED, actor, note or "fulfilled")
     invoice = issue_invoice(session, order, actor, tax_calculator)
     transition(session, order, OrderStatus.INVOICED, actor, f"invoice {invoice.number}")
+    if invoice.status == "paid":  # paid with incentive credit at checkout
+        transition(
+            session, order, OrderStatus.PAID, actor, f"invoice {invoice.number} paid with credit"
+        )
     record_audit(
         session,
         actor,
@@ -151,6 +156,7 @@ def cancel_order(number: str, *, session: Session, actor: Actor, note: str) -> O
     released = Decimal(0)
     if order.payment_method == "credit_line" and was in CREDIT_HELD:
         released = release_order_hold(session, order.partner_id, order.id, number, actor, note)
+    returned = return_credit(session, order.partner_id, order.id)
     revoked = revoke_order_licenses(session, order, actor)
     record_audit(
         session,
@@ -158,7 +164,12 @@ def cancel_order(number: str, *, session: Session, actor: Actor, note: str) -> O
         "cancel",
         "order",
         number,
-        {"released": released, "licenses_revoked": revoked, "note": note},
+        {
+            "released": released,
+            "credit_returned": returned,
+            "licenses_revoked": revoked,
+            "note": note,
+        },
         partner_id=order.partner_id,
     )
     return order

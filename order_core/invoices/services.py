@@ -57,6 +57,8 @@ def issue_invoice(
         issued_on=issued_on,
         due_on=due,
     )
+    if order.payment_method == "incentive_credit":  # paid with credit at checkout
+        invoice.amount_paid, invoice.status, invoice.paid_at = invoice.total, "paid", now
     session.add(invoice)
     session.flush()
     assert invoice.id is not None

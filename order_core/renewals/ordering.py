@@ -60,7 +60,12 @@ def _buyer(session: Session, sub: Subscription) -> Buyer:
 
 
 def _payment_method(session: Session, partner: Partner, currency: str) -> str:
-    usable = [m for m in methods_allowed(session, partner, currency) if m != "card"]
+    # Never the card, nor the reseller's incentive credit: it chooses to spend that itself.
+    usable = [
+        m
+        for m in methods_allowed(session, partner, currency)
+        if m not in ("card", "incentive_credit")
+    ]
     if not usable:
         raise invalid(
             f"partner {partner.name}", "payment_method", "no payment method besides card is allowed"
