@@ -116,8 +116,11 @@ def claw_back(
 ) -> int:
     """Write the program's missing clawbacks for credit notes up to ``end``; how many."""
     assert program.id is not None
-    done = _ENTRIES.alias("done")
-    clawed = exists().where(done.c.program_id == program.id, done.c.credit_note_id == _CN.id)
+    clawed = set(
+        session.execute(
+            select(_E.credit_note_id).where(_E.program_id == program.id, _E.kind == "clawback")
+        ).scalars()
+    )
     stmt = (
         select(
             _CN.id, _CN.amount, _CN.issued_on, _I.total.label("invoice_total"),
@@ -125,12 +128,14 @@ def claw_back(
         )
         .join_from(table_of(CreditNote), table_of(Invoice), _I.id == _CN.invoice_id)
         .join(_ENTRIES, and_(_E.order_id == _CN.order_id, _E.program_id == program.id, _E.kind == "accrual"))
-        .where(_CN.issued_on <= end, ~clawed)
+        .where(_CN.issued_on <= end)
         .order_by(_CN.id)
     )  # fmt: skip
     now = utcnow()
     entries = []
     for r in session.execute(stmt):
+        if r.id in clawed:
+            continue
         share = r.amount / r.invoice_total if r.invoice_total else Decimal(1)
         base = round_money(r.base * share, r.currency)
         if r.period not in closed:
