@@ -25,6 +25,7 @@ from order_core.audit import AuditEntry, audit_rows
 from order_core.bulk_sql import one_of
 from order_core.catalog.models import ListPrice, Product
 from order_core.customers.models import EndCustomer
+from order_core.errors import DomainError
 from order_core.licenses.services import add_months
 from order_core.orders.models import Order
 from order_core.outbox import EventRow, OutboxEvent, event_rows
@@ -122,6 +123,7 @@ class NoticeCounts:
 
     created: int = 0
     notices: int = 0
+    failures: list[str] = field(default_factory=list)
 
 
 def _contacts(
@@ -208,7 +210,11 @@ def send_notices(
             continue
         reference = reference_of(sub.id or 0, sub.term_end)
         if found is None:
-            fresh.append(_new_renewal(session, sub, reference, as_of, cache))
+            try:  # pricing only reads: a subscription that cannot be priced is skipped, named
+                fresh.append(_new_renewal(session, sub, reference, as_of, cache))
+            except DomainError as exc:
+                counts.failures.append(f"subscription {sub.id}: {exc.message}")
+                continue
         due.append((sub, reference, window))
     if not due:
         return counts

@@ -10,7 +10,7 @@ renewal is renewed instead of lapsing.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from order_core.actors import Actor, require_vendor
 from order_core.audit import AuditEntry, audit_rows
 from order_core.bulk_sql import one_of
+from order_core.errors import DomainError
 from order_core.licenses.models import License, Subscription
 from order_core.outbox import EventRow, OutboxEvent, event_rows
 from order_core.renewals.links import open_renewals
@@ -51,7 +52,14 @@ class RenewalRunReport:
     lapsed: int = 0
     licenses_expired: int = 0
     renewals_cancelled: int = 0
+    failed: int = 0
+    failures: list[str] = field(default_factory=list)  # the first few, each naming its subscription
     seconds: float = 0.0
+
+    def fail(self, messages: list[str]) -> None:
+        """Count failures and keep the first 20 messages."""
+        self.failed += len(messages)
+        self.failures.extend(messages[: max(0, 20 - len(self.failures))])
 
     def as_dict(self) -> dict[str, Any]:
         """The figures as JSON-able values."""
@@ -92,6 +100,7 @@ def _notice_phase(engine: Engine, actor: Actor, as_of: date, report: RenewalRunR
         report.checked += len(subs)
         report.renewals_created += counts.created
         report.notices_sent += counts.notices
+        report.fail(counts.failures)
 
 
 def _lapse(
@@ -103,11 +112,15 @@ def _lapse(
     for sub in subs:
         found = open_ones.get(sub.id or 0)
         if found is not None and found.term_end == sub.term_end:
-            session.refresh(found, with_for_update=True)
-            renew(session, actor, found, name="auto-renewal", email=None, po_number=None)
-            report.auto_renewed += 1
-        else:
-            lapsing.append(sub)
+            try:
+                with session.begin_nested():  # a renewal that fails leaves nothing behind
+                    session.refresh(found, with_for_update=True)
+                    renew(session, actor, found, name="auto-renewal", email=None, po_number=None)
+                report.auto_renewed += 1
+                continue
+            except DomainError as exc:
+                report.fail([f"subscription {sub.id}: auto-renewal failed, lapses: {exc.message}"])
+        lapsing.append(sub)
     if not lapsing:
         return
     lapsed_ids = [s.id or 0 for s in lapsing]

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from order_core.catalog.models import ListPrice
+from order_core.catalog.models import AuthorizationRule, ListPrice
 from order_core.licenses.keys import verify_license_key
 from order_core.licenses.services import add_months
 from order_core.notifications.render import render_notification
+from order_core.partners.models import Buyer
 from order_core.renewals.models import Renewal, RenewalNotice
 from order_core.renewals.run import run_renewals
 from order_core.renewals.terms import set_renewal_terms
@@ -130,3 +131,23 @@ def test_auto_renew_renews_at_the_end_instead_of_lapsing(
     claims = verify_license_key(license_of(session, sub).key, get_settings().license_signing_key)
     assert claims.expires_on == now.term_end and claims.seats == 10
     assert session.exec(select(Renewal)).one().renewed_by == "auto-renewal"
+
+
+def test_a_subscription_that_cannot_renew_is_named_and_the_run_goes_on(
+    engine: Engine, session: Session, world: World
+) -> None:
+    priced = subscribe(session, world, seats=2)
+    stuck = subscribe(session, world, seats=3)
+    set_renewal_terms(stuck.id, pricing_method="list", session=session, actor=VENDOR)
+    set_renewal_terms(priced.id, auto_renew=True, session=session, actor=VENDOR)
+    session.add(AuthorizationRule(partner_id=world.partner_a, effect="deny", scope="category", value="software"))  # fmt: skip
+    report = run(engine, session, days_before(stuck, 30))
+    assert (report["renewals_created"], report["notices_sent"], report["failed"]) == (1, 1, 1)
+    assert str(report["failures"][0]).startswith(f"subscription {stuck.id}: ")  # type: ignore[index]
+    for buyer in session.exec(select(Buyer).where(Buyer.partner_id == world.partner_a)):
+        buyer.active = False  # nobody left to order for: the auto-renewal cannot be placed
+        session.add(buyer)
+    report = run(engine, session, days_before(stuck, -1))
+    assert (report["auto_renewed"], report["lapsed"], report["failed"]) == (0, 2, 1)
+    assert "auto-renewal failed, lapses" in str(report["failures"])
+    assert fresh(session, priced).status == "expired"
