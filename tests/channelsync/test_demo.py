@@ -131,7 +131,13 @@ def test_demo_runs_the_flow_end_to_end_and_again(demo_db: str, tmp_path: Path) -
                     "submitted", "accepted", "fulfilled", "invoiced", "paid",
                 ]  # fmt: skip
             topics = Counter(e.topic for e in _rows(session, OutboxEvent))
-            assert set(topics) == {"crm.quote", "crm.order", "prm.webhook", "notify.email"}
+            assert set(topics) == {
+                "crm.quote",
+                "crm.order",
+                "crm.end_customer",
+                "prm.webhook",
+                "notify.email",
+            }
             webhooks = Counter(
                 str(e.data()["event"]).split(".")[0]
                 for e in _rows(session, OutboxEvent, OutboxEvent.topic == "prm.webhook")
