@@ -35,6 +35,19 @@ def _quote_summary() -> list[FieldDef]:
     ]
 
 
+def _statement_summary() -> list[FieldDef]:
+    """What channelsync writes on a partner account: its latest commission statement (period,
+    currency, accrued, clawed back, total) and the year-to-date total."""
+    return [
+        f("Channelsync_Statement_Period__c", "string", label="Statement Period", length=7),
+        f("Channelsync_Statement_Currency__c", "string", label="Statement Currency", length=3),
+        f("Channelsync_Statement_Accrued__c", "currency", label="Statement Accrued"),
+        f("Channelsync_Statement_Clawed_Back__c", "currency", label="Statement Clawed Back"),
+        f("Channelsync_Statement_Total__c", "currency", label="Statement Total"),
+        f("Channelsync_Commission_YTD__c", "currency", label="Commission Year to Date"),
+    ]
+
+
 def build_objects() -> dict[str, ObjectDef]:
     """Every object the sandbox serves, by API name."""
     objs = [
@@ -56,6 +69,7 @@ def build_objects() -> dict[str, ObjectDef]:
                 f("Description", "textarea", length=32000),
                 f("Partner_Type__c", "picklist", picklist=("Reseller", "Distributor")),
                 f("Partner_Tier__c", "picklist", picklist=TIERS),
+                *_statement_summary(),
                 _channelsync_id(),
             ],
         ),
