@@ -33,13 +33,19 @@ HS_FIELDS = {
 }
 
 
-def _invoiced_partner(world: PushWorld, source: str) -> int:
-    """The partner of an order placed from a ``source`` deal's quote and invoiced."""
-    [number] = quoted_orders(world, source, 1)
+def _invoice(world: PushWorld, number: str) -> None:
     assert advance(world.engine, number, "accept") == "accepted"
     assert advance(world.engine, number, "fulfil") == "invoiced"
+
+
+def _invoiced_partner(world: PushWorld, source: str) -> tuple[int, str]:
+    """The partner of two orders placed from a ``source`` deal's quote, the first invoiced; and
+    the second's number."""
+    first, second = quoted_orders(world, source, 2)
+    _invoice(world, first)
     with new_session(world.engine) as session:
-        return session.exec(select(Order.partner_id).where(Order.number == number)).one()
+        partner = session.exec(select(Order.partner_id).where(Order.number == first)).one()
+    return partner, second
 
 
 def _shown(world: PushWorld, source: str, account: str) -> dict[str, object]:
@@ -60,7 +66,11 @@ def _writes(world: PushWorld, source: str, account: str) -> object:
 
 
 def test_statements_reach_each_partners_account_once(world: PushWorld) -> None:
-    partners = {SF: _invoiced_partner(world, SF), HS: _invoiced_partner(world, HS)}
+    (sf_partner, sf_later), (hs_partner, _) = (
+        _invoiced_partner(world, SF),
+        _invoiced_partner(world, HS),
+    )
+    partners = {SF: sf_partner, HS: hs_partner}
     assert partners[SF] != partners[HS]
     period = period_of(utcnow().date())
     with new_session(world.engine) as session:
@@ -106,3 +116,22 @@ def test_statements_reach_each_partners_account_once(world: PushWorld) -> None:
         topic = report.topics[f"crm:{source}:commission_statement"]
         assert (topic.leased, topic.crm_calls, report.crm_calls) == (0, 0, 0), report.as_dict()
         assert _writes(world, source, accounts[source][partner]) == written[source]
+
+    # A later invoice changes one statement: one update of that account, the new figures shown.
+    _invoice(world, sf_later)
+    assert run_commissions(world.engine, period).statements_changed == 1
+    report = world.push(SF)
+    topic = report.topics[f"crm:{SF}:commission_statement"]
+    assert (topic.delivered, topic.crm_calls) == (1, 1), report.as_dict()
+    with new_session(world.engine) as session:
+        changed = session.exec(
+            select(CommissionStatement).where(
+                CommissionStatement.partner_id == sf_partner, CommissionStatement.period == period
+            )
+        ).one()
+    assert changed.total > statements[sf_partner].total
+    shown = _shown(world, SF, accounts[SF][sf_partner])
+    assert Decimal(str(shown["total"])) == Decimal(str(shown["year_to_date"])) == changed.total
+    # HubSpot gets its copy too; the partner has no company there, so nothing is written.
+    hs_topic = world.push(HS).topics[f"crm:{HS}:commission_statement"]
+    assert (hs_topic.delivered, hs_topic.crm_calls) == (0, 0)
