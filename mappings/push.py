@@ -46,7 +46,7 @@ PUSH_VALUES: dict[str, frozenset[str]] = {
     ),
     "order_line": frozenset({"sku", "name", "quantity", "unit_price", "total", "line_no"}),
     "commission_statement": frozenset(
-        {"period", "currency", "accrued", "clawed_back", "total", "credit", "year_to_date"}
+        {"period", "state", "currency", "accrued", "clawed_back", "total", "credit", "year_to_date"}
     ),
 }
 #: Targets written by external id, and the target each needs beside it.

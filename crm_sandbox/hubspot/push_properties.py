@@ -26,6 +26,9 @@ ORDER_STATUSES = (
     ("Partially refunded", "partially_refunded"),
 )
 
+#: One option per commission period state (``order_core.commissions.models.CommissionPeriod``).
+STATEMENT_STATES = (("Open", "open"), ("Approved", "approved"), ("Paid", "paid"))
+
 
 def _p(name: str, label: str, typ: str = "string", **kw: object) -> PropertyDef:
     return PropertyDef(name, label, typ, group_name=GROUP, hubspot_defined=False, **kw)  # type: ignore[arg-type]
@@ -55,6 +58,12 @@ def push_properties(object_type: str) -> list[PropertyDef]:
     if object_type == "companies":
         return [
             _p("channelsync_statement_period", "Commission statement period"),
+            _p(
+                "channelsync_statement_status",
+                "Commission statement status",
+                "enumeration",
+                options=list(STATEMENT_STATES),
+            ),
             _p("channelsync_statement_currency", "Commission statement currency"),
             _p("channelsync_statement_accrued", "Commission accrued", "number"),
             _p("channelsync_statement_clawed_back", "Commission clawed back", "number"),

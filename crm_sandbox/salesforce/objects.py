@@ -19,6 +19,7 @@ STAGES = (
 TIERS = ("Platinum", "Gold", "Silver", "Registered")
 REGISTRATION_STATUSES = ("Pending", "Approved", "Rejected", "Expired")
 CHANNEL_ROLES = ("Buyer", "Approver", "Admin")
+STATEMENT_STATES = ("Open", "Approved", "Paid")
 CLOSED_STAGES = {"Closed Won": True, "Closed Lost": False}
 
 
@@ -36,10 +37,16 @@ def _quote_summary() -> list[FieldDef]:
 
 
 def _statement_summary() -> list[FieldDef]:
-    """What channelsync writes on a partner account: its latest commission statement (period,
-    currency, accrued, clawed back, total) and the year-to-date total."""
+    """What channelsync writes on a partner account: its latest commission statement (period and
+    its state, currency, accrued, clawed back, total) and the year-to-date total."""
     return [
         f("Channelsync_Statement_Period__c", "string", label="Statement Period", length=7),
+        f(
+            "Channelsync_Statement_Status__c",
+            "picklist",
+            label="Statement Status",
+            picklist=STATEMENT_STATES,
+        ),
         f("Channelsync_Statement_Currency__c", "string", label="Statement Currency", length=3),
         f("Channelsync_Statement_Accrued__c", "currency", label="Statement Accrued"),
         f("Channelsync_Statement_Clawed_Back__c", "currency", label="Statement Clawed Back"),

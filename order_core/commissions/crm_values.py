@@ -1,8 +1,9 @@
 """What the CRM push sends about a partner's commission statements: the latest one and the year to date.
 
 A partner's CRM account shows one statement: its latest (the latest period; of several currencies
-in it, the one changed last) with the year-to-date total of that currency (the statements of the
-period's year up to it, added in ``Decimal``). Nothing here knows a CRM.
+in it, the one changed last) with its period's state (open, approved, paid) and the year-to-date
+total of that currency (the statements of the period's year up to it, added in ``Decimal``).
+Nothing here knows a CRM.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from order_core.bulk_sql import one_of
-from order_core.commissions.models import CommissionStatement
+from order_core.commissions.models import CommissionPeriod, CommissionStatement
 from order_core.pushback.snapshots import Values, crm_ids
 
 
@@ -43,6 +44,14 @@ def statement_snapshots(
     for statement in session.exec(stmt):
         by_partner.setdefault(statement.partner_id, []).append(statement)
     accounts = crm_ids(session, source, "partner", sorted(by_partner))
+    periods = sorted({s.period for ss in by_partner.values() for s in ss})
+    states = dict(
+        session.exec(
+            select(CommissionPeriod.period, CommissionPeriod.state).where(
+                one_of(session, col(CommissionPeriod.period), periods)
+            )
+        ).all()
+    )
     out = {}
     for partner_id, statements in by_partner.items():
         last = _latest(statements)
@@ -57,6 +66,7 @@ def statement_snapshots(
         )
         values: Values = {
             "period": last.period,
+            "state": states.get(last.period, "open"),
             "currency": last.currency,
             "accrued": last.accrued,
             "clawed_back": last.clawed_back,

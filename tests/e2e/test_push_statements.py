@@ -9,16 +9,17 @@ from sqlmodel import select
 from order_core.commissions.models import CommissionStatement
 from order_core.commissions.periods import period_of
 from order_core.commissions.run import run_commissions
-from order_core.commissions.services import create_program
+from order_core.commissions.services import approve_period, create_program
 from order_core.db import new_session
 from order_core.orders.models import Order
 from order_core.partners.models import Partner
 from order_core.pushback.snapshots import crm_ids
 from order_core.types import utcnow
-from tests.e2e.push_world import ADMIN, HS, SF, PushWorld, advance, quoted_orders
+from tests.e2e.push_world import ADMIN, FINANCE, HS, SF, PushWorld, advance, quoted_orders
 
 SF_FIELDS = {
     "period": "Channelsync_Statement_Period__c",
+    "state": "Channelsync_Statement_Status__c",
     "currency": "Channelsync_Statement_Currency__c",
     "accrued": "Channelsync_Statement_Accrued__c",
     "total": "Channelsync_Statement_Total__c",
@@ -26,6 +27,7 @@ SF_FIELDS = {
 }
 HS_FIELDS = {
     "period": "channelsync_statement_period",
+    "state": "channelsync_statement_status",
     "currency": "channelsync_statement_currency",
     "accrued": "channelsync_statement_accrued",
     "total": "channelsync_statement_total",
@@ -97,6 +99,7 @@ def test_statements_reach_each_partners_account_once(world: PushWorld) -> None:
         statement = statements[partner]
         shown = _shown(world, source, accounts[source][partner])
         assert shown["period"] == period and shown["currency"] == statement.currency
+        assert shown["state"] == ("Open" if source == SF else "open")
         assert Decimal(str(shown["accrued"])) == statement.accrued
         assert (
             Decimal(str(shown["total"])) == Decimal(str(shown["year_to_date"])) == statement.total
@@ -135,3 +138,11 @@ def test_statements_reach_each_partners_account_once(world: PushWorld) -> None:
     # HubSpot gets its copy too; the partner has no company there, so nothing is written.
     hs_topic = world.push(HS).topics[f"crm:{HS}:commission_statement"]
     assert (hs_topic.delivered, hs_topic.crm_calls) == (0, 0)
+
+    # Approving the period shows on every account that has a statement of it.
+    with new_session(world.engine) as session:
+        approve_period(period, session=session, actor=FINANCE)
+    for source, state in ((SF, "Approved"), (HS, "approved")):
+        report = world.push(source)
+        assert report.topics[f"crm:{source}:commission_statement"].delivered == 1, report.as_dict()
+        assert _shown(world, source, accounts[source][partners[source]])["state"] == state
