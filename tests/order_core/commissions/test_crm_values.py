@@ -10,7 +10,7 @@ from sqlmodel import Session
 from order_core.commissions.crm_values import statement_snapshots
 from order_core.commissions.models import CommissionPeriod, CommissionStatement
 from order_core.partners.models import PartnerCrmRef
-from tests.order_core.commissions.conftest import World
+from tests.order_core.orders.world import World
 
 D = Decimal
 
