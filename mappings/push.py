@@ -45,6 +45,9 @@ PUSH_VALUES: dict[str, frozenset[str]] = {
         {"number", "status", "currency", "total", "po_number", "placed_on", "history"}
     ),
     "order_line": frozenset({"sku", "name", "quantity", "unit_price", "total", "line_no"}),
+    "commission_statement": frozenset(
+        {"period", "state", "currency", "accrued", "clawed_back", "total", "credit", "year_to_date"}
+    ),
 }
 #: Targets written by external id, and the target each needs beside it.
 _KEYED = ("quote", "quote_line", "order", "order_line")

@@ -136,6 +136,8 @@ class PushSpec(_Strict):
     order: PushObject | None = None
     order_line: PushObject | None = None
     reseller: ResellerPush | None = None
+    #: The partner's latest commission statement, written on its account (by CRM id).
+    commission_statement: PushObject | None = None
 
 
 class MappingFile(_Strict):

@@ -36,14 +36,14 @@ Owners = list[tuple[str, tuple[LineSnap, ...], list[int]]]
 class HubSpotWrites(PushWrites):
     """The push's writes through one connection's ``HubSpotWriter`` (and its associations)."""
 
-    deal_id_field = "hs_object_id"
+    id_field = "hs_object_id"
 
     def __init__(self, writer: HubSpotWriter, push: PushSpec) -> None:
         super().__init__(writer, push)
         self.hs = writer
         self.assoc = HubSpotAssociations(writer.client)
 
-    def _update_deals(self, obj: str, records: Sequence[dict[str, object]]) -> WriteResults:
+    def _update_by_id(self, obj: str, records: Sequence[dict[str, object]]) -> WriteResults:
         return self.hs.batch_update(obj, records)
 
     def _upsert(

@@ -22,11 +22,12 @@ from connector.errors import CrmError, FatalError, RetriableError
 from connector.push.drain import SendResult
 from connector.push.ledger import Ledger
 from mappings.spec import PushSpec
+from order_core.commissions.crm_values import StatementSnap, statement_snapshots
 from order_core.db import new_session
 from order_core.outbox import OutboxEvent
 from order_core.outbox.outcomes import Outcome
 from order_core.pushback.acknowledge import requests_acknowledged
-from order_core.pushback.fanout import connection_prefix
+from order_core.pushback.fanout import PUSHED, connection_prefix
 from order_core.pushback.resellers import ResellerSnap, reseller_snapshots
 from order_core.pushback.snapshots import (
     DealSummary,
@@ -38,8 +39,8 @@ from order_core.pushback.snapshots import (
 )
 
 #: The entities the push delivers, in the order a run drains them (a quote before the deal
-#: summary naming it; orders after the quotes they came from).
-ENTITIES = ("quote", "deal", "order", "end_customer")
+#: summary naming it; orders after the quotes they came from); the fan-out skips any other.
+ENTITIES = PUSHED
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Work:
     orders: dict[str, list[int]] = field(default_factory=dict)
     first_orders: set[str] = field(default_factory=set)
     customers: dict[int, list[int]] = field(default_factory=dict)
+    statements: dict[int, list[int]] = field(default_factory=dict)
     bad: dict[int, str] = field(default_factory=dict)
 
 
@@ -62,10 +64,12 @@ class Snapshots:
     quotes: dict[int, QuoteSnap] = field(default_factory=dict)
     orders: dict[str, OrderSnap] = field(default_factory=dict)
     customers: dict[int, ResellerSnap] = field(default_factory=dict)
+    statements: dict[int, StatementSnap] = field(default_factory=dict)
 
 
 def group(entity: str, events: Sequence[OutboxEvent]) -> Work:
-    """Group events by record: deals (and a quote's deal), quotes, orders (first events noted)."""
+    """Group events by record: deals (and a quote's deal), quotes, orders (first events noted),
+    end customers, partners (a statement's)."""
     work = Work()
     for event in events:
         assert event.id is not None
@@ -83,6 +87,8 @@ def group(entity: str, events: Sequence[OutboxEvent]) -> Work:
                 work.first_orders.add(event.aggregate_id)
         elif entity == "end_customer" and isinstance(data.get("customer_id"), int):
             work.customers.setdefault(data["customer_id"], []).append(event.id)
+        elif entity == "commission_statement" and isinstance(data.get("partner_id"), int):
+            work.statements.setdefault(data["partner_id"], []).append(event.id)
         else:
             work.bad[event.id] = f"a {event.topic} event without the id of its record"
     return work
@@ -100,6 +106,9 @@ def read_snapshots(engine: Engine, source: str, work: Work) -> Snapshots:
                 else {},
                 reseller_snapshots(session, source, sorted(work.customers))
                 if work.customers
+                else {},
+                statement_snapshots(session, source, sorted(work.statements))
+                if work.statements
                 else {},
             )
         finally:
@@ -126,6 +135,10 @@ class CrmWrites(Protocol):
 
     def resellers(self, work: Work, snaps: Snapshots, ledger: Ledger) -> None:
         """Show each end customer's reseller of record (and take the mark from former ones)."""
+        ...
+
+    def statements(self, work: Work, snaps: Snapshots, ledger: Ledger) -> None:
+        """Write each partner's latest commission statement on its account."""
         ...
 
     def stopped(self) -> CrmError | None:
@@ -190,8 +203,10 @@ class CrmPushSender:
             self._acknowledge(snaps, ledger)
         elif self.entity == "order":
             self.writes.orders(work, snaps, ledger)
-        else:
+        elif self.entity == "end_customer":
             self.writes.resellers(work, snaps, ledger)
+        else:
+            self.writes.statements(work, snaps, ledger)
         ids = [e.id for e in events if e.id is not None]
         return SendResult(ledger.outcomes(ids), ledger.calls)
 

@@ -1,5 +1,6 @@
 """What the Salesforce and HubSpot push writes share: the writer and the push section, the first
-error that stopped a write, per-event skips, and the quote summary written on deals."""
+error that stopped a write, per-event skips, the quote summary written on deals and the latest
+commission statement written on partner accounts (both updates by CRM id)."""
 
 from __future__ import annotations
 
@@ -35,8 +36,8 @@ class Writer(Protocol):
 class PushWrites:
     """The shared part of one CRM's push writes (subclasses write quotes, orders, resellers)."""
 
-    #: The field naming a deal by its CRM id in an update by id.
-    deal_id_field = "Id"
+    #: The field naming a record (a deal, an account) by its CRM id in an update by id.
+    id_field = "Id"
 
     def __init__(self, writer: Writer, push: PushSpec) -> None:
         self.writer = writer
@@ -79,7 +80,7 @@ class PushWrites:
                 ledger.need(event_ids, f"{part.object}:{key}")
                 yield snap, key, values, event_ids
 
-    def _update_deals(self, obj: str, records: Sequence[dict[str, object]]) -> WriteResults:
+    def _update_by_id(self, obj: str, records: Sequence[dict[str, object]]) -> WriteResults:
         raise NotImplementedError
 
     def deals(self, work: Work, snaps: Snapshots, ledger: Ledger, *, clear_request: bool) -> None:
@@ -99,6 +100,29 @@ class PushWrites:
                     if rule.from_ == REQUEST_FLAG:
                         fields.pop(crm_field, None)
             ledger.need(event_ids, f"{part.object}:{summary.deal_crm_id}")
-            records.append({self.deal_id_field: summary.deal_crm_id, **fields})
+            records.append({self.id_field: summary.deal_crm_id, **fields})
         if records:
-            self._write(ledger, part.object, self._update_deals(part.object, records))
+            self._write(ledger, part.object, self._update_by_id(part.object, records))
+
+    def statements(self, work: Work, snaps: Snapshots, ledger: Ledger) -> None:
+        """Each partner's latest commission statement on its account (one update per partner,
+        however many statement events it had); a partner with no account here skips its events."""
+        part = self.push.commission_statement
+        if part is None:
+            self.skip_all(ledger, work.statements, "no push.commission_statement")
+            return
+        records = []
+        for partner_id, event_ids in work.statements.items():
+            snap = snaps.statements.get(partner_id)
+            if snap is None or snap.partner_crm_id is None:
+                reason = (
+                    f"partner {partner_id} has no statement"
+                    if snap is None
+                    else f"partner {partner_id} has no account in this CRM"
+                )
+                ledger.decide(event_ids, Outcome.skipped(reason))
+                continue
+            ledger.need(event_ids, f"{part.object}:{snap.partner_crm_id}")
+            records.append({self.id_field: snap.partner_crm_id, **crm_fields(part, snap.values)})
+        if records:
+            self._write(ledger, part.object, self._update_by_id(part.object, records))

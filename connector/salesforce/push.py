@@ -33,7 +33,7 @@ class SalesforceWrites(PushWrites):
         self._standard: str | None = None
         self._entries: dict[str, str | None] = {}
 
-    def _update_deals(self, obj: str, records: Sequence[dict[str, object]]) -> WriteResults:
+    def _update_by_id(self, obj: str, records: Sequence[dict[str, object]]) -> WriteResults:
         return self.sf.update(obj, records)
 
     def _query(self, soql: str) -> list[dict[str, Any]]:

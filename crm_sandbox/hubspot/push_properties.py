@@ -1,6 +1,7 @@
 """The custom properties channelsync's push writes besides ``channelsync_id``: the quote summary on a
 deal (number, status, total, approval state, document link, and a note such as why no quote could
-be made) and the channel status of an order and its history.
+be made), the channel status of an order and its history, and a partner company's latest
+commission statement with the year-to-date total.
 
 They are portal-defined (not HubSpot's), in the ``channelsync`` group, as an admin would create them.
 """
@@ -24,6 +25,9 @@ ORDER_STATUSES = (
     ("Cancelled", "cancelled"),
     ("Partially refunded", "partially_refunded"),
 )
+
+#: One option per commission period state (``order_core.commissions.models.CommissionPeriod``).
+STATEMENT_STATES = (("Open", "open"), ("Approved", "approved"), ("Paid", "paid"))
 
 
 def _p(name: str, label: str, typ: str = "string", **kw: object) -> PropertyDef:
@@ -50,5 +54,20 @@ def push_properties(object_type: str) -> list[PropertyDef]:
                 options=list(ORDER_STATUSES),
             ),
             _p("channelsync_status_history", "Channel order history", field_type="textarea"),
+        ]
+    if object_type == "companies":
+        return [
+            _p("channelsync_statement_period", "Commission statement period"),
+            _p(
+                "channelsync_statement_status",
+                "Commission statement status",
+                "enumeration",
+                options=list(STATEMENT_STATES),
+            ),
+            _p("channelsync_statement_currency", "Commission statement currency"),
+            _p("channelsync_statement_accrued", "Commission accrued", "number"),
+            _p("channelsync_statement_clawed_back", "Commission clawed back", "number"),
+            _p("channelsync_statement_total", "Commission statement total", "number"),
+            _p("channelsync_commission_ytd", "Commission year to date", "number"),
         ]
     return []

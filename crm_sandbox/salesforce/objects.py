@@ -19,6 +19,7 @@ STAGES = (
 TIERS = ("Platinum", "Gold", "Silver", "Registered")
 REGISTRATION_STATUSES = ("Pending", "Approved", "Rejected", "Expired")
 CHANNEL_ROLES = ("Buyer", "Approver", "Admin")
+STATEMENT_STATES = ("Open", "Approved", "Paid")
 CLOSED_STAGES = {"Closed Won": True, "Closed Lost": False}
 
 
@@ -32,6 +33,25 @@ def _quote_summary() -> list[FieldDef]:
         f("Channelsync_Approval_State__c", "string", label="Approval State", length=40),
         f("Channelsync_Quote_Url__c", "url", label="Quote Document"),
         f("Channelsync_Sync_Note__c", "textarea", label="Sync Note", length=1000),
+    ]
+
+
+def _statement_summary() -> list[FieldDef]:
+    """What channelsync writes on a partner account: its latest commission statement (period and
+    its state, currency, accrued, clawed back, total) and the year-to-date total."""
+    return [
+        f("Channelsync_Statement_Period__c", "string", label="Statement Period", length=7),
+        f(
+            "Channelsync_Statement_Status__c",
+            "picklist",
+            label="Statement Status",
+            picklist=STATEMENT_STATES,
+        ),
+        f("Channelsync_Statement_Currency__c", "string", label="Statement Currency", length=3),
+        f("Channelsync_Statement_Accrued__c", "currency", label="Statement Accrued"),
+        f("Channelsync_Statement_Clawed_Back__c", "currency", label="Statement Clawed Back"),
+        f("Channelsync_Statement_Total__c", "currency", label="Statement Total"),
+        f("Channelsync_Commission_YTD__c", "currency", label="Commission Year to Date"),
     ]
 
 
@@ -56,6 +76,7 @@ def build_objects() -> dict[str, ObjectDef]:
                 f("Description", "textarea", length=32000),
                 f("Partner_Type__c", "picklist", picklist=("Reseller", "Distributor")),
                 f("Partner_Tier__c", "picklist", picklist=TIERS),
+                *_statement_summary(),
                 _channelsync_id(),
             ],
         ),

@@ -19,6 +19,7 @@ from order_core.commissions.models import (
 )
 from order_core.commissions.periods import check_period, open_period
 from order_core.commissions.statements import (
+    announce_state,
     freeze_amounts,
     period_groups,
     program_terms,
@@ -122,6 +123,7 @@ def approve_period(period: str, *, session: Session, actor: Actor) -> Commission
     frozen = freeze_amounts(session, period, program_terms(session))
     row.state, row.approved_by, row.approved_at = "approved", actor.user, utcnow()
     session.add(row)
+    announce_state(session, period, row.state)
     record_audit(session, actor, "approve", "commission_period", period, {"entries": frozen})
     return row
 
@@ -135,6 +137,7 @@ def mark_period_paid(period: str, *, session: Session, actor: Actor) -> Commissi
     for s in session.exec(select(CommissionStatement).where(CommissionStatement.period == period)):
         grant_credit(session, s.partner_id, s.currency, s.credit, f"grant:{period}:{s.partner_id}:{s.currency}")  # fmt: skip
     session.add(row)
+    announce_state(session, period, row.state)
     record_audit(session, actor, "paid", "commission_period", period, {"state": "paid"})
     return row
 

@@ -4,7 +4,8 @@ A program's share of a statement is its tiered amount on the period's volume (th
 without an amount yet) plus the fixed amounts (clawbacks of closed periods). Sums are taken in
 ``Decimal`` in Python (money is text on SQLite), so totals are exact to the cent on both
 databases. A statement whose total is new or changed goes to the partner's CRM account through
-the outbox (``crm.commission_statement``).
+the outbox (``crm.commission_statement``), and so does each statement of a period approved or paid
+(the account shows the period's state).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from order_core.commissions.models import (
     IncentiveTier,
 )
 from order_core.commissions.tiers import Tier, share_out, tiered_amount
-from order_core.outbox import emit_event
+from order_core.outbox import EventRow, emit_events
 from order_core.rowbatch import table_of
 from order_core.types import utcnow
 
@@ -86,6 +87,29 @@ def period_groups(
     return groups
 
 
+def statement_event(statement: CommissionStatement, state: str) -> EventRow:
+    """The ``crm.commission_statement`` event of a statement in its period's ``state``."""
+    s = statement
+    payload = {
+        "partner_id": s.partner_id, "period": s.period, "currency": s.currency,
+        "accrued": s.accrued, "clawed_back": s.clawed_back, "total": s.total, "credit": s.credit,
+        "state": state,
+    }  # fmt: skip
+    aggregate_id = f"{s.partner_id}:{s.period}:{s.currency}"
+    return ("crm.commission_statement", "commission_statement", aggregate_id, payload, s.partner_id)
+
+
+def announce_state(session: Session, period: str, state: str) -> int:
+    """Emit the ``crm.commission_statement`` event of each of the period's statements (its state
+    changed); how many."""
+    stmt = sm_select(CommissionStatement).where(CommissionStatement.period == period)
+    rows = [
+        statement_event(s, state) for s in session.exec(stmt.order_by(col(CommissionStatement.id)))
+    ]
+    emit_events(session, rows)
+    return len(rows)
+
+
 def build_statements(
     session: Session, period: str, terms: dict[int, ProgramTerms]
 ) -> tuple[int, int]:
@@ -106,7 +130,7 @@ def build_statements(
             sm_select(CommissionStatement).where(CommissionStatement.period == period)
         )
     }
-    changed = 0
+    changed: list[EventRow] = []
     for (partner, currency), (accrued, clawed, credit, _) in sorted(totals.items()):
         statement = existing.get((partner, currency))
         total = accrued + clawed
@@ -118,14 +142,9 @@ def build_statements(
         statement.credit, statement.entries = credit, counts[(partner, currency)]
         statement.updated_at = utcnow()
         session.add(statement)
-        emit_event(
-            session, "crm.commission_statement", "commission_statement", f"{partner}:{period}:{currency}",
-            {"partner_id": partner, "period": period, "currency": currency, "accrued": accrued,
-             "clawed_back": clawed, "total": total, "credit": credit},
-            partner_id=partner,
-        )  # fmt: skip
-        changed += 1
-    return len(totals), changed
+        changed.append(statement_event(statement, "open"))
+    emit_events(session, changed)
+    return len(totals), len(changed)
 
 
 def freeze_amounts(session: Session, period: str, terms: dict[int, ProgramTerms]) -> int:

@@ -24,6 +24,15 @@ from order_core.tx import transactional
 SOURCE_PREFIX = "crm."
 #: Entities whose events belong to the connection their CRM deal came from.
 DEAL_BOUND = ("deal", "quote")
+#: The entities the push delivers, in the order a run drains them (a quote before the deal
+#: summary naming it; orders after the quotes they came from).
+PUSHED = ("quote", "deal", "order", "end_customer", "commission_statement")
+#: Entities the core emits that have no CRM record of their own, and why their events are skipped.
+NOT_PUSHED = {
+    "renewal": (
+        "a renewal has no CRM record of its own: its renewal order goes to the CRM as crm.order"
+    ),
+}
 
 
 def connection_prefix(connection: str) -> str:
@@ -40,10 +49,22 @@ class FannedOut:
     unrouted: int = 0
 
 
+def not_routed(entity: str) -> str:
+    """Why an event of ``entity`` that no connection receives is skipped."""
+    if entity in NOT_PUSHED:
+        return NOT_PUSHED[entity]
+    if entity not in PUSHED:
+        return f"the push does not deliver {entity}; it delivers {', '.join(PUSHED)}"
+    return "no CRM connection receives this event"
+
+
 def receivers(event: OutboxEvent, connections: Sequence[str]) -> list[str]:
     """The connections an event goes to: a deal's or quote's only to its deal's connection (a quote
-    without a CRM deal goes nowhere), anything else to every connection."""
+    without a CRM deal goes nowhere), an entity the push does not deliver nowhere, anything else to
+    every connection."""
     entity = event.topic.removeprefix(SOURCE_PREFIX)
+    if entity not in PUSHED:
+        return []
     if entity in DEAL_BOUND:
         data = event.data()
         source = data.get("source") if entity == "deal" else data.get("deal_source")
@@ -57,7 +78,8 @@ def fan_out(
 ) -> FannedOut:
     """Copy up to ``limit`` due ``crm.`` events to their receiving connections (one transaction).
 
-    An event no connection receives is recorded as skipped, with the reason.
+    An event no connection receives (or of an entity the push does not deliver) is recorded as
+    skipped, with the reason: no ``crm.`` event is left pending.
     """
     lease = lease_events(SOURCE_PREFIX, session=session, owner=owner, limit=limit)
     rows: list[EventRow] = []
@@ -75,7 +97,7 @@ def fan_out(
             outcomes[event.id] = Outcome.delivered()
         else:
             unrouted += 1
-            outcomes[event.id] = Outcome.skipped("no CRM connection receives this event")
+            outcomes[event.id] = Outcome.skipped(not_routed(entity))
     emit_events(session, rows)
     record_outcomes(lease, outcomes, session=session)
     return FannedOut(len(lease.events), len(rows), unrouted)

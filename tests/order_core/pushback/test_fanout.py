@@ -46,3 +46,32 @@ def test_each_event_goes_to_the_connections_that_receive_it(session: Session) ->
     again = fan_out(["sf", "hs"], session=session, owner="test")
     assert (again.events, again.copies) == (0, 0)
     assert len(_copies(session)) == 4
+
+
+def test_no_crm_event_is_left_pending(session: Session) -> None:
+    statement = emit_event(
+        session, "crm.commission_statement", "commission_statement", "5:2027-03:USD",
+        {"partner_id": 5, "period": "2027-03", "currency": "USD"}, partner_id=5,
+    )  # fmt: skip
+    renewal = emit_event(session, "crm.renewal", "renewal", "RN-1", {"order_number": "SO-9"})
+    unknown = emit_event(session, "crm.invoice", "invoice", "INV-1", {"number": "INV-1"})
+    session.commit()
+
+    done = fan_out(["sf", "hs"], session=session, owner="test")
+
+    assert (done.events, done.copies, done.unrouted) == (3, 2, 2)
+    assert _copies(session) == [
+        ("crm:sf:commission_statement", "5:2027-03:USD", statement.id),
+        ("crm:hs:commission_statement", "5:2027-03:USD", statement.id),
+    ]
+    session.expire_all()
+    rows = {e.id: e for e in session.exec(select(OutboxEvent)).all()}
+    assert rows[statement.id].status == DELIVERED
+    assert rows[renewal.id].status == rows[unknown.id].status == SKIPPED
+    renewal_reason = rows[renewal.id].last_error or ""
+    assert "renewal order" in renewal_reason and "crm.order" in renewal_reason
+    assert rows[unknown.id].last_error == (
+        "the push does not deliver invoice; it delivers quote, deal, order, end_customer, "
+        "commission_statement"
+    )
+    assert not [e for e in rows.values() if e.topic.startswith("crm.") and e.status == PENDING]
