@@ -3,7 +3,8 @@
 The sandbox serves from its own process (as ``channelsync sandbox serve`` does), so the pull's JSON
 parsing, mapping and writes have this process to themselves. Prints, per database: a full pull's
 records/s and API calls, an immediate re-run, an incremental pull after 1 % of the records changed,
-and the peak RSS of the pulling process.
+and the peak RSS of the pulling process; with ``--reconcile``, a reconcile of the pulled objects
+afterwards (records/s, calls, and the peak RSS again: flat if the reconcile holds neither side).
 
     .venv/bin/python bench/bench_sync_pull.py --records 100000 --db sqlite
     .venv/bin/python bench/bench_sync_pull.py --records 100000 --db postgres
@@ -28,6 +29,7 @@ from seed_checkout import seed_checkout
 from connector.connections import load_connections
 from connector.factory import open_source
 from connector.sync.pull import Puller, PullOptions
+from connector.sync.reconcile import Reconciler
 from connector.sync.report import RunReport
 from crm_sandbox.common.server import serve_forever
 from crm_sandbox.salesforce.app import SalesforceSandboxApp
@@ -121,6 +123,10 @@ def _line(label: str, report: RunReport, seconds: float, cpu: float) -> None:
     )
 
 
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -145,6 +151,9 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument(
         "--checkouts", action="store_true", help="time checkouts idle and during the full pull"
+    )
+    parser.add_argument(
+        "--reconcile", action="store_true", help="then reconcile the pulled objects (in sync)"
     )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-sync-"))
@@ -208,8 +217,18 @@ def main() -> None:
         incremental = puller.run(options)
         spent = time.perf_counter() - started, time.process_time() - cpu
         _line(f"incremental ({touched} changed)", incremental, *spent)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"  peak RSS of the pulling process: {peak:,.0f} MiB")
+        print(f"  peak RSS of the pulling process: {_peak_mib():,.0f} MiB")
+        if args.reconcile:
+            started, cpu = time.perf_counter(), time.process_time()
+            checked = Reconciler(puller).run(objects=OBJECTS)
+            seconds = time.perf_counter() - started
+            read = sum(o.crm for o in checked.objects.values())
+            print(
+                f"  {'reconcile (in sync)':<26} {read:>8} records in {seconds:7.2f} s = "
+                f"{read / seconds:>8,.0f}/s ({(time.process_time() - cpu) / read * 1e6:5.0f} us "
+                f"CPU each), {checked.api_calls:>4} API calls, drift {checked.drift}; "
+                f"peak RSS now {_peak_mib():,.0f} MiB"
+            )
     finally:
         puller.source.close()
         engine.dispose()

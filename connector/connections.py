@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -220,6 +221,9 @@ def load_connections(path: str | Path, env: dict[str, str] | None = None) -> dic
         )
     return out
 
+
+#: Connections by name, as ``load_connections`` and ``configured_connections`` return them.
+Connections = Mapping[str, Connection]
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "sandbox_connections.yaml"
 #: The local sandboxes' published demo credentials (they open nothing but a sandbox on 127.0.0.1).

@@ -43,16 +43,30 @@ def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElemen
 
 
 ANALYZE_AFTER_ROWS = 1000
+_SINCE_ANALYZE = "channelsync_rows_since_analyze"
 
 
 def refresh_statistics(session: Session, inserted: int, *tables: str) -> None:
-    """After a bulk insert of ``inserted`` rows, refresh PostgreSQL's planner statistics.
+    """After bulk inserts of ``inserted`` rows, refresh PostgreSQL's planner statistics when due.
 
-    A table that grew by thousands of rows since autovacuum last looked gets plans for an empty
-    table (sequential scans per lookup): the next bulk call would take ten times as long. ANALYZE
-    runs inside the caller's transaction and sees its rows; SQLite needs nothing.
+    A table that grew by thousands of rows since it was last analyzed gets plans for an empty
+    table (a look-up by key scans every row): the next bulk call would take ten times as long, and
+    a growing table ever longer (autovacuum may be off, and lags behind a bulk load when on).
+    Rows are counted per session across its transactions, since a pull applies each page in
+    several short ones: the tables are analyzed once ``ANALYZE_AFTER_ROWS`` rows arrived, then
+    each time as many rows arrived as when they were last analyzed (1k, 2k, 4k ... rows: a few
+    ANALYZE for a whole load). ANALYZE runs inside the caller's transaction and sees its rows;
+    SQLite needs nothing.
     """
-    if inserted < ANALYZE_AFTER_ROWS or session.get_bind().dialect.name != "postgresql":
+    if not inserted or session.get_bind().dialect.name != "postgresql":
+        return
+    counts: dict[tuple[str, ...], tuple[int, int]] = session.info.setdefault(_SINCE_ANALYZE, {})
+    key = tuple(sorted(tables))
+    pending, analyzed = counts.get(key, (0, 0))
+    pending += inserted
+    if pending < max(ANALYZE_AFTER_ROWS, analyzed):
+        counts[key] = (pending, analyzed)
         return
     for table in tables:
         session.execute(text(f'ANALYZE "{table}"'))
+    counts[key] = (0, analyzed + pending)

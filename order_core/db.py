@@ -112,6 +112,19 @@ def new_session(engine: Engine) -> Session:
 
 
 @contextmanager
+def connection_session(engine: Engine) -> Iterator[Session]:
+    """A session on one connection held for the block (for a run of many short transactions).
+
+    Each transaction still commits on its own, on the same connection: no pool check-out and
+    reset per page, and on SQLite never the close of a database's last connection, which
+    checkpoints its whole WAL (about 13 ms for each 250-record page of a pull when that happened
+    per transaction). The connection is idle, in no transaction, between the block's transactions.
+    """
+    with engine.connect() as conn, Session(bind=conn, expire_on_commit=False) as session:
+        yield session
+
+
+@contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session closed on exit; services inside commit or roll back their own transaction."""
     session = new_session(engine)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -25,7 +25,7 @@ from connector.sync.report import ObjectReport, RunReport
 from mappings.engine import Mapping
 from mappings.records import RawRecord
 from order_core.actors import Actor
-from order_core.db import new_session
+from order_core.db import connection_session
 from order_core.sync.apply import apply_page
 from order_core.sync.cursors import read_cursor, read_full_refresh, reset_cursor, save_full_refresh
 from order_core.sync.links import iter_linked_ids
@@ -83,7 +83,7 @@ class Puller:
         objects = self.check_objects(opts.objects)  # refused before anything is written
         report = RunReport(self.name)
         started, calls_before = time.monotonic(), self.source.budget.calls
-        with new_session(self.engine) as session:
+        with connection_session(self.engine) as session:
             run_id = start_run(self.name, session=session, actor=self.actor)
             try:
                 if opts.full:
@@ -220,13 +220,35 @@ class Puller:
         fields, assocs = self.mapping.crm_fields(obj), self.mapping.associations(obj)
         try:
             records = self.source.fetch(obj, crm_ids, fields, assocs)
-            with new_session(self.engine) as session:
+            with connection_session(self.engine) as session:
                 self._apply(session, obj, Page(records, None), rep)
         finally:
             rep.api_calls = self.source.budget.calls - calls
             rep.seconds = round(time.monotonic() - started, 3)
         found = {r.crm_id for r in records}
         return rep, [i for i in dict.fromkeys(crm_ids) if i not in found]
+
+    def repull(
+        self, obj: str, records: Sequence[RawRecord], gone: dict[str, datetime] | None = None
+    ) -> ObjectReport:
+        """Apply records of ``obj`` read apart from the change stream (reconcile's repair), and the
+        ``gone`` ones (CRM id -> the stamp the core holds) as deletions unless the CRM still has
+        them: re-read by id first, so only what the CRM no longer returns is deleted."""
+        rep = ObjectReport(obj)
+        pending = list(records)
+        if gone:
+            fields, assocs = self.mapping.crm_fields(obj), self.mapping.associations(obj)
+            found = self.source.fetch(obj, list(gone), fields, assocs)
+            returned = {r.crm_id for r in found}
+            pending += found
+            pending += [
+                RawRecord(crm_id, stamp, {}, deleted=True)
+                for crm_id, stamp in gone.items()
+                if crm_id not in returned
+            ]
+        with connection_session(self.engine) as session:
+            self._apply(session, obj, Page(pending, None), rep)
+        return rep
 
     def _retry_quarantine(self, session: Session, rep: ObjectReport, *, everything: bool) -> None:
         """Retry quarantined records whose parent has arrived or that an older mapping refused
@@ -276,6 +298,6 @@ class Puller:
     def retry_all(self) -> ObjectReport:
         """``sync quarantine retry``: every quarantined record of this connection, under today's mapping."""
         rep = ObjectReport("quarantine retry")
-        with new_session(self.engine) as session:
+        with connection_session(self.engine) as session:
             self._retry_quarantine(session, rep, everything=True)
         return rep

@@ -3,6 +3,7 @@ bad input: one line on stderr, a non-zero exit, no traceback, nothing written.""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import socket
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from channelsync.cli import main
 from channelsync.cli.sync import EXIT_STOPPED
+from channelsync.cli.sync_reconcile import EXIT_DRIFT
 from connector.factory import open_source
 from connector.retry import RetryPolicy
 from connector.sync import run as sync_run
@@ -312,3 +314,44 @@ def test_sync_pull_serves_webhook_requests_first(cli: Cli) -> None:
     row = deal_by_crm_id(cli.engine, "emea-hs", deal)
     assert row is not None and row["name"] == "Named by a webhook"
     assert "pull request" not in cli.run("sync", "pull", "-c", "emea-hs")[1]  # served once
+
+
+def test_reconcile_reports_drift_with_ids_exits_3_and_repairs(cli: Cli) -> None:
+    cli.monkeypatch.setenv("COLUMNS", "250")
+    assert cli.run("sync", "pull", "-c", "acme-sf")[0] == 0
+    code, out, err = cli.run("sync", "reconcile", "-c", "acme-sf")
+    assert (code, err) == (0, "") and "acme-sf: in sync" in out
+    store = cli.sf.app.store.records["Opportunity"]
+    opp = sorted(str(r["Id"]) for r in store.values() if not r["IsDeleted"])[0]
+    cli.sf.app.admin_api.change_record("Opportunity", opp, {"Name": "Edited behind the core"})
+
+    code, out, err = cli.run("sync", "reconcile", "-c", "acme-sf")
+
+    assert (code, err) == (EXIT_DRIFT, "") and EXIT_DRIFT == 3
+    assert "acme-sf: 1 drifted" in out and f"Opportunity stale: {opp}\n" in out
+    code, out, err = cli.run("sync", "reconcile", "-c", "acme-sf", "--repair", "--json")
+    assert (code, err) == (0, "")
+    [report] = json.loads(out)
+    assert (report["drift"], report["unrepaired"], report["repair"]) == (1, 0, True)
+    assert report["objects"]["Opportunity"]["ids"] == {"stale": [opp]}
+    deal = deal_by_crm_id(cli.engine, "acme-sf", opp)
+    assert deal is not None and deal["name"] == "Edited behind the core"
+    assert cli.run("sync", "reconcile", "-c", "acme-sf")[0] == 0
+
+    # A value the mapping refuses: drift the repair cannot mend; the record goes to the quarantine.
+    refused = sorted(str(r["Id"]) for r in store.values() if not r["IsDeleted"])[1]
+    cli.sf.app.admin_api.change_record(
+        "Opportunity", refused, {"Registration_Status__c": "Withdrawn"}
+    )
+    code, out, err = cli.run("sync", "reconcile", "-c", "acme-sf", "--repair", "--json")
+    assert (code, err) == (EXIT_DRIFT, "")
+    [report] = json.loads(out)
+    assert (report["drift"], report["unrepaired"]) == (1, 1)
+    assert report["objects"]["Opportunity"]["ids"] == {"stale": [refused]}
+    assert [e["crm_id"] for e in held(cli.engine, "acme-sf")] == [refused]
+    code, out, _ = cli.run("sync", "reconcile", "-c", "acme-sf", "--json")
+    [report] = json.loads(out)
+    assert code == 0 and report["drift"] == 0
+    assert report["objects"]["Opportunity"]["quarantined"] == 1
+    err = cli.refused("sync", "reconcile", "-c", "nope")
+    assert "no connection named nope" in err

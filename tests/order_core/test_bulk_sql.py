@@ -8,10 +8,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from order_core.actors import Actor
-from order_core.bulk_sql import CHUNK, chunks, one_of
+from order_core.bulk_sql import CHUNK, chunks, one_of, refresh_statistics
 from order_core.customers.csv_io import import_customers_csv
 from order_core.customers.models import CustomerAssociation, EndCustomer
 from order_core.deals.services import DealUpsert, DealValue, upsert_deals
@@ -123,3 +124,34 @@ def test_order_core_chunks_keys_in_one_place() -> None:
         for line in _slicing_loops(path)
     ]
     assert offenders == []
+
+
+def _reltuples(session: Session) -> float:
+    """PostgreSQL's row estimate for end_customer (-1: never analyzed), as plans see it."""
+    return float(
+        session.execute(
+            text("SELECT reltuples FROM pg_class WHERE relname = 'end_customer'")
+        ).scalar_one()
+    )
+
+
+def test_rows_added_in_short_transactions_add_up_to_an_analyze_then_doubling(
+    session: Session,
+) -> None:
+    """A pull writes a page in transactions of a few hundred rows: none alone reaches the
+    threshold, but the session's total does; then ANALYZE waits until the tables doubled."""
+    if session.get_bind().dialect.name != "postgresql":
+        refresh_statistics(session, 5000, "end_customer")  # nothing to do on SQLite
+        return
+    before = _reltuples(session)
+    assert before <= 0
+    estimates, n = [], 0
+    for batch in [300] * 4 + [400] * 3:
+        session.add_all(EndCustomer(name=f"c{n + i}") for i in range(batch))
+        n += batch
+        session.flush()
+        refresh_statistics(session, batch, "end_customer")
+        session.commit()
+        estimates.append(_reltuples(session))
+    # Analyzed once 1,000 rows arrived (at 1,200), then not again until 1,200 more (at 2,400).
+    assert estimates == [before] * 3 + [1200.0] * 3 + [2400.0]
