@@ -22,6 +22,7 @@ from dagster_defs.expiry import expiry_job
 from dagster_defs.naming import PRM_WEBHOOKS, crm_resource, ident, object_key
 from dagster_defs.pulls import pull_assets
 from dagster_defs.quotes import quote_deal_job, quotes_asset
+from dagster_defs.reconcile import drift_check
 from dagster_defs.resources import CoreDatabase, CrmConnection, PrmWebhooks, SmtpServer
 from dagster_defs.resync import resync_job
 from dagster_defs.schedules import schedules
@@ -55,6 +56,7 @@ def build_defs(
         quote_deal_job,
         prm_delivery_job,
     ]
+    drift: list[dg.AssetChecksDefinition] = []  # full CRM reads: their own job, not the sync's
     resources: dict[str, object] = {
         "database": database or CoreDatabase(),
         "prm": PrmWebhooks(),
@@ -67,6 +69,7 @@ def build_defs(
             raise SetupError(str(exc)) from None
         assets.append(pull_assets(conn, mapping.objects))
         checks.extend(sync_checks(conn.name, mapping.objects))
+        drift.append(drift_check(conn.name, mapping.objects))
         deals = mapping.object_of("deal")
         if deals is not None:
             feeds = [mapping.object_of(t) for t in ("deal", "deal_line")]
@@ -78,13 +81,19 @@ def build_defs(
         )
     sync_job = dg.define_asset_job(
         "sync_job",
-        selection=dg.AssetSelection.groups(*(ident(n) for n in connections)),
+        selection=dg.AssetSelection.groups(*(ident(n) for n in connections))
+        - dg.AssetSelection.checks(*drift),
         description="Pull every CRM connection and quote its quote-requested deals.",
+    )
+    reconcile_job = dg.define_asset_job(
+        "reconcile_job",
+        selection=dg.AssetSelection.checks(*drift),
+        description="Compare every CRM connection with the core (the reconciliation drift checks).",
     )
     return dg.Definitions(
         assets=assets,
-        asset_checks=checks,
-        jobs=[sync_job, *jobs],
+        asset_checks=[*checks, *drift],
+        jobs=[sync_job, reconcile_job, *jobs],
         schedules=schedules(sync_job),
         sensors=[
             quote_request_sensor(list(connections)),
