@@ -41,21 +41,27 @@ class DemoCrms:
         """The environment the connections file reads its secrets from."""
         return {SF_SECRET_ENV: self.sf.consumer_secret, HS_TOKEN_ENV: self.hs.access_token}
 
-    def request_quote(self, connection: str, deal_id: str, line_id: str, discount: Decimal) -> None:
-        """As a sales rep would: give one line item ``discount`` percent off and tick the deal's
-        "quote requested" box, in the CRM of ``connection``."""
+    def request_quote(
+        self, connection: str, deal_id: str, line_id: str, discount: Decimal, amount: Decimal
+    ) -> None:
+        """As a sales rep would, in the CRM of ``connection``: give one line item ``discount``
+        percent off, set the deal's amount, and tick its "quote requested" box (unticked first,
+        so a deal the seed flagged is asked anew)."""
         if connection == SALESFORCE:
             client = self.sf.client()
             client.OpportunityLineItem.update(line_id, {"Discount": float(discount)})
-            client.Opportunity.update(deal_id, {"Quote_Requested__c": True})
+            client.Opportunity.update(deal_id, {"Amount": float(amount)})
+            for flag in (False, True):
+                client.Opportunity.update(deal_id, {"Quote_Requested__c": flag})
             return
         hubspot = HubSpot(access_token=self.hs.access_token, host=self.hs.base_url)
         hubspot.crm.line_items.basic_api.update(
             line_id, LineInput(properties={"hs_discount_percentage": str(discount)})
         )
-        hubspot.crm.deals.basic_api.update(
-            deal_id, DealInput(properties={"quote_requested": "true"})
-        )
+        deals = hubspot.crm.deals.basic_api
+        deals.update(deal_id, DealInput(properties={"amount": str(amount)}))
+        for flag in ("false", "true"):
+            deals.update(deal_id, DealInput(properties={"quote_requested": flag}))
 
 
 def _connections_text(sf: SalesforceSandboxHandle, hs: HubSpotSandboxHandle) -> str:

@@ -27,8 +27,9 @@ from order_core.quotes.models import ApprovalRequest, DealQuoteRequest, Quote
 from order_core.quotes.services import quote_lines
 from order_core.settings import get_settings
 
-#: The discount the rep asks for on one line: above what the partner may give without the desk.
-DISCOUNT = Decimal("35")
+#: The discounts the rep asks for on one line: above what the partner may give without the desk
+#: (the first that differs from the line's, so a re-run on the same core changes the deal again).
+DISCOUNTS = (Decimal("35"), Decimal("40"))
 
 
 @dataclass(frozen=True)
@@ -106,12 +107,20 @@ def approve(session: Session, cast: Cast, quote: Quote) -> list[ApprovalRequest]
     return quote_approvals(quote.id, session=session, actor=READER)
 
 
+def _amount(deal: Deal, discount: Decimal) -> Decimal:
+    """The deal's amount as the rep updates it with the discount (it differs per discount, so
+    the deal itself changes in the CRM on every request)."""
+    base = deal.amount or Decimal("10000")
+    return (base * (100 - discount) / 100).quantize(Decimal("0.01"))
+
+
 def request_quotes(crms: DemoCrms, orchestra: Orchestra, session: Session) -> list[str]:
     """Flag one deal per connection in its CRM, pull the deals and their lines (the sync job, its
     pull assets only), and run ``quote_deal_job`` for each request the sensor finds; the run ids."""
     for name in orchestra.connections:
         deal, line = pick_deal(session, name)
-        crms.request_quote(name, deal.crm_id, line.crm_id, DISCOUNT)
+        discount = next(d for d in DISCOUNTS if d != line.discount_percent)
+        crms.request_quote(name, deal.crm_id, line.crm_id, discount, _amount(deal, discount))
     session.rollback()  # nothing held open while the jobs run
     orchestra.run("sync_job", assets=orchestra.pull_keys())
     runs = []
@@ -132,7 +141,7 @@ def run_quote_step(
     console.rule("2. quote requests from the CRMs")
     runs = request_quotes(crms, orchestra, session)
     console.print(
-        f'a sales rep flagged a deal "quote requested" in each CRM with {DISCOUNT}% off one line; '
+        'a sales rep flagged a deal "quote requested" in each CRM with a large discount on one line; '
         f"the pull brought the flags and the quote-request sensor asked for {len(runs)} "
         "quote_deal_job run(s)"
     )

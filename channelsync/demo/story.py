@@ -39,6 +39,7 @@ class StoryResult:
     webhooks: list[Received] = field(default_factory=list)
     refused_webhooks: int = 0
     rows: Rows = field(default_factory=list)
+    drift_checks: tuple[int, int] = (0, 0)  # passed, run
 
 
 def prepare_core(url: str, console: Console) -> None:
@@ -91,6 +92,22 @@ def run_story(url: str, work: Path, console: Console) -> StoryResult:
             console.print(
                 f"the partners' PRM received {len(story.webhooks)} signed webhook(s), "
                 f"refused {story.refused_webhooks}"
+            )
+            console.rule("5. reconciliation (reconcile_job)")
+            checks = orchestra.run("reconcile_job").get_asset_check_evaluations()
+            story.drift_checks = (sum(c.passed for c in checks), len(checks))
+            console.print(
+                f"{story.drift_checks[0]} of {len(checks)} CRM objects match the core "
+                "(reconciliation_drift_zero)"
+                + (
+                    "; the sandboxes start from their seed on every run, so what earlier "
+                    "runs changed in them shows as drift"
+                    if story.drift_checks[0] < len(checks)
+                    else ""
+                )
+            )
+            story.rows.append(
+                ("reconciliation", f"{story.drift_checks[0]}/{len(checks)} objects without drift")
             )
             return story
     finally:
