@@ -60,8 +60,8 @@ class DemoCrms:
         )
         deals = hubspot.crm.deals.basic_api
         deals.update(deal_id, DealInput(properties={"amount": str(amount)}))
-        for flag in ("false", "true"):
-            deals.update(deal_id, DealInput(properties={"quote_requested": flag}))
+        for text in ("false", "true"):
+            deals.update(deal_id, DealInput(properties={"quote_requested": text}))
 
 
 def _connections_text(sf: SalesforceSandboxHandle, hs: HubSpotSandboxHandle) -> str:
