@@ -226,6 +226,7 @@ def load_connections(path: str | Path, env: dict[str, str] | None = None) -> dic
 Connections = Mapping[str, Connection]
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "sandbox_connections.yaml"
+
 #: The local sandboxes' published demo credentials (they open nothing but a sandbox on 127.0.0.1).
 SANDBOX_SECRETS = {
     "CHANNELSYNC_SANDBOX_SF_CLIENT_SECRET": "channelsync-sandbox-consumer-secret",

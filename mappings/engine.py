@@ -198,6 +198,7 @@ class Mapping:
         self.path = path
         self.version = spec.version
         self.crm = spec.crm
+        self.push = spec.push
         self.routes: dict[str, tuple[CompiledRoute, ...]] = {
             obj: tuple(compile_route(r) for r in o.routes) for obj, o in spec.objects.items()
         }

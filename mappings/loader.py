@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from mappings.checks import problems
 from mappings.engine import Mapping
+from mappings.push import push_problems
 from mappings.spec import MappingFile
 from mappings.yaml_lines import YamlError, line_of, read_with_lines, validation_problems
 
@@ -29,7 +30,7 @@ def load_mapping(path: str | Path) -> Mapping:
         spec = MappingFile.model_validate(data)
     except ValidationError as exc:
         raise MappingError(validation_problems(source, data, lines, exc)) from None
-    found = problems(spec)
+    found = problems(spec) + push_problems(spec)
     if found:
         raise MappingError(
             "\n".join(

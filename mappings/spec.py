@@ -97,9 +97,51 @@ class ObjectSpec(_Strict):
     routes: list[Route] = Field(min_length=1)
 
 
+class PushField(_Strict):
+    """Where one CRM field's pushed value comes from: a core value, mapped to the CRM's values."""
+
+    from_: str = Field(alias="from", min_length=1)
+    map: dict[str, Scalar] | None = None
+
+
+def _expand_push(value: object) -> object:
+    """``CrmField: core_value`` is short for ``CrmField: {from: core_value}``."""
+    return {"from": value} if isinstance(value, str) else value
+
+
+class PushObject(_Strict):
+    """Core records of one kind written as ``object`` records, upserted by ``external_id``."""
+
+    object: str = Field(min_length=1)
+    external_id: str | None = None
+    fields: dict[str, Annotated[PushField, BeforeValidator(_expand_push)]] = Field(min_length=1)
+
+
+class ResellerPush(_Strict):
+    """The end customer's reseller of record: a Salesforce junction object with a role, or a
+    HubSpot company-to-company association label (with the label of the other direction)."""
+
+    object: str | None = None
+    role: str | None = None
+    label: str | None = None
+    inverse_label: str | None = None
+
+
+class PushSpec(_Strict):
+    """What the push writes where (every part optional: a part left out is not pushed)."""
+
+    deal: PushObject | None = None
+    quote: PushObject | None = None
+    quote_line: PushObject | None = None
+    order: PushObject | None = None
+    order_line: PushObject | None = None
+    reseller: ResellerPush | None = None
+
+
 class MappingFile(_Strict):
     """A whole mapping file."""
 
     version: int = Field(ge=1)
     crm: Literal["salesforce", "hubspot"]
     objects: dict[str, ObjectSpec] = Field(min_length=1)
+    push: PushSpec | None = None

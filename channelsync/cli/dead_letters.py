@@ -13,7 +13,9 @@ app = typer.Typer(
     help="Outbox events that failed for good or too often (dead letters).", no_args_is_help=True
 )
 TopicOption = typer.Option(
-    None, "--topic", help="Only topics starting with this (e.g. prm.webhook, crm.order, crm.)."
+    None,
+    "--topic",
+    help="Only topics starting with this (e.g. prm.webhook, crm:acme-sf:order, crm:).",
 )
 
 

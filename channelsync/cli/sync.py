@@ -1,4 +1,4 @@
-"""``channelsync sync``: pull from the CRM connections, their status, the quarantine and the dead letters."""
+"""``channelsync sync``: pull from and push to the CRM connections, their status, the quarantine and the dead letters."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 from rich.table import Table
 from sqlalchemy.engine import Engine
 
-from channelsync.cli import dead_letters, sync_reconcile
+from channelsync.cli import dead_letters, sync_push, sync_reconcile
 from channelsync.cli.core_db import CLI_ACTOR, cli_session, database_url
 from channelsync.cli.sync_setup import SetupError, chosen_connections, open_puller
 from connector.connections import Connection
@@ -22,12 +22,13 @@ from order_core.sync.quarantine import get_quarantined, list_quarantine
 from order_core.sync.runs import sync_status
 
 app = typer.Typer(
-    help="Sync with the CRM connections (pull, status, reconcile, quarantine, dead letters).",
+    help="Sync with the CRM connections (pull, push, status, reconcile, quarantine, dead letters).",
     no_args_is_help=True,
 )
 quarantine_app = typer.Typer(help="Records that could not be applied.", no_args_is_help=True)
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(dead_letters.app, name="dead-letters")
+app.command("push")(sync_push.push_command)
 app.command("reconcile")(sync_reconcile.reconcile_command)
 _out = Console()
 _err = Console(stderr=True)  # how a run ended, when not well: one line, apart from the report

@@ -1,6 +1,6 @@
 """The custom properties channelsync's push writes besides ``channelsync_id``: the quote summary on a
 deal (number, status, total, approval state, document link, and a note such as why no quote could
-be made) and the channel status of an order.
+be made) and the channel status of an order and its history.
 
 They are portal-defined (not HubSpot's), in the ``channelsync`` group, as an admin would create them.
 """
@@ -48,6 +48,7 @@ def push_properties(object_type: str) -> list[PropertyDef]:
                 "Channel order status",
                 "enumeration",
                 options=list(ORDER_STATUSES),
-            )
+            ),
+            _p("channelsync_status_history", "Channel order history", field_type="textarea"),
         ]
     return []

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from order_core.actors import Actor, require_partner_access, require_vendor
 from order_core.audit import AuditRow, record_audit, record_audits
 from order_core.bulk_sql import chunks, one_of
-from order_core.customers.events import associated_event
+from order_core.customers.events import associated_event, reseller_event
 from order_core.customers.models import CustomerAssociation, EndCustomer
 from order_core.errors import NotFoundError, invalid
 from order_core.outbox import emit_events
@@ -90,10 +90,12 @@ def associate_customer(
             session.add(association)
         return association
     changes: dict[str, object] = {"associated_partner_id": partner_id, "origin": origin}
+    events = []
     if customer.reseller_of_record_id is None:
         customer.reseller_of_record_id = partner_id
         session.add(customer)
         changes["reseller_of_record_id"] = [None, partner_id]
+        events.append(reseller_event(customer_id, partner_id, None))
     session.flush()
     record_audit(
         session, who, "associate", "end_customer", customer_id, changes, partner_id=partner_id
@@ -108,7 +110,7 @@ def associate_customer(
         moment,
         reseller_of_record=of_record,
     )
-    emit_events(session, [event])
+    emit_events(session, [event, *events])
     return association
 
 
@@ -219,7 +221,8 @@ def associate_many(
                 reseller_of_record=record_of.get(c) == p,
             )
             for c, p in new
-        ],
+        ]
+        + [reseller_event(c, p, None) for c, p in record_of.items()],
     )
     return len(new)
 
@@ -302,7 +305,7 @@ def set_reseller_of_record(
             since[0],
             reseller_of_record=True,
         )
-        emit_events(session, [event])
+        emit_events(session, [event, reseller_event(customer_id, partner_id, old)])
     return customer
 
 

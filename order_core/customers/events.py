@@ -33,3 +33,14 @@ def associated_event(
         "reseller_of_record": reseller_of_record,
     }
     return ("prm.webhook", "end_customer", customer_id, payload, partner_id)
+
+
+def reseller_event(customer_id: int, partner_id: int, previous: int | None) -> EventRow:
+    """The ``crm.end_customer`` event: the customer's reseller of record is now ``partner_id``
+    (it was ``previous``), for the CRMs to show on the end customer."""
+    payload: dict[str, object] = {
+        "customer_id": customer_id,
+        "reseller_id": partner_id,
+        "previous_reseller_id": previous,
+    }
+    return ("crm.end_customer", "end_customer", customer_id, payload, partner_id)

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from order_core.types import UtcDateTime, utcnow
@@ -30,6 +30,11 @@ class OutboxEvent(SQLModel, table=True):
     """
 
     __tablename__ = "outbox_event"
+    # Leasing asks, per candidate, whether its aggregate has an older pending event of the topic:
+    # one lookup on this index, instead of a walk over the topic's delivered history.
+    __table_args__ = (
+        Index("ix_outbox_event_aggregate", "topic", "aggregate", "aggregate_id", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     topic: str = Field(max_length=60, index=True)

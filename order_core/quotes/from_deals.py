@@ -95,7 +95,7 @@ def _write_back(session: Session, deal: Deal, result: DealQuoteResult, quote: Qu
         "quote_number": result.quote_number,
         "quote_version": result.quote_version,
         "quote_state": result.quote_state,
-        "approval_state": None if quote is None else _approval_state(quote),
+        "approval_state": None if quote is None else approval_state(quote),
         "currency": None if quote is None else quote.currency,
         "quote_total": None if quote is None else quote.resale_total,
         "note": result.reason,
@@ -103,7 +103,8 @@ def _write_back(session: Session, deal: Deal, result: DealQuoteResult, quote: Qu
     emit_event(session, "crm.deal", "deal", deal.id, payload, partner_id=deal.partner_id)
 
 
-def _approval_state(quote: Quote) -> str:
+def approval_state(quote: Quote) -> str:
+    """How a quote stands with its approvals: pending, rejected, approved or not needed."""
     state = QuoteState(quote.state)
     if state == QuoteState.PENDING_APPROVAL:
         return "pending"

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -24,6 +25,9 @@ from mappings import load_mapping
 from order_core.actors import Actor
 from order_core.db import new_session
 from order_core.partners.programs import create_program
+
+if TYPE_CHECKING:
+    from tests.e2e.push_world import PushWorld
 
 RECORDS = 40  # deals per sandbox; other counts scale from it
 
@@ -127,3 +131,16 @@ def puller(connections: dict[str, Connection], core: Engine) -> Iterator[PullerF
     yield make
     for p in made:
         p.source.close()
+
+
+@pytest.fixture
+def world(
+    core: Engine,
+    sandboxes: Sandboxes,
+    connections: dict[str, Connection],
+    puller: PullerFactory,
+) -> PushWorld:
+    """For the push tests: products loaded for the sandboxes' SKUs, both connections pulled."""
+    from tests.e2e.push_world import build_world
+
+    return build_world(core, sandboxes, connections, puller)

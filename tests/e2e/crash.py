@@ -23,7 +23,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from sqlalchemy import text
@@ -49,9 +49,15 @@ class PullRig:
     """Runs ``channelsync sync pull --connection NAME`` in subprocesses against one core database."""
 
     def __init__(
-        self, connection: str, env: Mapping[str, str], folder: Path, app: SandboxApp
+        self,
+        connection: str,
+        env: Mapping[str, str],
+        folder: Path,
+        app: SandboxApp,
+        command: Sequence[str] = ("sync", "pull"),
     ) -> None:
         self.connection = connection
+        self.command = tuple(command)  # ("sync", "push") drives the push the same way
         self.app = app
         self.folder = folder
         self.env = {
@@ -71,7 +77,7 @@ class PullRig:
             env["CRASH_AT"] = crash_at
         with self._log.open("wb") as out:
             return subprocess.Popen(
-                [sys.executable, str(CHILD), "sync", "pull", "--connection", self.connection],
+                [sys.executable, str(CHILD), *self.command, "--connection", self.connection],
                 env=env,
                 cwd=self.folder,
                 stdout=out,

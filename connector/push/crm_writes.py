@@ -1,0 +1,104 @@
+"""What the Salesforce and HubSpot push writes share: the writer and the push section, the first
+error that stopped a write, per-event skips, and the quote summary written on deals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, Protocol
+
+from connector.errors import CrmError
+from connector.push.crm_sender import Snapshots, Work
+from connector.push.ledger import Ledger
+from connector.writes import WriteResults
+from mappings.push import crm_fields
+from mappings.spec import PushObject, PushSpec
+from order_core.outbox.outcomes import Outcome
+from order_core.pushback.snapshots import QuoteSnap, Values
+
+#: The core value that clears a deal's quote request.
+REQUEST_FLAG = "quote_requested"
+
+
+class Writer(Protocol):
+    """A CRM writer: its client (with the budget) and its HTTP connections to release."""
+
+    @property
+    def client(self) -> Any:
+        """The connection's client (its ``budget`` counts every call)."""
+        ...
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        ...
+
+
+class PushWrites:
+    """The shared part of one CRM's push writes (subclasses write quotes, orders, resellers)."""
+
+    #: The field naming a deal by its CRM id in an update by id.
+    deal_id_field = "Id"
+
+    def __init__(self, writer: Writer, push: PushSpec) -> None:
+        self.writer = writer
+        self.push = push
+        self._stopped: CrmError | None = None
+
+    def stopped(self) -> CrmError | None:
+        """The error that stopped a write early, if any."""
+        return self._stopped
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        self.writer.close()
+
+    def api_calls(self) -> int:
+        """Every API call made so far (writes, look-ups, logins, retries), from the budget."""
+        return int(self.writer.client.budget.calls)
+
+    def _write(self, ledger: Ledger, prefix: str, results: WriteResults) -> WriteResults:
+        self._stopped = self._stopped or results.stopped
+        return ledger.record(prefix, results)
+
+    @staticmethod
+    def skip_all(ledger: Ledger, groups: Mapping[Any, Iterable[int]], reason: str) -> None:
+        """Every event of ``groups`` is skipped with ``reason``."""
+        ledger.decide([e for ids in groups.values() for e in ids], Outcome.skipped(reason))
+
+    @staticmethod
+    def quote_versions(
+        work: Work, snaps: Snapshots, ledger: Ledger, part: PushObject
+    ) -> Iterator[tuple[QuoteSnap, str, Values, list[int]]]:
+        """Each quote version to write, earlier versions first, with the events that need it
+        (noted in the ledger); a quote not on a deal of this CRM skips its events."""
+        for quote_id, event_ids in work.quotes.items():
+            snap = snaps.quotes.get(quote_id)
+            if snap is None or snap.deal_crm_id is None:
+                ledger.decide(event_ids, Outcome.skipped("the quote is not on a deal of this CRM"))
+                continue
+            for key, values in (*snap.earlier, (snap.key, snap.values)):
+                ledger.need(event_ids, f"{part.object}:{key}")
+                yield snap, key, values, event_ids
+
+    def _update_deals(self, obj: str, records: Sequence[dict[str, object]]) -> WriteResults:
+        raise NotImplementedError
+
+    def deals(self, work: Work, snaps: Snapshots, ledger: Ledger, *, clear_request: bool) -> None:
+        """The quote summary on each deal (the request flag cleared only when asked)."""
+        part = self.push.deal
+        if part is None:
+            return
+        records = []
+        for deal_id, event_ids in work.deals.items():
+            summary = snaps.deals.get(deal_id)
+            if summary is None:
+                ledger.decide(event_ids, Outcome.skipped(f"deal {deal_id} is gone"))
+                continue
+            fields = crm_fields(part, summary.values)
+            if not clear_request:
+                for crm_field, rule in part.fields.items():
+                    if rule.from_ == REQUEST_FLAG:
+                        fields.pop(crm_field, None)
+            ledger.need(event_ids, f"{part.object}:{summary.deal_crm_id}")
+            records.append({self.deal_id_field: summary.deal_crm_id, **fields})
+        if records:
+            self._write(ledger, part.object, self._update_deals(part.object, records))
