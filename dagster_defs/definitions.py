@@ -19,8 +19,9 @@ from connector.sync.run import SetupError, configured
 from dagster_defs.checks import dead_letter_check, outbox_lag_check, sync_checks
 from dagster_defs.delivery import prm_delivery_job, prm_webhooks
 from dagster_defs.expiry import expiry_job
-from dagster_defs.naming import PRM_WEBHOOKS, crm_resource, ident, object_key
+from dagster_defs.naming import PRM_WEBHOOKS, crm_resource, ident, object_key, quotes_key
 from dagster_defs.pulls import pull_assets
+from dagster_defs.push import crm_outbox_sensor, push_asset, push_job, push_key
 from dagster_defs.quotes import quote_deal_job, quotes_asset
 from dagster_defs.reconcile import drift_check
 from dagster_defs.resources import CoreDatabase, CrmConnection, PrmWebhooks, SmtpServer
@@ -29,6 +30,7 @@ from dagster_defs.schedules import schedules
 from dagster_defs.schema import upgrade_schema_job
 from dagster_defs.sensors import mail_admins_on_failure, prm_outbox_sensor, quote_request_sensor
 from mappings import load_mapping
+from order_core.pushback.fanout import connection_prefix
 
 SMTP_PASSWORD = "CHANNELSYNC_SMTP_PASSWORD"  # noqa: S105 (the variable's name)
 
@@ -76,12 +78,17 @@ def build_defs(
             after = [object_key(conn.name, obj) for obj in feeds if obj is not None]
             assets.append(quotes_asset(conn, after))
             jobs.append(resync_job(conn, deals))
+        assets.append(push_asset(conn, [quotes_key(conn.name)] if deals is not None else []))
+        prefix = connection_prefix(conn.name)
+        checks.append(dead_letter_check(push_key(conn.name), prefix))
+        checks.append(outbox_lag_check(push_key(conn.name), prefix))
         resources[crm_resource(conn.name)] = CrmConnection(
             name=conn.name, connections_file=connections_file
         )
     sync_job = dg.define_asset_job(
         "sync_job",
         selection=dg.AssetSelection.groups(*(ident(n) for n in connections))
+        - dg.AssetSelection.assets(*(push_key(n) for n in connections))
         - dg.AssetSelection.checks(*drift),
         description="Pull every CRM connection and quote its quote-requested deals.",
     )
@@ -90,14 +97,16 @@ def build_defs(
         selection=dg.AssetSelection.checks(*drift),
         description="Compare every CRM connection with the core (the reconciliation drift checks).",
     )
+    push = push_job(list(connections))
     return dg.Definitions(
         assets=assets,
         asset_checks=[*checks, *drift],
-        jobs=[sync_job, reconcile_job, *jobs],
+        jobs=[sync_job, reconcile_job, push, *jobs],
         schedules=schedules(sync_job),
         sensors=[
             quote_request_sensor(list(connections)),
             prm_outbox_sensor,
+            crm_outbox_sensor(push),
             mail_admins_on_failure,
         ],
         resources=resources,
