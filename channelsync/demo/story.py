@@ -14,11 +14,12 @@ from rich.console import Console
 
 from channelsync.cli.catalog import summary_table
 from channelsync.demo.cast import READER
-from channelsync.demo.crm import running_crms
+from channelsync.demo.crm import DemoCrms, running_crms
 from channelsync.demo.orchestra import Orchestra, open_orchestra
 from channelsync.demo.order_flow import OrderOutcome
 from channelsync.demo.order_step import run_order_step
-from channelsync.demo.prm_receiver import Received, running_receiver
+from channelsync.demo.prm_receiver import PrmReceiver, Received, running_receiver
+from channelsync.demo.push_step import deal_quote_on_crm, order_on_crm, push
 from channelsync.demo.quote_step import QuotedDeal, run_quote_step
 from channelsync.demo.summary import Rows, story_rows
 from order_core.catalog.loader import load_catalog_file
@@ -32,13 +33,13 @@ class StoryResult:
     """What the story produced, for the summary and the tests."""
 
     orchestra: Orchestra
-    run_ids: list[str] = field(default_factory=list)
     pulled: dict[str, dict[str, int]] = field(default_factory=dict)
     quoted: list[QuotedDeal] = field(default_factory=list)
     orders: list[OrderOutcome] = field(default_factory=list)
     webhooks: list[Received] = field(default_factory=list)
     refused_webhooks: int = 0
     rows: Rows = field(default_factory=list)
+    on_crm: dict[str, str] = field(default_factory=dict)  # what the CRMs show after the push
     drift_checks: tuple[int, int] = (0, 0)  # passed, run
 
 
@@ -64,51 +65,88 @@ def _figures(metadata: Mapping[str, object]) -> dict[str, int]:
     }
 
 
+def sync(story: StoryResult, console: Console) -> None:
+    """Step 1: the sync job pulls both CRMs (and quotes the deals their seed flagged)."""
+    console.rule("1. sync both CRMs (sync_job)")
+    result = story.orchestra.run("sync_job")
+    for event in result.get_asset_materialization_events():
+        mat = event.materialization
+        meta = {k: v.value for k, v in mat.metadata.items()}
+        story.pulled[mat.asset_key.to_user_string()] = _figures(meta)
+    console.print(f"sync_job run {result.run_id[:8]} materialized {len(story.pulled)} assets")
+
+
+def push_back(story: StoryResult, crms: DemoCrms, console: Console, what: str) -> None:
+    """The push job writes ``what`` back to both CRMs; what the CRMs show is read back."""
+    console.rule(f"push-back (push_job): {what}")
+    delivered = push(story.orchestra)
+    console.print(
+        ", ".join(f"{conn}: {n} event(s) written to the CRM" for conn, n in delivered.items())
+    )
+    for q in story.quoted:
+        number = deal_quote_on_crm(crms, q.connection, q.deal.crm_id)
+        story.on_crm[f"{q.connection} deal {q.deal.crm_id}"] = f"shows quote {number or '-'}"
+    for q, o in zip(story.quoted, story.orders, strict=False):
+        status = order_on_crm(crms, q.connection, o.order_number)
+        story.on_crm[f"{q.connection} order {o.order_number}"] = f"status {status or '-'}"
+    for what_on_crm, shown in story.on_crm.items():
+        console.print(f"{what_on_crm} {shown}")
+
+
+def deliver_webhooks(story: StoryResult, prm: PrmReceiver, console: Console) -> None:
+    """Step 4: the PRM delivery job POSTs the due signed webhooks to the partner's receiver."""
+    console.rule("4. PRM webhooks (prm_delivery_job)")
+    story.orchestra.run("prm_delivery_job")
+    story.webhooks, story.refused_webhooks = list(prm.accepted), prm.refused
+    console.print(
+        f"the partners' PRM received {len(story.webhooks)} signed webhook(s), "
+        f"refused {story.refused_webhooks}"
+    )
+
+
+def reconcile(story: StoryResult, console: Console) -> None:
+    """Step 5: a pull brings the flags the push cleared, then the reconcile job compares."""
+    console.rule("5. reconciliation (reconcile_job)")
+    story.orchestra.run("sync_job", assets=story.orchestra.pull_keys())
+    checks = story.orchestra.run("reconcile_job").get_asset_check_evaluations()
+    story.drift_checks = (sum(c.passed for c in checks), len(checks))
+    console.print(
+        f"{story.drift_checks[0]} of {len(checks)} CRM objects match the core "
+        "(reconciliation_drift_zero)"
+        + (
+            "; the sandboxes start from their seed on every run, so what earlier "
+            "runs changed in them shows as drift"
+            if story.drift_checks[0] < len(checks)
+            else ""
+        )
+    )
+
+
 def run_story(url: str, work: Path, console: Console) -> StoryResult:
     """The whole story on the core at ``url``; connections file and documents under ``work``."""
     prepare_core(url, console)
     engine = make_engine(url)
+    secret = SecretStr(secrets.token_hex(32))
     try:
-        with running_crms(work) as crms:
-            orchestra = open_orchestra(crms.connections_file, crms.secrets(), url)
-            story = StoryResult(orchestra)
-            console.rule("1. sync both CRMs (sync_job)")
-            sync = orchestra.run("sync_job")
-            story.run_ids.append(sync.run_id)
-            for event in sync.get_asset_materialization_events():
-                mat = event.materialization
-                meta = {k: v.value for k, v in mat.metadata.items()}
-                story.pulled[mat.asset_key.to_user_string()] = _figures(meta)
-            console.print(f"sync_job run {sync.run_id[:8]} pulled {len(story.pulled)} assets")
-            secret = SecretStr(secrets.token_hex(32))
-            with running_receiver(secret) as prm, new_session(engine) as session:
-                story.quoted = run_quote_step(crms, orchestra, session, console)
+        with running_crms(work) as crms, running_receiver(secret) as prm:
+            story = StoryResult(open_orchestra(crms.connections_file, crms.secrets(), url))
+            sync(story, console)
+            with new_session(engine) as session:
+                # SQLite: no transaction of this session stays open while a job writes
+                story.quoted = run_quote_step(crms, story.orchestra, session, console)
+                session.commit()
+                push_back(story, crms, console, "the quotes go to the CRM deals")
+                session.commit()  # push_back may have loaded a record again
                 story.orders = run_order_step(session, console, story.quoted, prm.url, secret, work)
-                console.rule("4. PRM webhooks (prm_delivery_job)")
-                delivery = orchestra.run("prm_delivery_job")
-                story.run_ids.append(delivery.run_id)
-                story.webhooks, story.refused_webhooks = list(prm.accepted), prm.refused
+                session.commit()
+                push_back(story, crms, console, "orders and end customers go to the CRMs")
+                session.commit()
+                deliver_webhooks(story, prm, console)
                 story.rows = story_rows(story.pulled, story.quoted, story.orders)
-            console.print(
-                f"the partners' PRM received {len(story.webhooks)} signed webhook(s), "
-                f"refused {story.refused_webhooks}"
-            )
-            console.rule("5. reconciliation (reconcile_job)")
-            checks = orchestra.run("reconcile_job").get_asset_check_evaluations()
-            story.drift_checks = (sum(c.passed for c in checks), len(checks))
-            console.print(
-                f"{story.drift_checks[0]} of {len(checks)} CRM objects match the core "
-                "(reconciliation_drift_zero)"
-                + (
-                    "; the sandboxes start from their seed on every run, so what earlier "
-                    "runs changed in them shows as drift"
-                    if story.drift_checks[0] < len(checks)
-                    else ""
-                )
-            )
-            story.rows.append(
-                ("reconciliation", f"{story.drift_checks[0]}/{len(checks)} objects without drift")
-            )
+            reconcile(story, console)
+            story.rows += list(story.on_crm.items())
+            passed, ran = story.drift_checks
+            story.rows.append(("reconciliation", f"{passed}/{ran} objects without drift"))
             return story
     finally:
         engine.dispose()

@@ -41,9 +41,11 @@ def test_the_demo_runs_the_story_through_dagster_and_again(
         runs = instance.get_runs()
         assert runs and all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
         jobs = [r.job_name for r in runs]
-    assert jobs.count("sync_job") == 4  # per round: the full sync, then the pulls of the flags
+    # per round: the full sync, the pull of the flags, the pull before the reconcile
+    assert jobs.count("sync_job") == 6
     assert jobs.count("quote_deal_job") == 4  # one per flagged deal, one deal per CRM per round
-    assert jobs.count("prm_delivery_job") == 2
+    assert jobs.count("push_job") == 4  # the quotes, then the orders
+    assert jobs.count("prm_delivery_job") == jobs.count("reconcile_job") == 2
 
     engine = make_engine(url)
     with Session(engine) as session:
@@ -65,5 +67,11 @@ def test_the_demo_runs_the_story_through_dagster_and_again(
     assert all(q.quote.state == "accepted" for q in story.quoted)
     assert len(orders) == 4 and len(licenses) >= 4
     assert {o.order_number for o in story.orders} <= {o.number for o in orders}
+    for q, o in zip(story.quoted, story.orders, strict=True):  # read back from the CRMs
+        assert (
+            story.on_crm[f"{q.connection} deal {q.deal.crm_id}"] == f"shows quote {q.quote.number}"
+        )
+        assert story.on_crm[f"{q.connection} order {o.order_number}"].lower() == "status paid"
+    assert story.drift_checks[1] > 0
     assert story.refused_webhooks == 0 and story.webhooks
     assert {w.event_id for w in story.webhooks} <= {str(e.id) for e in delivered}
