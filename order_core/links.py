@@ -11,3 +11,9 @@ def quote_link(number: str, version: int, token: str) -> str:
     """The end customer's page of a quote version: read it, accept or decline it."""
     base = get_settings().public_base_url.rstrip("/")
     return f"{base}/quotes/{escape(number)}/v{version}/accept?token={escape(token)}"
+
+
+def renewal_link(reference: str, token: str) -> str:
+    """The end customer's self-renew page of a renewal notice."""
+    base = get_settings().public_base_url.rstrip("/")
+    return f"{base}/renewals/{escape(reference)}?token={escape(token)}"

@@ -118,6 +118,13 @@ class CoreSettings(BaseSettings):
         default="",
         description="How to pay a vendor invoice (bank, IBAN, reference); lines separated by ';'",
     )
+    renewal_notice_days: list[int] = Field(
+        default_factory=lambda: [90, 60, 30],
+        description=(
+            "Days before a subscription's end at which the renewal notices go out (JSON list); "
+            "the first window also prices the renewal quote"
+        ),
+    )
     pricing_rules_file: str | None = Field(
         default=None,
         description=(
@@ -151,6 +158,13 @@ class CoreSettings(BaseSettings):
                 f"(SQLite and PostgreSQL through psycopg only); {_URL_FIX}"
             )
         return value.strip()
+
+    @field_validator("renewal_notice_days")
+    @classmethod
+    def _notice_days(cls, value: list[int]) -> list[int]:
+        if not value or any(d < 1 for d in value):
+            raise ValueError("must list one or more whole days above 0, e.g. [90, 60, 30]")
+        return sorted(set(value), reverse=True)
 
     @model_validator(mode="after")
     def _one_smtp_tls_mode(self) -> Self:

@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from channelsync.cli import (
     catalog,
+    commissions,
     customers,
     db,
     demo,
@@ -17,6 +18,7 @@ from channelsync.cli import (
     partners,
     prm,
     quote,
+    renewals,
     sandbox,
     sync,
     ui,
@@ -48,6 +50,8 @@ app.add_typer(orders.app, name="orders")
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(sync.app, name="sync")
 app.add_typer(prm.app, name="prm")
+app.add_typer(renewals.app, name="renewals")
+app.add_typer(commissions.app, name="commissions")
 app.command("demo")(demo.run_demo)
 app.command("web")(web.run_web)
 app.command("ui")(ui.run_ui)

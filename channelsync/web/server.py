@@ -9,6 +9,7 @@ from collections.abc import Callable
 import uvicorn
 
 from channelsync.web.app import build_app
+from channelsync.web.core_renewals import CoreRenewals
 from order_core.db import make_engine
 from order_core.errors import DomainError
 from order_core.settings import get_settings
@@ -34,7 +35,7 @@ def bind(host: str, port: int) -> socket.socket:
 def serve(host: str, port: int, ready: Callable[[str], None]) -> None:
     """Serve the app on ``host:port`` until interrupted; ``ready`` gets the address it listens on."""
     engine = make_engine(get_settings().database_url)
-    app = build_app(engine)
+    app = build_app(engine, renewals=CoreRenewals())
     sock = bind(host, port)
     bound_port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from order_core.actors import Actor, require_vendor
 from order_core.audit import record_audit
 from order_core.credit.services import release_order_hold
 from order_core.errors import AccessDenied, invalid
-from order_core.invoices.services import invoices_of_order, issue_invoice
+from order_core.invoices.services import invoices_of_order, issue_credit_note, issue_invoice
+from order_core.licenses.models import Subscription
 from order_core.licenses.services import issue_licenses, revoke_order_licenses
 from order_core.money import check_amount
 from order_core.orders.access import load_order
 from order_core.orders.lifecycle import transition
 from order_core.orders.models import Order
 from order_core.orders.states import CREDIT_HELD, HOLDABLE, OrderStatus, check_transition
+from order_core.payments.incentive_credit import return_credit
+from order_core.quotes.models import QuoteLine
 from order_core.tax import TaxCalculator
 from order_core.tx import transactional
 
@@ -37,6 +40,7 @@ def accept_order(number: str, *, session: Session, actor: Actor, note: str = "")
     order = load_order(session, actor, number, lock=True)
     transition(session, order, OrderStatus.ACCEPTED, actor, note or "accepted")
     licenses = issue_licenses(session, order, actor)
+    _quote_resale_prices(session, order)
     record_audit(
         session,
         actor,
@@ -47,6 +51,21 @@ def accept_order(number: str, *, session: Session, actor: Actor, note: str = "")
         partner_id=order.partner_id,
     )
     return order
+
+
+def _quote_resale_prices(session: Session, order: Order) -> None:
+    """Subscriptions of an order from a quote renew at the end customer's quoted resale price."""
+    if order.quote_id is None:
+        return
+    resale = {
+        ln.sku: ln.unit_resale
+        for ln in session.exec(select(QuoteLine).where(QuoteLine.quote_id == order.quote_id))
+    }
+    session.flush()
+    for sub in session.exec(select(Subscription).where(Subscription.order_id == order.id)):
+        if sub.sku in resale:
+            sub.resale_unit_price = resale[sub.sku]
+            session.add(sub)
 
 
 @transactional
@@ -64,6 +83,10 @@ def fulfill_order(
     transition(session, order, OrderStatus.FULFILLED, actor, note or "fulfilled")
     invoice = issue_invoice(session, order, actor, tax_calculator)
     transition(session, order, OrderStatus.INVOICED, actor, f"invoice {invoice.number}")
+    if invoice.status == "paid":  # paid with incentive credit at checkout
+        transition(
+            session, order, OrderStatus.PAID, actor, f"invoice {invoice.number} paid with credit"
+        )
     record_audit(
         session,
         actor,
@@ -133,6 +156,7 @@ def cancel_order(number: str, *, session: Session, actor: Actor, note: str) -> O
     released = Decimal(0)
     if order.payment_method == "credit_line" and was in CREDIT_HELD:
         released = release_order_hold(session, order.partner_id, order.id, number, actor, note)
+    returned = return_credit(session, order.partner_id, order.id)
     revoked = revoke_order_licenses(session, order, actor)
     record_audit(
         session,
@@ -140,7 +164,12 @@ def cancel_order(number: str, *, session: Session, actor: Actor, note: str) -> O
         "cancel",
         "order",
         number,
-        {"released": released, "licenses_revoked": revoked, "note": note},
+        {
+            "released": released,
+            "credit_returned": returned,
+            "licenses_revoked": revoked,
+            "note": note,
+        },
         partner_id=order.partner_id,
     )
     return order
@@ -150,7 +179,10 @@ def cancel_order(number: str, *, session: Session, actor: Actor, note: str) -> O
 def refund_order(
     number: str, amount: Decimal, *, session: Session, actor: Actor, note: str
 ) -> Order:
-    """Refund part of what was paid on an order's invoice (vendor finance): partially_refunded."""
+    """Refund part of what was paid on an order's invoice (vendor finance): partially_refunded.
+
+    Each invoice refunded on gets a credit note for its part, dated today.
+    """
     require_vendor(actor, "finance", action="refund orders")
     order = load_order(session, actor, number, lock=True)
     assert order.id is not None
@@ -167,6 +199,8 @@ def refund_order(
         invoice.amount_refunded += part
         invoice.status = "partially_refunded"
         session.add(invoice)
+        if part > 0:
+            issue_credit_note(session, invoice, part, note, actor)
         remaining -= part
     order.refunded_total += amount
     if order.status != OrderStatus.PARTIALLY_REFUNDED:

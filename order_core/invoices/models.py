@@ -57,3 +57,22 @@ class InvoiceLine(SQLModel, table=True):
     net_amount: Decimal = Field(sa_column=Column(MoneyType(), nullable=False))
     tax_rate: Decimal = Field(sa_column=Column(MoneyType(), nullable=False))
     tax_amount: Decimal = Field(sa_column=Column(MoneyType(), nullable=False))
+
+
+class CreditNote(SQLModel, table=True):
+    """A credit note for money refunded on an invoice (``CN-2026-000001``), dated the day of the refund."""
+
+    __tablename__ = "credit_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=30, unique=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    order_id: int = Field(foreign_key="sales_order.id", index=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    currency: str = Field(max_length=3)
+    amount: Decimal = Field(sa_column=Column(MoneyType(), nullable=False))
+    reason: str = Field(default="", max_length=500)
+    issued_on: date = Field(index=True)
+    issued_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False)
+    )

@@ -11,12 +11,12 @@ from order_core.actors import Actor, require_vendor
 from order_core.audit import record_audit
 from order_core.credit.services import apply_payment, charge_invoice
 from order_core.errors import NotFoundError, invalid
-from order_core.invoices.models import Invoice, InvoiceLine
+from order_core.invoices.models import CreditNote, Invoice, InvoiceLine
 from order_core.money import check_amount
 from order_core.orders.cart import order_lines
 from order_core.orders.lifecycle import transition
 from order_core.orders.models import Order
-from order_core.orders.numbering import next_invoice_number
+from order_core.orders.numbering import next_invoice_number, next_value
 from order_core.orders.states import OrderStatus
 from order_core.orders.taxes import tax_for_lines, tax_place
 from order_core.settings import get_settings
@@ -57,6 +57,8 @@ def issue_invoice(
         issued_on=issued_on,
         due_on=due,
     )
+    if order.payment_method == "incentive_credit":  # paid with credit at checkout
+        invoice.amount_paid, invoice.status, invoice.paid_at = invoice.total, "paid", now
     session.add(invoice)
     session.flush()
     assert invoice.id is not None
@@ -152,6 +154,30 @@ def get_invoice(
         .order_by(col(InvoiceLine.line_no))
     )
     return invoice, list(session.exec(stmt))
+
+
+def issue_credit_note(
+    session: Session, invoice: Invoice, amount: Decimal, reason: str, actor: Actor
+) -> CreditNote:
+    """Write the credit note for ``amount`` refunded on ``invoice`` (inside the refund)."""
+    assert invoice.id is not None
+    issued_on = utcnow().date()
+    note = CreditNote(
+        number=f"CN-{issued_on.year}-{next_value(session, f'credit_note-{issued_on.year}'):06d}",
+        invoice_id=invoice.id,
+        order_id=invoice.order_id,
+        partner_id=invoice.partner_id,
+        currency=invoice.currency,
+        amount=amount,
+        reason=reason[:500],
+        issued_on=issued_on,
+    )
+    session.add(note)
+    record_audit(
+        session, actor, "issue", "credit_note", note.number,
+        {"invoice": invoice.number, "amount": amount}, partner_id=invoice.partner_id,
+    )  # fmt: skip
+    return note
 
 
 def invoices_of_order(session: Session, order_id: int) -> list[Invoice]:

@@ -18,7 +18,7 @@ from order_core.licenses.keys import (
     make_license_key,
     verify_license_key,
 )
-from order_core.licenses.models import License, Subscription
+from order_core.licenses.models import License, Subscription, SubscriptionTerm
 from order_core.orders.access import load_order
 from order_core.orders.cart import order_lines
 from order_core.orders.models import Order
@@ -61,7 +61,15 @@ def issue_licenses(session: Session, order: Order, actor: Actor) -> list[License
     secret = get_settings().license_signing_key
     start = utcnow().date()
     issued: list[License] = []
+    # Lines renewing a subscription or adding seats to it extend that subscription instead.
+    extending = set(
+        session.exec(
+            select(SubscriptionTerm.order_line_id).where(SubscriptionTerm.order_id == order.id)
+        )
+    )
     for ln in lines:
+        if ln.id in extending:
+            continue
         product = products[ln.product_id]
         end = add_months(start, product.term_months) if product.term_months else None
         lic: License | None = None
@@ -109,9 +117,46 @@ def issue_licenses(session: Session, order: Order, actor: Actor) -> list[License
                     seats=ln.quantity,
                     term_start=start,
                     term_end=end or add_months(start, 12),
+                    term_months=product.term_months or 12,
+                    currency=order.currency,
+                    unit_price=ln.unit_net,
+                    resale_unit_price=ln.unit_list,  # the resale default; a quote's replaces it
                 )
             )
     return issued
+
+
+def rekey_license(session: Session, lic: License, *, seats: int, term_end: date | None) -> None:
+    """Give a license a new key for new seats or a new end date, keeping its serial."""
+    key, _ = make_license_key(
+        get_settings().license_signing_key,
+        sku=lic.sku,
+        seats=seats,
+        expires_on=term_end,
+        fmt=key_format(),
+        serial=bytes.fromhex(lic.serial),
+    )
+    lic.key, lic.seats, lic.term_end = key, seats, term_end
+    session.add(lic)
+
+
+def _undo_terms(session: Session, order: Order) -> None:
+    """A cancelled renewal or add-on order: its subscription ends as before, with its seats before."""
+    terms = session.exec(select(SubscriptionTerm).where(SubscriptionTerm.order_id == order.id))
+    for term in list(terms):
+        sub = session.get(Subscription, term.subscription_id)
+        if sub is None:
+            continue
+        if term.kind == "renewal" and sub.term_end == term.term_end:
+            sub.term_end = term.term_start
+            sub.term_start = add_months(term.term_start, -sub.term_months)
+        elif term.kind == "add_seats" and sub.term_end == term.term_end:
+            sub.seats = max(sub.seats - term.seats, 1)
+        session.add(sub)
+        lic = session.get(License, sub.license_id) if sub.license_id is not None else None
+        if lic is not None and lic.status == "active":
+            rekey_license(session, lic, seats=sub.seats, term_end=sub.term_end)
+        session.delete(term)
 
 
 def revoke_order_licenses(session: Session, order: Order, actor: Actor) -> int:
@@ -124,6 +169,7 @@ def revoke_order_licenses(session: Session, order: Order, actor: Actor) -> int:
     for sub in session.exec(select(Subscription).where(Subscription.order_id == order.id)):
         sub.status = "cancelled"
         session.add(sub)
+    _undo_terms(session, order)
     if count:
         record_audit(
             session,

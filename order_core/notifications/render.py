@@ -2,7 +2,7 @@
 
 Each kind has ``templates/<kind>.txt.j2`` with a ``subject`` and a ``body`` block, and may have
 ``templates/<kind>.html.j2``; otherwise the HTML part is the text body in ``_generic.html.j2``.
-A quote link is built here, at delivery, from the sealed token the event carries and
+A quote or renewal link is built here, at delivery, from the sealed token the event carries and
 ``CHANNELSYNC_PUBLIC_BASE_URL``: the outbox never holds the token itself.
 """
 
@@ -25,7 +25,7 @@ from jinja2 import (
 )
 
 from order_core.errors import DomainError
-from order_core.links import quote_link
+from order_core.links import quote_link, renewal_link
 from order_core.sealing import unseal
 from quote_engine.documents import QuoteDocument, day, money
 from quote_engine.money import round_money
@@ -75,7 +75,10 @@ def _context(data: dict[str, Any]) -> dict[str, Any]:
         context["document"] = QuoteDocument.model_validate(data["document"])
     if "sealed_token" in data:
         token = unseal(str(data["sealed_token"]))
-        context["link"] = quote_link(str(data["number"]), int(data["version"]), token)
+        if "reference" in data:  # a renewal notice
+            context["link"] = renewal_link(str(data["reference"]), token)
+        else:
+            context["link"] = quote_link(str(data["number"]), int(data["version"]), token)
     return context
 
 

@@ -44,6 +44,8 @@ from order_core.orders.submission import (
 from order_core.orders.taxes import line_taxes, place_of_supply
 from order_core.outbox import OutboxEvent, event_rows
 from order_core.partners.models import Buyer, Partner
+from order_core.payments.incentive_credit import METHOD as CREDIT_METHOD
+from order_core.payments.incentive_credit import spend_credit
 from order_core.payments.services import check_payment_method
 from order_core.rowbatch import insert_rows, table_of
 from order_core.types import utcnow
@@ -260,6 +262,11 @@ def write_new_order(
             (_AUDIT, audit_rows(actor, [("create", "order", order.number, changes, partner.id)])),
         ],
     )
+    if order.payment_method == CREDIT_METHOD and route.status != OrderStatus.DRAFT:
+        spend_credit(
+            session, partner.id, order.currency, order.net_total + order.tax_estimate,
+            order.id, order.number,
+        )  # fmt: skip
     if route.hold is not None and not hold_credit(
         session,
         partner.id,

@@ -21,6 +21,8 @@ from order_core.orders.memo import known_approvals, programs_of, remember_approv
 from order_core.orders.models import Order, OrderApproval, OrderLine
 from order_core.orders.states import OrderStatus
 from order_core.partners.models import Buyer, Partner
+from order_core.payments.incentive_credit import METHOD as CREDIT_METHOD
+from order_core.payments.incentive_credit import spend_credit
 from order_core.types import utcnow
 from quote_engine.approvals import ApprovalPolicy, ApprovalStep, ApprovalSubject
 from quote_engine.pricing.totals import stored_extra_discount_percent
@@ -228,8 +230,17 @@ def route_after_placing(
     policy: ApprovalPolicy | None,
     preapproved: Collection[str] = (),
 ) -> str:
-    """From draft: to pending_approval when the policy asks for approvals still open, else onward."""
+    """From draft: to pending_approval when the policy asks for approvals still open, else onward.
+
+    An order paid with incentive credit takes it now (CreditExceeded when it does not suffice).
+    """
     require_po_number(order)
+    if order.payment_method == CREDIT_METHOD:
+        assert order.id is not None
+        spend_credit(
+            session, order.partner_id, order.currency, order.net_total + order.tax_estimate,
+            order.id, order.number,
+        )  # fmt: skip
     approvals = open_approvals(session, order, policy_or_installed(policy), preapproved)
     note = approval_note(approvals)
     if note:

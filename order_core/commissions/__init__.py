@@ -1,0 +1,1 @@
+"""The incentive ledger: commission, rebate and credit programs with tiers, accruals, clawbacks, statements."""

@@ -1,0 +1,1 @@
+"""Renewals: notice windows, renewal quotes, the customer's self-renewal, lapse, co-terming."""
