@@ -20,6 +20,14 @@ from dagster_defs.checks import dead_letter_check, outbox_lag_check, sync_checks
 from dagster_defs.delivery import prm_delivery_job, prm_webhooks
 from dagster_defs.expiry import expiry_job
 from dagster_defs.naming import PRM_WEBHOOKS, crm_resource, ident, object_key, quotes_key
+from dagster_defs.periodic import (
+    commissions,
+    commissions_job,
+    commissions_schedule,
+    renewals,
+    renewals_job,
+    renewals_schedule,
+)
 from dagster_defs.pulls import pull_assets
 from dagster_defs.push import crm_outbox_sensor, push_asset, push_job, push_key
 from dagster_defs.quotes import quote_deal_job, quotes_asset
@@ -50,7 +58,7 @@ def build_defs(
     """Everything the UI shows, for these connections (read from ``connections_file``; empty:
     ``CHANNELSYNC_CONNECTIONS_FILE``, else the local sandboxes) and the core ``database``
     (default: ``CHANNELSYNC_DATABASE_URL``)."""
-    assets: list[dg.AssetsDefinition] = [prm_webhooks]
+    assets: list[dg.AssetsDefinition] = [prm_webhooks, renewals, commissions]
     checks = [dead_letter_check(PRM_WEBHOOKS, PRM_TOPIC), outbox_lag_check(PRM_WEBHOOKS, PRM_TOPIC)]
     jobs: list[dg.JobDefinition | dg.UnresolvedAssetJobDefinition] = [
         upgrade_schema_job,
@@ -101,8 +109,8 @@ def build_defs(
     return dg.Definitions(
         assets=assets,
         asset_checks=[*checks, *drift],
-        jobs=[sync_job, reconcile_job, push, *jobs],
-        schedules=schedules(sync_job),
+        jobs=[sync_job, reconcile_job, push, renewals_job, commissions_job, *jobs],
+        schedules=[*schedules(sync_job), renewals_schedule, commissions_schedule],
         sensors=[
             quote_request_sensor(list(connections)),
             prm_outbox_sensor,
