@@ -19,6 +19,7 @@ from channelsync.demo.orchestra import Orchestra, open_orchestra
 from channelsync.demo.order_flow import OrderOutcome
 from channelsync.demo.order_step import run_order_step
 from channelsync.demo.prm_receiver import PrmReceiver, Received, running_receiver
+from channelsync.demo.programs_step import program_row, run_programs
 from channelsync.demo.push_step import deal_quote_on_crm, order_on_crm, push
 from channelsync.demo.quote_step import QuotedDeal, run_quote_step
 from channelsync.demo.summary import Rows, story_rows
@@ -40,6 +41,8 @@ class StoryResult:
     refused_webhooks: int = 0
     rows: Rows = field(default_factory=list)
     on_crm: dict[str, str] = field(default_factory=dict)  # what the CRMs show after the push
+    renewals: dict[str, object] = field(default_factory=dict)  # the renewal run's figures
+    commissions: dict[str, object] = field(default_factory=dict)  # the commission run's
     drift_checks: tuple[int, int] = (0, 0)  # passed, run
 
 
@@ -144,9 +147,11 @@ def run_story(url: str, work: Path, console: Console) -> StoryResult:
                 deliver_webhooks(story, prm, console)
                 story.rows = story_rows(story.pulled, story.quoted, story.orders)
             reconcile(story, console)
+            story.renewals, story.commissions = run_programs(story.orchestra, console)
             story.rows += list(story.on_crm.items())
             passed, ran = story.drift_checks
             story.rows.append(("reconciliation", f"{passed}/{ran} objects without drift"))
+            story.rows.append(program_row(story.renewals, story.commissions))
             return story
     finally:
         engine.dispose()

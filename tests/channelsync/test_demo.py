@@ -46,6 +46,7 @@ def test_the_demo_runs_the_story_through_dagster_and_again(
     assert jobs.count("quote_deal_job") == 4  # one per flagged deal, one deal per CRM per round
     assert jobs.count("push_job") == 4  # the quotes, then the orders
     assert jobs.count("prm_delivery_job") == jobs.count("reconcile_job") == 2
+    assert jobs.count("renewals_job") == jobs.count("commissions_job") == 2
 
     engine = make_engine(url)
     with Session(engine) as session:
@@ -73,5 +74,9 @@ def test_the_demo_runs_the_story_through_dagster_and_again(
         )
         assert story.on_crm[f"{q.connection} order {o.order_number}"].lower() == "status paid"
     assert story.drift_checks[1] > 0
+    assert (
+        story.renewals["failed"] == 0
+        and story.commissions["period"] == str(story.renewals["as_of"])[:7]
+    )
     assert story.refused_webhooks == 0 and story.webhooks
     assert {w.event_id for w in story.webhooks} <= {str(e.id) for e in delivered}
