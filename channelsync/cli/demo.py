@@ -8,7 +8,10 @@ quotes and orders anew, so it can be re-run on the same folder.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
+
+import dagster as dg
 
 from rich.console import Console
 
@@ -22,6 +25,7 @@ __all__ = ["SAMPLE_CATALOG", "run_demo"]
 
 def run_demo() -> None:
     """Run the demo's story end to end and print its summary."""
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)  # Dagster's notes on its own API
     console = Console()
     story = run_story(database_url(), OUT_DIR.resolve(), console)
     instance = story.orchestra.instance
