@@ -12,7 +12,6 @@ import warnings
 from pathlib import Path
 
 import dagster as dg
-
 from rich.console import Console
 
 from channelsync.cli.core_db import database_url
