@@ -1,18 +1,25 @@
 """Demo step 6: the partner programs' runs through Dagster: today's renewal run and this
-month's commission run (its accruals and statements)."""
+month's commission run (its accruals and statements), under a rebate program the channel admin
+sets up once."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
+from sqlmodel import Session, select
 
+from channelsync.demo.cast import CHANNEL_ADMIN
 from channelsync.demo.orchestra import Orchestra
 from dagster_defs.periodic import COMMISSIONS, RENEWALS
 from dagster_defs.settings import DagsterSettings
+from order_core.commissions.models import IncentiveProgram
+from order_core.commissions.services import create_program
 
 Figures = dict[str, object]
+REBATE = "DEMO-REBATE"
 
 
 def _figures(orchestra: Orchestra, job: str, partition: str) -> Figures:
@@ -21,9 +28,27 @@ def _figures(orchestra: Orchestra, job: str, partition: str) -> Figures:
     return {k: v.value for k, v in event.materialization.metadata.items()}
 
 
-def run_programs(orchestra: Orchestra, console: Console) -> tuple[Figures, Figures]:
+def ensure_rebate(session: Session) -> None:
+    """The demo's rebate program (2% of the resellers' invoiced purchases), unless a run made it."""
+    found = session.exec(select(IncentiveProgram).where(IncentiveProgram.code == REBATE)).first()
+    if found is None:
+        create_program(
+            REBATE,
+            "Demo reseller rebate",
+            [(Decimal(0), Decimal(2))],
+            session=session,
+            actor=CHANNEL_ADMIN,
+            kind="rebate",
+        )
+    session.commit()  # no transaction left open while the jobs write (SQLite)
+
+
+def run_programs(
+    orchestra: Orchestra, session: Session, console: Console
+) -> tuple[Figures, Figures]:
     """The renewal run of today and the commission run of this month; their figures."""
     console.rule("6. renewals (renewals_job) and commissions (commissions_job)")
+    ensure_rebate(session)
     today = datetime.now(ZoneInfo(DagsterSettings().timezone)).date()
     renewal = _figures(orchestra, "renewals_job", today.isoformat())
     commission = _figures(orchestra, "commissions_job", today.replace(day=1).isoformat())

@@ -147,7 +147,8 @@ def run_story(url: str, work: Path, console: Console) -> StoryResult:
                 deliver_webhooks(story, prm, console)
                 story.rows = story_rows(story.pulled, story.quoted, story.orders)
             reconcile(story, console)
-            story.renewals, story.commissions = run_programs(story.orchestra, console)
+            with new_session(engine) as session:
+                story.renewals, story.commissions = run_programs(story.orchestra, session, console)
             story.rows += list(story.on_crm.items())
             passed, ran = story.drift_checks
             story.rows.append(("reconciliation", f"{passed}/{ran} objects without drift"))
