@@ -74,7 +74,7 @@ def quote_one_deal(config: QuoteDeal, database: CoreDatabase) -> dg.Output[str]:
             "deal": result.deal_id,
             "outcome": result.outcome,
             "quote": result.quote_number or "",
-            "state": result.quote_state or "",
+            "state": str(result.quote_state or ""),  # a StrEnum: its plain value
             "reason": result.reason,
         },
     )

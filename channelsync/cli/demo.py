@@ -1,37 +1,31 @@
-"""``channelsync demo``: the buy-and-resell flow end to end on the core, on embedded defaults.
+"""``channelsync demo``: the whole story through Dagster, on both CRM sandboxes, with no configuration.
 
-Creates or upgrades the schema of CHANNELSYNC_DATABASE_URL (a SQLite file by default), loads the
-sample catalog, shows it, then runs the flow of ``channelsync.demo.flow`` and writes the quote and
-invoice documents to ``./demo-out/``. Every run makes a new quote and order, so it can be re-run.
+Creates or upgrades the schema of CHANNELSYNC_DATABASE_URL (a SQLite file by default), starts both
+CRM sandboxes in-process, and runs the story of ``channelsync.demo.story`` through the Dagster jobs
+on the local instance that ``channelsync ui`` opens; documents go to ``./demo-out/``. Every run
+quotes and orders anew, so it can be re-run on the same folder.
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
+import dagster as dg
 from rich.console import Console
 
-from channelsync.cli.catalog import summary_table
-from channelsync.cli.core_db import CLI_ACTOR, cli_session, database_url
-from channelsync.demo.catalog_view import customers_table, partners_table, products_table
-from channelsync.demo.flow import run_flow
-from order_core.catalog.loader import load_catalog_file
-from order_core.db import upgrade_schema
+from channelsync.cli.core_db import database_url
+from channelsync.demo.story import SAMPLE_CATALOG, run_story
+from channelsync.demo.summary import print_summary
 
-SAMPLE_CATALOG = Path(__file__).resolve().parent.parent / "sample_data" / "catalog.yaml"
 OUT_DIR = Path("demo-out")
+__all__ = ["SAMPLE_CATALOG", "run_demo"]
 
 
 def run_demo() -> None:
-    """Create / upgrade the database, load and show the sample catalog, then run the flow end to end."""
+    """Run the demo's story end to end and print its summary."""
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)  # Dagster's notes on its own API
     console = Console()
-    url = database_url()
-    console.print(f"[bold]database[/] {url}")
-    upgrade_schema(url)
-    with cli_session() as session:
-        result = load_catalog_file(SAMPLE_CATALOG, session=session, actor=CLI_ACTOR)
-        console.print(summary_table(result, f"sample catalog {SAMPLE_CATALOG.name}"))
-        console.print(partners_table(session))
-        console.print(products_table(session))
-        console.print(customers_table(session))
-        run_flow(session, console, OUT_DIR)
+    story = run_story(database_url(), OUT_DIR.resolve(), console)
+    instance = story.orchestra.instance
+    print_summary(story.rows, len(story.webhooks), story.refused_webhooks, instance, console)

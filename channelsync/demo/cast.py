@@ -1,7 +1,7 @@
-"""Who plays which part in the demo: the sample partner, its buyers, the end customer, vendor staff.
+"""Who plays which part in the demo: a deal's partner, its buyers, the end customer, vendor staff.
 
-Everyone is looked up in the sample catalog through the core's services; the partner's credit terms
-(a line of credit as payment method, and the line itself) are set up once and reused on later runs.
+The partner's credit terms (a line of credit as payment method, and the line itself) are set up
+once and reused on later runs.
 """
 
 from __future__ import annotations
@@ -14,20 +14,14 @@ from sqlmodel import Session
 from order_core.actors import Actor
 from order_core.credit.services import CreditStatus, get_credit_status, set_credit_line
 from order_core.customers.models import EndCustomer
-from order_core.customers.services import list_customers
 from order_core.errors import DomainError, NotFoundError
-from order_core.partners.buyers import buyer_actor, list_buyers
+from order_core.partners.buyers import buyer_actor
 from order_core.partners.models import Buyer, Partner
-from order_core.partners.services import list_partners
 from order_core.payments.services import allow_payment_method, payment_methods_for
 
-PARTNER = "Northwind Partners"
-BUYER_EMAIL = "ben.jones@northwind.example"
-CUSTOMER = "Acme Manufacturing"
 CREDIT_LIMIT = Decimal("100000.00")
 
 READER = Actor.system("demo")
-CRM_SYNC = Actor.system("crm-sync")
 ACCEPTANCE_LINK = Actor.system("acceptance-link")
 CHANNEL_ADMIN = Actor.vendor("channel.admin@vendor.example", "admin")
 SALES_OPS = Actor.vendor("sales.ops@vendor.example", "sales_ops")
@@ -75,31 +69,6 @@ class Cast:
             f"partner {self.partner.name} has no active buyer with role {role} to approve; "
             "add one to the sample catalog"
         )
-
-
-def _missing(what: str) -> DomainError:
-    return DomainError(
-        f"the demo needs {what} from channelsync/sample_data/catalog.yaml; "
-        "load it with `channelsync catalog load` (the demo does this itself) and do not remove it"
-    )
-
-
-def find_cast(session: Session) -> Cast:
-    """Look the demo's partner, buyers and end customer up in the loaded sample catalog."""
-    partner = next(
-        (p for p in list_partners(session=session, actor=READER) if p.name == PARTNER), None
-    )
-    if partner is None or partner.id is None:
-        raise _missing(f"the partner {PARTNER}")
-    buyers = tuple(list_buyers(partner.id, session=session, actor=READER))
-    buyer = next((b for b in buyers if b.email == BUYER_EMAIL), None)
-    if buyer is None:
-        raise _missing(f"the active buyer {BUYER_EMAIL}")
-    customers = list_customers(session=session, actor=READER, partner_id=partner.id)
-    customer = next((c for c in customers if c.name == CUSTOMER), None)
-    if customer is None:
-        raise _missing(f"the end customer {CUSTOMER} of {PARTNER}")
-    return Cast(partner=partner, buyer=buyer, buyers=buyers, customer=customer)
 
 
 def ensure_credit_terms(session: Session, cast: Cast) -> CreditStatus:

@@ -86,7 +86,7 @@ def run_order_steps(
     out_dir: Path,
 ) -> OrderOutcome:
     """Step 4 of the demo, printed as it happens."""
-    console.rule("4. vendor accepts, fulfils, invoices; partner pays")
+    console.rule(f"order {number}: vendor accepts, fulfils, invoices; partner pays")
     clear_for_acceptance(session, cast, number)
     details = order_details(number, session=session, actor=READER)
     if details.approvals:

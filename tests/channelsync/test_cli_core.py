@@ -38,23 +38,6 @@ def _customers(url: str) -> list[str]:
     return names
 
 
-def test_demo_loads_the_sample_and_shows_it(db_url: str) -> None:
-    result = runner.invoke(app, ["demo"], env={"COLUMNS": "200"})
-    assert result.exit_code == 0, result.output
-    for text in (
-        "Northwind Partners",
-        "Contoso Distribution",
-        "CS-PLA-001",
-        "Initech Software",
-        "changes written",
-    ):
-        assert text in result.output
-    again = runner.invoke(app, ["demo"], env={"COLUMNS": "200"})
-    assert again.exit_code == 0
-    assert "│ changes written │     0 │" in again.output
-    assert len(_customers(db_url)) == 5
-
-
 def test_catalog_load_and_partners_list(db_url: str, tmp_path: Path) -> None:
     result = runner.invoke(app, ["catalog", "load", str(SAMPLE_CATALOG)])
     assert result.exit_code == 0, result.output

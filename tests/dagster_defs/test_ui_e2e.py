@@ -130,7 +130,7 @@ def test_the_ui_lists_everything_and_runs_a_sync(ui: Ui) -> None:
     overview = ui.ask(OVERVIEW)
     (repo,) = overview["repositoriesOrError"]["nodes"]
     jobs = {j["name"] for j in repo["jobs"]}
-    assert {"sync_job", "prm_delivery_job", "expiry_job", "quote_deal_job"} <= jobs
+    assert {"sync_job", "reconcile_job", "push_job", "prm_delivery_job", "expiry_job"} <= jobs
     assert {"resync_deal_acme_sf", "resync_deal_emea_hs"} <= jobs
     schedules = {s["name"]: s for s in repo["schedules"]}
     assert schedules["sync_schedule"]["cronSchedule"] == "*/15 * * * *"
@@ -138,6 +138,7 @@ def test_the_ui_lists_everything_and_runs_a_sync(ui: Ui) -> None:
     assert {s["name"] for s in repo["sensors"]} == {
         "quote_requests",
         "prm_outbox",
+        "crm_outbox",
         "mail_admins_on_failure",
     }
     nodes = {tuple(n["assetKey"]["path"]): n for n in overview["assetNodes"]}
@@ -146,6 +147,7 @@ def test_the_ui_lists_everything_and_runs_a_sync(ui: Ui) -> None:
     assert {c["name"] for c in deals["assetChecksOrError"]["checks"]} == {
         "quarantine_below_threshold",
         "cursor_fresh",
+        "reconciliation_drift_zero",
     }
     assert ("quotes", "emea_hs") in nodes and ("prm", "webhooks") in nodes
 
