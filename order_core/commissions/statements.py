@@ -118,12 +118,13 @@ def build_statements(
     counts: dict[tuple[int, str], int] = defaultdict(int)
     for (partner, currency, program), group in period_groups(session, period).items():
         tiered = group.tiered(terms[program], currency)
-        figures = totals[(partner, currency)]
+        beneficiary = (partner, currency)
+        figures = totals[beneficiary]
         figures[0] += tiered
         figures[1] += group.fixed
         if terms[program].program.payout == "credit":
             figures[2] += tiered + group.fixed
-        counts[(partner, currency)] += len(group.ids)
+        counts[beneficiary] += len(group.ids)
     existing = {
         (s.partner_id, s.currency): s
         for s in session.exec(

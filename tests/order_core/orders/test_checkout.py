@@ -63,8 +63,10 @@ def test_place_order_on_credit_is_priced_held_and_submitted(session: Session, wo
         (e.topic, str(e.data().get("event", ""))) for e in session.exec(select(OutboxEvent))
     )
     # Routed on at once: one set of events for draft -> submitted (no separate "draft" events),
-    # and the reseller's first order for this end customer associates them.
+    # and the reseller's first order for this end customer associates them (the reseller of
+    # record goes to the PRM and, as crm.end_customer, to the CRMs).
     assert kinds == [
+        ("crm.end_customer", ""),
         ("crm.order", ""),
         ("notify.email", ""),
         ("prm.webhook", "customer.associated"),
