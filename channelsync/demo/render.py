@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -12,24 +11,8 @@ from rich.table import Table
 from order_core.credit.services import CreditStatus
 from order_core.licenses.models import License
 from order_core.orders.models import OrderApproval, OrderStatusChange
-from order_core.quotes.margin import ResellerQuoteView
 from order_core.quotes.models import ApprovalRequest, Quote, QuoteLine
 from quote_engine.money import round_money
-from quote_engine.types import PricingStep
-
-# Short names of the waterfall steps; in the compact trace rounding is implied by the amounts.
-_STEP_LABELS = {
-    "list_price": "list",
-    "buy_price": "buy",
-    "distributor_terms": "distributor",
-    "deal_registration": "deal reg",
-    "volume_break": "volume",
-    "promotion_rule": "promotion",
-    "special_price": "special",
-    "floor_guard": "floor",
-    "header_discount": "header",
-}
-_WATERFALL = {step.value: i for i, step in enumerate(PricingStep)}
 
 
 def money(value: Decimal, currency: str) -> str:
@@ -76,47 +59,6 @@ def priced_lines_table(quote: Quote, lines: Sequence[QuoteLine]) -> Table:
             f"{line.discount_percent}%",
             money(line.line_total, cur),
         )
-    return table
-
-
-def compact_trace(steps: Sequence[dict[str, str]], currency: str) -> str:
-    """A line's price waterfall in one string: ``list 1,200.00 → buy 840.00 → …`` (no-op steps left out)."""
-    parts: list[str] = []
-    for step in steps:
-        name = step["step"]
-        after, before = Decimal(step["after"]), Decimal(step["before"])
-        if name == "rounding" or (name != "list_price" and after == before):
-            continue
-        label = _STEP_LABELS.get(name, name.replace("_", " "))
-        parts.append(f"{label} {money(after, currency)}")
-    return " → ".join(parts)
-
-
-def trace_table(quote: Quote) -> Table:
-    """Each line's price trace (unit price after each waterfall step), from the quote's stored content."""
-    priced = json.loads(quote.content)["priced"]
-    table = _table("price trace (unit price after each step)", "sku", "waterfall")
-    for line in priced["lines"]:
-        table.add_row(line["sku"], compact_trace(line["trace"], quote.currency))
-    return table
-
-
-def totals_table(quote: Quote) -> Table:
-    """List total, what each waterfall step took off, net total and the largest line discount."""
-    totals = json.loads(quote.content)["priced"]["totals"]
-    cur = quote.currency
-    table = _table(f"totals ({cur})", "", "amount", right=("amount",))
-    table.add_row("list total", money(Decimal(totals["list_total"]), cur))
-    discounts: dict[str, str] = totals["discounts_by_step"]
-    # Stored content has sorted keys: show the steps in waterfall order, rounding included, so
-    # the rows add up to the net total.
-    for step in sorted(discounts, key=lambda s: _WATERFALL.get(s, len(_WATERFALL))):
-        amount = Decimal(discounts[step])
-        if amount:
-            label = _STEP_LABELS.get(step, step.replace("_", " "))
-            table.add_row(f"  {label}", money(-amount, cur))
-    table.add_row("net total", money(quote.net_total, cur), style="bold")
-    table.add_row("largest line discount", f"{quote.max_line_discount_pct}%")
     return table
 
 
@@ -175,48 +117,4 @@ def licenses_table(licenses: Sequence[License]) -> Table:
     for lic in licenses:
         end = lic.term_end.isoformat() if lic.term_end else "perpetual"
         table.add_row(lic.sku, lic.license_type, str(lic.seats), end, truncated_key(lic.key))
-    return table
-
-
-def outbox_table(rows: Sequence[tuple[str, int, int]]) -> Table:
-    """Outbox events by topic: written by this run, and pending delivery in total."""
-    table = _table(
-        "outbox events by topic",
-        "topic",
-        "this run",
-        "pending",
-        right=("this run", "pending"),
-    )
-    for topic, this_run, pending in rows:
-        table.add_row(topic, str(this_run), str(pending))
-    return table
-
-
-def margin_table(view: ResellerQuoteView) -> Table:
-    """The reseller's view: what it pays the vendor, what the end customer pays it, the margin."""
-    cur = view.currency
-    table = _table(
-        f"quote {view.number}: resale to the end customer ({cur})",
-        "sku",
-        "qty",
-        "buy",
-        "unit resale",
-        "resale",
-        "margin",
-        right=("qty", "buy", "unit resale", "resale", "margin"),
-    )
-    for line in view.lines:
-        table.add_row(
-            line.sku,
-            str(line.quantity),
-            money(line.buy_total, cur),
-            money(line.unit_resale, cur),
-            money(line.resale_total, cur),
-            money(line.margin, cur),
-        )
-    percent = f" ({view.margin_percent}%)" if view.margin_percent is not None else ""
-    table.add_row(
-        "total", "", money(view.buy_total, cur), "", money(view.resale_total, cur),
-        money(view.margin, cur) + percent,
-    )  # fmt: skip
     return table

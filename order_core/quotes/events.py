@@ -59,8 +59,13 @@ def notify(session: Session, quote: Quote, kind: str, *, to: list[str], **extra:
     """An e-mail to the reseller's or the vendor's people about ``quote`` (both prices on it).
 
     ``to`` holds addresses, ``role:<vendor role>``, ``partner-role:<role>`` or vendor logins;
-    the delivery resolves them (``order_core.notifications.recipients``).
+    the delivery resolves them (``order_core.notifications.recipients``). System actors (the sync
+    engine, scheduled jobs: ``system:<name>``) have no mailbox and are left out; with nobody
+    left, no e-mail is written.
     """
+    to = [t for t in to if not t.startswith("system:")]
+    if not to:
+        return
     partner = session.get(Partner, quote.partner_id)
     customer = session.get(EndCustomer, quote.end_customer_id) if quote.end_customer_id else None
     facts = {
