@@ -4,6 +4,7 @@ commission statement written on partner accounts (both updates by CRM id)."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -33,7 +34,7 @@ class Writer(Protocol):
         ...
 
 
-class PushWrites:
+class PushWrites(ABC):
     """The shared part of one CRM's push writes (subclasses write quotes, orders, resellers)."""
 
     #: The field naming a record (a deal, an account) by its CRM id in an update by id.
@@ -80,8 +81,9 @@ class PushWrites:
                 ledger.need(event_ids, f"{part.object}:{key}")
                 yield snap, key, values, event_ids
 
+    @abstractmethod
     def _update_by_id(self, obj: str, records: Sequence[dict[str, object]]) -> WriteResults:
-        raise NotImplementedError
+        """Update existing records of ``obj`` named by their CRM id (``id_field``): each CRM's own call."""
 
     def deals(self, work: Work, snaps: Snapshots, ledger: Ledger, *, clear_request: bool) -> None:
         """The quote summary on each deal (the request flag cleared only when asked)."""
