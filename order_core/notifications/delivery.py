@@ -62,6 +62,14 @@ def build_message(session: Session, event: OutboxEvent, sender: str) -> EmailMes
     msg["X-Channelsync-Event"] = str(event.id)
     msg.set_content(mail.text)
     msg.add_alternative(mail.html, subtype="html")
+    if mail.images:  # the HTML part becomes multipart/related with its inline logos
+        html = msg.get_body(preferencelist=("html",))
+        assert isinstance(html, EmailMessage)
+        for image in mail.images:
+            maintype, subtype = image.mime.split("/", 1)
+            html.add_related(
+                image.data, maintype, subtype, cid=f"<{image.cid}>", disposition="inline"
+            )
     return msg
 
 

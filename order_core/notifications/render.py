@@ -3,11 +3,14 @@
 Each kind has ``templates/<kind>.txt.j2`` with a ``subject`` and a ``body`` block, and may have
 ``templates/<kind>.html.j2``; otherwise the HTML part is the text body in ``_generic.html.j2``.
 A quote or renewal link is built here, at delivery, from the sealed token the event carries and
-``CHANNELSYNC_PUBLIC_BASE_URL``: the outbox never holds the token itself.
+``CHANNELSYNC_PUBLIC_BASE_URL``: the outbox never holds the token itself. A document's logos (its
+embedded data: URIs) become inline images of the message (``cid:``), which mail clients show
+where they drop data: URIs.
 """
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -36,12 +39,40 @@ class NotificationNotRendered(DomainError):
 
 
 @dataclass(frozen=True)
+class InlineImage:
+    """An image the HTML part shows as ``cid:<cid>``."""
+
+    cid: str
+    mime: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class RenderedMail:
     """The parts of one e-mail."""
 
     subject: str
     text: str
     html: str
+    images: tuple[InlineImage, ...] = ()
+
+
+def _inline(name: str, data_uri: str | None) -> InlineImage | None:
+    """The data: URI (``data:image/png;base64,...``, checked by the document) as an inline image."""
+    if data_uri is None:
+        return None
+    head, _, payload = data_uri.partition(",")
+    mime = head.removeprefix("data:").removesuffix(";base64")
+    return InlineImage(f"{name}@channelsync", mime, base64.b64decode(payload))
+
+
+def _logos(document: QuoteDocument) -> dict[str, InlineImage]:
+    """The seller's logo (``brand``) and the distributor's (``branding``) of a document."""
+    found = {
+        "brand": _inline("brand-logo", document.brand.logo if document.brand else None),
+        "branding": _inline("cobrand-logo", document.branding.logo if document.branding else None),
+    }
+    return {key: image for key, image in found.items() if image is not None}
 
 
 @lru_cache(maxsize=1)
@@ -72,7 +103,9 @@ def _context(data: dict[str, Any]) -> dict[str, Any]:
         ),
     }
     if "document" in data:
-        context["document"] = QuoteDocument.model_validate(data["document"])
+        document = QuoteDocument.model_validate(data["document"])
+        context["document"] = document
+        context["logos"] = _logos(document)
     if "sealed_token" in data:
         token = unseal(str(data["sealed_token"]))
         if "reference" in data:  # a renewal notice
@@ -112,4 +145,7 @@ def render_notification(data: dict[str, Any]) -> RenderedMail:
         raise NotificationNotRendered(
             f"notification {kind!r} cannot be rendered: {type(exc).__name__}: {exc}"[:500]
         ) from None
-    return RenderedMail(subject=subject or "channelsync notification", text=text, html=html)
+    images = tuple(i for i in context.get("logos", {}).values() if f"cid:{i.cid}" in html)
+    return RenderedMail(
+        subject=subject or "channelsync notification", text=text, html=html, images=images
+    )
