@@ -2,12 +2,14 @@
 
 The quote comes from a CRM deal through the sync engine's service, goes out by e-mail, is written
 by ``channelsync quote render``, shown and accepted on the web page; the order that acceptance
-places is fulfilled and invoiced. A reseller without a distributor gets none of it.
+places is fulfilled and invoiced. A renewal's notice, self-renew page and renewal order's invoice
+too. A reseller without a distributor gets none of it.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.message import Message
@@ -17,9 +19,12 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
+from channelsync.web.app import build_app
+from channelsync.web.core_renewals import CoreRenewals
+from channelsync.web.settings import WebSettings
 from order_core.actors import Actor
 from order_core.deals.models import Deal, DealLine
 from order_core.fulfillment.services import accept_order, fulfill_order
@@ -38,11 +43,15 @@ from order_core.quotes.from_deals import quote_requested_deals
 from order_core.quotes.models import Quote
 from order_core.quotes.sending import send_quote
 from order_core.quotes.services import create_quote
+from order_core.renewals.models import Renewal
+from order_core.renewals.run import run_renewals
 from order_core.settings import CoreSettings, get_settings
 from quote_engine.documents.images import logo_data_uri
 from tests.channelsync.web.conftest import brand_reseller, form_fields
 from tests.cli_run import run_cli
+from tests.order_core.orders.world import make_world
 from tests.order_core.quotes.conftest import World
+from tests.order_core.renewals.conftest import days_before, subscribe
 from tests.smtp_sink import Sink, html_part, text_part
 
 VENDOR = Actor.vendor("root@vendor.test", "admin")
@@ -69,9 +78,13 @@ def _database_url(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _brand_distributor(world: World) -> None:
+    _set_distributor_branding(world.session, world.distributor)
+
+
+def _set_distributor_branding(session: Session, distributor_id: int) -> None:
     set_branding(
-        world.distributor,
-        session=world.session,
+        distributor_id,
+        session=session,
         actor=VENDOR,
         display_name="Big <Dist> Europe",
         primary_color=PRIMARY,
@@ -122,9 +135,13 @@ def _quote_from_deal(world: World) -> Quote:
 
 
 def _quote_mail(world: World, settings: CoreSettings, sink: Sink) -> Message:
-    s = world.session
+    return _deliver(world.session, "quote_sent", settings, sink)
+
+
+def _deliver(s: Session, kind: str, settings: CoreSettings, sink: Sink) -> Message:
+    """Deliver the one e-mail of ``kind`` waiting in the outbox (the others count as sent)."""
     for event in s.exec(select(OutboxEvent).where(OutboxEvent.topic == "notify.email")):
-        event.status = "pending" if event.data()["kind"] == "quote_sent" else "delivered"
+        event.status = "pending" if event.data()["kind"] == kind else "delivered"
         s.add(event)
     s.commit()
     assert deliver_pending_notifications(s, settings).sent == 1
@@ -132,9 +149,13 @@ def _quote_mail(world: World, settings: CoreSettings, sink: Sink) -> Message:
 
 
 def _invoice_of(world: World, order: Order) -> Invoice:
-    accept_order(order.number, session=world.session, actor=VENDOR)
-    fulfill_order(order.number, session=world.session, actor=VENDOR)
-    return world.session.exec(select(Invoice).where(Invoice.order_id == order.id)).one()
+    return _invoiced(world.session, order)
+
+
+def _invoiced(s: Session, order: Order) -> Invoice:
+    accept_order(order.number, session=s, actor=VENDOR)
+    fulfill_order(order.number, session=s, actor=VENDOR)
+    return s.exec(select(Invoice).where(Invoice.order_id == order.id)).one()
 
 
 def test_a_deal_quote_its_mail_cli_page_order_and_invoices_carry_the_distributors_brand(
@@ -237,3 +258,48 @@ def test_a_reseller_without_a_distributor_gets_no_cobranding(
     text, sizes = _pdf(render_invoice_pdf(invoice.number, session=s, actor=VENDOR))
     assert "Supplied through" not in text and sizes == []
     assert s.exec(select(Order).where(col(Order.distributor_id).is_not(None))).first() is None
+
+
+def test_a_renewal_notice_its_page_and_the_renewal_orders_invoice_carry_the_distributors_brand(
+    engine: Engine, session: Session, smtp: tuple[Sink, CoreSettings]
+) -> None:
+    sink, settings = smtp
+    world = make_world(session)
+    dist = Partner(name="Big Dist", kind="distributor")
+    session.add(dist)
+    session.flush()
+    session.add(DistributorRelation(reseller_id=world.partner_a, distributor_id=dist.id or 0))
+    session.commit()
+    _set_distributor_branding(session, dist.id or 0)
+    sub = subscribe(session, world)  # bought through the distributor: the subscription keeps it
+    run_renewals(engine, days_before(sub, 30))
+
+    mail = _deliver(session, "renewal_notice", settings, sink)
+    html = html_part(mail)
+    assert SUPPLIED in html and f"border-left:4px solid {PRIMARY}" in html
+    assert 'src="cid:cobrand-logo@channelsync"' in html
+    logos = {p["Content-ID"]: p.get_payload(decode=True) for p in mail.walk() if p.get_content_maintype() == "image"}  # fmt: skip
+    assert logos == {"<cobrand-logo@channelsync>": LOGO}
+    text = text_part(mail)
+    assert "supplied through Big <Dist> Europe" in text
+    found = re.search(r"http://testserver(/renewals/([^?]+)\?token=\S+)", text)
+    assert found is not None
+    session.commit()
+
+    client = TestClient(
+        build_app(engine, settings=WebSettings(), renewals=CoreRenewals()), follow_redirects=False
+    )
+    page = client.get(found[1])
+    assert SUPPLIED in page.text and f'src="{LOGO_URI}"' in page.text
+    assert f"--cobrand: {PRIMARY};" in page.text
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page.text))
+    data = {**fields, "name": "Rita", "email": "rita@acme.example", "po_number": "PO-9"}
+    assert client.post(f"/renewals/{found[2]}/renew", data=data).status_code == 303
+    session.expire_all()
+    renewal = session.exec(select(Renewal)).one()
+    order = session.get(Order, renewal.order_id)
+    assert order is not None and order.distributor_id == dist.id
+    invoice = _invoiced(session, order)
+    assert invoice.distributor_id == dist.id
+    _assert_cobranded_html(render_invoice_html(invoice.number, session=session, actor=VENDOR))
+    _assert_cobranded_pdf(render_invoice_pdf(invoice.number, session=session, actor=VENDOR))
