@@ -2,8 +2,8 @@
 
 The quote comes from a CRM deal through the sync engine's service, goes out by e-mail, is written
 by ``channelsync quote render``, shown and accepted on the web page; the order that acceptance
-places is fulfilled and invoiced. A renewal's notice, self-renew page and renewal order's invoice
-too. A reseller without a distributor gets none of it.
+places is fulfilled and invoiced. A renewal's notice, self-renew page, renewal order's invoice
+and commission statement too. A reseller without a distributor gets none of it.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from channelsync.web.app import build_app
 from channelsync.web.core_renewals import CoreRenewals
 from channelsync.web.settings import WebSettings
 from order_core.actors import Actor
+from order_core.commissions.services import create_program
 from order_core.deals.models import Deal, DealLine
 from order_core.fulfillment.services import accept_order, fulfill_order
 from order_core.invoices.models import Invoice
@@ -260,8 +261,8 @@ def test_a_reseller_without_a_distributor_gets_no_cobranding(
     assert s.exec(select(Order).where(col(Order.distributor_id).is_not(None))).first() is None
 
 
-def test_a_renewal_notice_its_page_and_the_renewal_orders_invoice_carry_the_distributors_brand(
-    engine: Engine, session: Session, smtp: tuple[Sink, CoreSettings]
+def test_a_renewal_notice_page_invoice_and_statement_carry_the_distributors_brand(
+    engine: Engine, session: Session, smtp: tuple[Sink, CoreSettings], tmp_path: Path
 ) -> None:
     sink, settings = smtp
     world = make_world(session)
@@ -303,3 +304,15 @@ def test_a_renewal_notice_its_page_and_the_renewal_orders_invoice_carry_the_dist
     assert invoice.distributor_id == dist.id
     _assert_cobranded_html(render_invoice_html(invoice.number, session=session, actor=VENDOR))
     _assert_cobranded_pdf(render_invoice_pdf(invoice.number, session=session, actor=VENDOR))
+
+    # The reseller's commission statement on that renewal, as ``channelsync commissions`` writes it.
+    create_program("RENEW", "Renewals", [(Decimal(0), Decimal(10))], kind="renewal_commission", base="resale", session=session, actor=VENDOR)  # fmt: skip
+    period = f"{invoice.issued_on:%Y-%m}"
+    assert run_cli("commissions", "run", "--period", period).code == 0
+    out = tmp_path / "statement.html"
+    partner = str(world.partner_a)
+    done = run_cli("commissions", "statement", "--partner", partner, "--period", period, "--out", str(out))  # fmt: skip
+    assert done.code == 0, done
+    statement = out.read_text(encoding="utf-8")
+    assert "supplied through Big &lt;Dist&gt; Europe" in statement and "$50.00" in statement
+    assert f'src="{LOGO_URI}"' in statement and f"border-bottom: 4px solid {PRIMARY}" in statement
