@@ -21,6 +21,7 @@ from sqlmodel import Session
 from connector.errors import BudgetExhausted, CrmError
 from connector.source import CrmSource, Cursor, Page
 from connector.sync.ahead import read_ahead
+from connector.sync.pacing import TransactionPacer
 from connector.sync.payloads import Payloads, from_payload, to_core
 from connector.sync.report import ObjectReport, RunReport
 from mappings.engine import Mapping
@@ -76,7 +77,7 @@ class Puller:
         self.engine = engine
         self.actor = actor or Actor.system(f"sync:{name}")
         self.progress = progress or (lambda _obj, _report: None)
-        self.transaction_records = transaction_records
+        self.pacer = TransactionPacer.for_dialect(engine.dialect.name, transaction_records)
 
     def run(self, options: PullOptions | None = None) -> RunReport:
         """Pull every mapped object (or the chosen ones); the report says how it ended."""
@@ -124,7 +125,7 @@ class Puller:
         return [o for o in known if o in chosen]
 
     def _apply(self, session: Session, obj: str, page: Page, rep: ObjectReport) -> None:
-        """Map a page and apply it in transactions of at most ``transaction_records`` records.
+        """Map a page and apply it in short transactions (sized by ``TransactionPacer``).
 
         Short transactions let checkouts in between (on SQLite every transaction holds the write
         lock). Only the last one moves the cursor: if the run stops in between, the next one
@@ -132,15 +133,20 @@ class Puller:
         """
         payloads = Payloads(page.records)
         cursor = None if page.cursor is None else (page.cursor.stamp, page.cursor.last_id)
-        size = self.transaction_records
-        for start in range(0, max(len(page.records), 1), size):
-            part = page.records[start : start + size]
-            last = start + size >= len(page.records)
+        start, total = 0, len(page.records)
+        while True:
+            part = page.records[start : start + self.pacer.size()]
+            start += len(part)
+            last = start >= total
             core = to_core(self.mapping.apply(obj, part))
             core_page = SyncPage(
                 self.name, obj, core, payloads, self.mapping.version, cursor if last else None
             )
+            began = time.perf_counter()
             rep.add(apply_page(core_page, session=session, actor=self.actor), len(part))
+            self.pacer.took(len(part), time.perf_counter() - began)
+            if last:
+                break
         if cursor is not None:
             rep.cursor_after = _cursor_text(cursor)
         self.progress(obj, rep)
