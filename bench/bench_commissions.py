@@ -9,15 +9,11 @@ March (amounts frozen), and the April run (1,000 clawbacks). Prints each with th
 from __future__ import annotations
 
 import argparse
-import resource
-import tempfile
 import time
-import uuid
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
-import psycopg
+from bench_databases import peak_rss_mib, throwaway_url
 from seed_subscriptions import seed_channel, seed_credit_notes, seed_invoices, seed_orders
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -28,12 +24,7 @@ from order_core.commissions.services import approve_period, create_program
 from order_core.db import make_engine
 from order_core.models import metadata
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 ADMIN = Actor.vendor("bench@vendor.example", "admin")
-
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run(engine: Engine, label: str, count: int) -> None:
@@ -47,22 +38,22 @@ def run(engine: Engine, label: str, count: int) -> None:
     with Session(engine) as session:
         tiers = [(Decimal(0), Decimal("1.5")), (Decimal(1000), Decimal("3")), (Decimal(100000), Decimal("4.25"))]  # fmt: skip
         create_program("REB", "Rebate", tiers, kind="rebate", tier_mode="marginal", session=session, actor=ADMIN)  # fmt: skip
-    print(f"{label}: seeded {count} invoiced orders in {time.perf_counter() - started:.1f}s; peak RSS {_rss_mb():.0f} MB")  # fmt: skip
+    print(f"{label}: seeded {count} invoiced orders in {time.perf_counter() - started:.1f}s; peak RSS {peak_rss_mib():.0f} MB")  # fmt: skip
     for name, period in (("March", "2027-03"), ("March again", "2027-03")):
         report = run_commissions(engine, period).as_dict()
         print(
             f"{label}: {name}: {report['seconds']:.1f}s; accrued {report['accrued']}, "
             f"statements {report['statements']} ({report['statements_changed']} changed); "
-            f"peak RSS {_rss_mb():.0f} MB"
+            f"peak RSS {peak_rss_mib():.0f} MB"
         )
     started = time.perf_counter()
     with Session(engine) as session:
         approve_period("2027-03", session=session, actor=ADMIN)
-    print(f"{label}: approve March: {time.perf_counter() - started:.1f}s; peak RSS {_rss_mb():.0f} MB")  # fmt: skip
+    print(f"{label}: approve March: {time.perf_counter() - started:.1f}s; peak RSS {peak_rss_mib():.0f} MB")  # fmt: skip
     report = run_commissions(engine, "2027-04").as_dict()
     print(
         f"{label}: April: {report['seconds']:.1f}s; clawed back {report['clawed_back']}, "
-        f"statements {report['statements']}; peak RSS {_rss_mb():.0f} MB"
+        f"statements {report['statements']}; peak RSS {peak_rss_mib():.0f} MB"
     )
 
 
@@ -71,24 +62,14 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--only", choices=["pg", "sqlite"])
     args = parser.parse_args()
-    if args.only in (None, "pg"):
-        name = f"channelsync_bench_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        engine = make_engine(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}")
-        try:
-            run(engine, "PostgreSQL", args.orders)
-        finally:
-            engine.dispose()
-            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    if args.only in (None, "sqlite"):
-        with tempfile.TemporaryDirectory() as tmp:
-            engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
-            try:
-                run(engine, "SQLite", args.orders)
-            finally:
-                engine.dispose()
+    for db, label, key in (("postgres", "PostgreSQL", "pg"), ("sqlite", "SQLite", "sqlite")):
+        if args.only in (None, key):
+            with throwaway_url(db) as url:
+                engine = make_engine(url)
+                try:
+                    run(engine, label, args.orders)
+                finally:
+                    engine.dispose()
 
 
 if __name__ == "__main__":

@@ -9,14 +9,10 @@ time and the process's peak RSS after it (flat: chunks of 500 per transaction).
 from __future__ import annotations
 
 import argparse
-import resource
-import tempfile
 import time
-import uuid
 from datetime import date, timedelta
-from pathlib import Path
 
-import psycopg
+from bench_databases import peak_rss_mib, throwaway_url
 from seed_subscriptions import seed_channel, seed_orders, seed_subscriptions
 from sqlalchemy.engine import Engine
 
@@ -24,12 +20,7 @@ from order_core.db import make_engine
 from order_core.models import metadata
 from order_core.renewals.run import run_renewals
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 AS_OF = date(2027, 1, 1)
-
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run(engine: Engine, label: str, count: int) -> None:
@@ -39,7 +30,7 @@ def run(engine: Engine, label: str, count: int) -> None:
     product, partners, buyers, _ = seed_channel(engine)
     seed_orders(engine, count, status="accepted", first_partner=partners[0], first_buyer=buyers[0])
     seed_subscriptions(engine, count, product_id=product, as_of=AS_OF)
-    print(f"{label}: seeded {count} subscriptions in {time.perf_counter() - started:.1f}s; peak RSS {_rss_mb():.0f} MB")  # fmt: skip
+    print(f"{label}: seeded {count} subscriptions in {time.perf_counter() - started:.1f}s; peak RSS {peak_rss_mib():.0f} MB")  # fmt: skip
     for name, day in (
         ("notices", AS_OF),
         ("same day again", AS_OF),
@@ -49,7 +40,7 @@ def run(engine: Engine, label: str, count: int) -> None:
         print(
             f"{label}: {name}: {report['seconds']:.1f}s; checked {report['checked']}, "
             f"renewals {report['renewals_created']}, notices {report['notices_sent']}, "
-            f"lapsed {report['lapsed']}; peak RSS {_rss_mb():.0f} MB"
+            f"lapsed {report['lapsed']}; peak RSS {peak_rss_mib():.0f} MB"
         )
 
 
@@ -58,24 +49,14 @@ def main() -> None:
     parser.add_argument("--subscriptions", type=int, default=100_000)
     parser.add_argument("--only", choices=["pg", "sqlite"])
     args = parser.parse_args()
-    if args.only in (None, "pg"):
-        name = f"channelsync_bench_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        engine = make_engine(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}")
-        try:
-            run(engine, "PostgreSQL", args.subscriptions)
-        finally:
-            engine.dispose()
-            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    if args.only in (None, "sqlite"):
-        with tempfile.TemporaryDirectory() as tmp:
-            engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
-            try:
-                run(engine, "SQLite", args.subscriptions)
-            finally:
-                engine.dispose()
+    for db, label, key in (("postgres", "PostgreSQL", "pg"), ("sqlite", "SQLite", "sqlite")):
+        if args.only in (None, key):
+            with throwaway_url(db) as url:
+                engine = make_engine(url)
+                try:
+                    run(engine, label, args.subscriptions)
+                finally:
+                    engine.dispose()
 
 
 if __name__ == "__main__":
