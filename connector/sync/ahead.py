@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -25,7 +25,7 @@ class _Failed:
         self.exc = exc
 
 
-def read_ahead(items: Iterable[T], *, depth: int = 1) -> Iterator[T]:
+def read_ahead(items: Iterable[T], *, depth: int = 1) -> Generator[T, None, None]:
     """Iterate ``items`` in a thread, at most ``depth`` items ahead of the consumer.
 
     Stopping early (``break``, an exception in the consumer, ``close()``) stops the reader at its

@@ -49,11 +49,16 @@ def load_links(
 def resolve(session: Session, source: str, target: str, crm_ids: Iterable[str]) -> dict[str, int]:
     """Core ids of the ``target`` records these CRM ids are linked to (partners also by CRM ref)."""
     wanted = set(crm_ids)
-    resolved = {
-        k: v.core_id
-        for k, v in load_links(session, source, target, wanted).items()
-        if v.core_id is not None
-    }
+    resolved: dict[str, int] = {}
+    c = _LINKS.c
+    for chunk in chunks(sorted(wanted)):  # only the ids: no stamp or digest to decode
+        stmt = select(c.crm_id, c.core_id).where(
+            c.source == source,
+            c.target == target,
+            c.core_id.is_not(None),
+            one_of(session, c.crm_id, chunk),
+        )
+        resolved.update({crm_id: int(core_id) for crm_id, core_id in session.execute(stmt)})
     missing = wanted - resolved.keys()
     if target == "partner" and missing:
         refs = table_of(PartnerCrmRef).c
