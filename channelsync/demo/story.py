@@ -1,5 +1,6 @@
-"""The demo's story, step by step through Dagster on the local instance: the core set up, both CRMs
-pulled, quote requests quoted and approved, orders on credit with licenses, PRM webhooks delivered.
+"""The demo's story, step by step through Dagster on the local instance: the core set up afresh,
+both CRMs pulled, quote requests quoted and approved, orders on credit with licenses, PRM webhooks
+delivered, the reconcile, then renewals (the customer renews by its notice's link) and commissions.
 """
 
 from __future__ import annotations
@@ -11,17 +12,26 @@ from pathlib import Path
 
 from pydantic import SecretStr
 from rich.console import Console
+from sqlalchemy.engine import Engine
 
 from channelsync.cli.catalog import summary_table
 from channelsync.demo.cast import READER
 from channelsync.demo.crm import DemoCrms, running_crms
+from channelsync.demo.fresh_core import reset_core
+from channelsync.demo.mail_sink import MailSink, running_mail_sink
 from channelsync.demo.orchestra import Orchestra, open_orchestra
 from channelsync.demo.order_flow import OrderOutcome
 from channelsync.demo.order_step import run_order_step
 from channelsync.demo.prm_receiver import PrmReceiver, Received, running_receiver
-from channelsync.demo.programs_step import program_row, run_programs
+from channelsync.demo.programs_step import (
+    StatementFile,
+    ensure_program,
+    program_rows,
+    run_commissions_step,
+)
 from channelsync.demo.push_step import deal_quote_on_crm, order_on_crm, push
 from channelsync.demo.quote_step import QuotedDeal, run_quote_step
+from channelsync.demo.renewal_step import RenewalOutcome, run_renewal_step
 from channelsync.demo.summary import Rows, story_rows
 from order_core.catalog.loader import load_catalog_file
 from order_core.db import make_engine, new_session, upgrade_schema
@@ -41,15 +51,18 @@ class StoryResult:
     refused_webhooks: int = 0
     rows: Rows = field(default_factory=list)
     on_crm: dict[str, str] = field(default_factory=dict)  # what the CRMs show after the push
-    renewals: dict[str, object] = field(default_factory=dict)  # the renewal run's figures
-    commissions: dict[str, object] = field(default_factory=dict)  # the commission run's
+    renewals: RenewalOutcome | None = None  # the renewal run and the customer's renewals
+    commissions: dict[str, object] = field(default_factory=dict)  # the commission run's figures
+    statements: list[StatementFile] = field(default_factory=list)
     drift_checks: tuple[int, int] = (0, 0)  # passed, run
 
 
 def prepare_core(url: str, console: Console) -> None:
-    """Create or upgrade the core's schema and load the sample catalog (products, programs)."""
+    """Start the core afresh (see ``fresh_core``) and load the sample catalog (products, programs)."""
     console.rule("0. the core")
     console.print(f"[bold]database[/] {url}")
+    if reset_core(url):
+        console.print("the earlier demo's core was dropped: the story starts afresh, as the CRMs do")
     upgrade_schema(url)
     engine = make_engine(url)
     try:
@@ -116,13 +129,22 @@ def reconcile(story: StoryResult, console: Console) -> None:
     console.print(
         f"{story.drift_checks[0]} of {len(checks)} CRM objects match the core "
         "(reconciliation_drift_zero)"
-        + (
-            "; the sandboxes start from their seed on every run, so what earlier "
-            "runs changed in them shows as drift"
-            if story.drift_checks[0] < len(checks)
-            else ""
-        )
     )
+
+
+def programs(
+    story: StoryResult, engine: Engine, sink: MailSink, work: Path, console: Console
+) -> None:
+    """Step 6: the renewal run, the customer's renewals, this month's commission run."""
+    console.rule("6. renewals (renewals_job), self-renewal, commissions (commissions_job)")
+    with new_session(engine) as session:
+        ensure_program(session)
+    numbers = [o.order_number for o in story.orders]
+    story.renewals = run_renewal_step(story.orchestra, engine, sink, numbers, console)
+    with new_session(engine) as session:
+        story.commissions, story.statements = run_commissions_step(
+            story.orchestra, session, work, console
+        )
 
 
 def run_story(url: str, work: Path, console: Console) -> StoryResult:
@@ -131,7 +153,11 @@ def run_story(url: str, work: Path, console: Console) -> StoryResult:
     engine = make_engine(url)
     secret = SecretStr(secrets.token_hex(32))
     try:
-        with running_crms(work) as crms, running_receiver(secret) as prm:
+        with (
+            running_crms(work) as crms,
+            running_receiver(secret) as prm,
+            running_mail_sink() as sink,
+        ):
             story = StoryResult(open_orchestra(crms.connections_file, crms.secrets(), url))
             sync(story, console)
             with new_session(engine) as session:
@@ -147,12 +173,12 @@ def run_story(url: str, work: Path, console: Console) -> StoryResult:
                 deliver_webhooks(story, prm, console)
                 story.rows = story_rows(story.pulled, story.quoted, story.orders)
             reconcile(story, console)
-            with new_session(engine) as session:
-                story.renewals, story.commissions = run_programs(story.orchestra, session, console)
+            programs(story, engine, sink, work, console)
             story.rows += list(story.on_crm.items())
             passed, ran = story.drift_checks
             story.rows.append(("reconciliation", f"{passed}/{ran} objects without drift"))
-            story.rows.append(program_row(story.renewals, story.commissions))
+            assert story.renewals is not None
+            story.rows += program_rows(story.renewals, story.commissions, story.statements)
             return story
     finally:
         engine.dispose()
