@@ -87,7 +87,9 @@ def run_commissions_step(
 ) -> tuple[Figures, list[StatementFile]]:
     """This month's commission run (the renewal orders were invoiced today) and its statements."""
     today = datetime.now(ZoneInfo(DagsterSettings().timezone)).date()
-    result = orchestra.run("commissions_job", tags={"dagster/partition": today.replace(day=1).isoformat()})
+    result = orchestra.run(
+        "commissions_job", tags={"dagster/partition": today.replace(day=1).isoformat()}
+    )
     (event,) = result.get_asset_materialization_events()
     figures: Figures = {k: v.value for k, v in event.materialization.metadata.items()}
     console.print(
@@ -127,4 +129,3 @@ def program_rows(
             (f"statement {f.partner}", f"{money(f.total, f.currency)} {f.currency}: {f.csv.name}")
         )
     return rows
-

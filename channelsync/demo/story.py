@@ -62,7 +62,9 @@ def prepare_core(url: str, console: Console) -> None:
     console.rule("0. the core")
     console.print(f"[bold]database[/] {url}")
     if reset_core(url):
-        console.print("the earlier demo's core was dropped: the story starts afresh, as the CRMs do")
+        console.print(
+            "the earlier demo's core was dropped: the story starts afresh, as the CRMs do"
+        )
     upgrade_schema(url)
     engine = make_engine(url)
     try:
