@@ -1,4 +1,4 @@
-"""Demo step 6: the partner programs through Dagster. The channel admin sets up a renewal
+"""Demo step 4: the partner programs through Dagster. The channel admin sets up a renewal
 commission once (``RATE`` percent of each renewal's resale value, to the reseller of record);
 the renewal run and the customer's renewals (``renewal_step``) come first, then this month's
 commission run accrues the renewals and builds the statements, written as CSV and HTML."""
@@ -34,6 +34,7 @@ RATE = Decimal("5")  # percent of the renewal's resale value
 class StatementFile:
     """One partner's commission statement of the period, written as CSV and HTML."""
 
+    partner_id: int
     partner: str
     period: str
     currency: str
@@ -78,7 +79,9 @@ def write_statements(session: Session, period: str, out_dir: Path) -> list[State
         partner = session.get(Partner, partner_id)
         name = partner.name if partner is not None else str(partner_id)
         for s in found:
-            files.append(StatementFile(name, period, s.currency, s.total, csv_file, html_file))
+            files.append(
+                StatementFile(partner_id, name, period, s.currency, s.total, csv_file, html_file)
+            )
     return files
 
 

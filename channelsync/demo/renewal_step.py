@@ -1,4 +1,4 @@
-"""Demo step 6: the renewal run gives the subscriptions of the demo's orders their renewal quotes
+"""Demo step 4: the renewal run gives the subscriptions of the demo's orders their renewal quotes
 and e-mails the notices (to the demo's SMTP sink); the end customer follows the link in its notice
 to the self-renew page (the web app, through its test client) and renews; the renewal orders are
 placed under the reseller of record, and the vendor accepts, fulfils and invoices them.
@@ -59,7 +59,7 @@ class Renewed:
 
 @dataclass
 class RenewalOutcome:
-    """What step 6's renewals did: the run's day and figures, the notices, the renewals taken."""
+    """What step 4's renewals did: the run's day and figures, the notices, the renewals taken."""
 
     as_of: date
     figures: Figures
@@ -70,11 +70,12 @@ class RenewalOutcome:
 
 def renewal_day(session: Session, order_numbers: list[str]) -> date:
     """The day the first notice window opens for the subscriptions of ``order_numbers``."""
-    ends = session.exec(
-        select(Subscription.term_end)
+    subs = session.exec(
+        select(Subscription)
         .join(Order, col(Order.id) == col(Subscription.order_id))
         .where(col(Order.number).in_(order_numbers), Subscription.status == "active")
-    ).all()
+    )
+    ends = [s.term_end for s in subs]
     if not ends:
         raise RuntimeError("the demo's orders made no subscription to renew")
     return min(ends) - timedelta(days=max(get_settings().renewal_notice_days))
@@ -108,8 +109,8 @@ def customer_renews(engine: Engine, sink: MailSink, console: Console) -> list[st
             shown = client.get(path, params={"token": token}).text
             renewed = answer.status_code == 303 and "Subscription renewed" in shown
             console.print(
-                f"{mail.to[0]} opened the link of notice {reference!r} ({page.status_code}) and "
-                f"renewed: {'yes' if renewed else f'no, {answer.status_code}'}"
+                f"{mail.to[0]} opened the self-renew link of {reference} (page {page.status_code})"
+                + (" and renewed" if renewed else f"; renewing was refused ({answer.status_code})")
             )
             if renewed:
                 done.append(reference)
@@ -164,7 +165,7 @@ def run_renewal_step(
     order_numbers: list[str],
     console: Console,
 ) -> RenewalOutcome:
-    """Step 6's renewals for the subscriptions of ``order_numbers``, printed as they happen."""
+    """Step 4's renewals for the subscriptions of ``order_numbers``, printed as they happen."""
     with Session(engine) as session:
         day = renewal_day(session, order_numbers)
     figures = _run_day(orchestra, day)

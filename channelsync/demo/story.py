@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from rich.console import Console
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from channelsync.cli.catalog import summary_table
 from channelsync.demo.cast import READER
@@ -29,12 +30,13 @@ from channelsync.demo.programs_step import (
     program_rows,
     run_commissions_step,
 )
-from channelsync.demo.push_step import deal_quote_on_crm, order_on_crm, push
+from channelsync.demo.push_step import deal_quote_on_crm, order_on_crm, push, statement_on_crm
 from channelsync.demo.quote_step import QuotedDeal, run_quote_step
 from channelsync.demo.renewal_step import RenewalOutcome, run_renewal_step
 from channelsync.demo.summary import Rows, story_rows
 from order_core.catalog.loader import load_catalog_file
 from order_core.db import make_engine, new_session, upgrade_schema
+from order_core.partners.models import PartnerCrmRef
 
 SAMPLE_CATALOG = Path(__file__).resolve().parent.parent / "sample_data" / "catalog.yaml"
 
@@ -111,9 +113,34 @@ def push_back(story: StoryResult, crms: DemoCrms, console: Console, what: str) -
         console.print(f"{what_on_crm} {shown}")
 
 
+def renewals_on_crm(story: StoryResult, crms: DemoCrms, session: Session, console: Console) -> None:
+    """What the CRMs show after the last push: the renewal orders, the partners' statements."""
+    assert story.renewals is not None
+    before = set(story.on_crm)
+    for renewed in story.renewals.renewed:
+        for connection in story.orchestra.connections:
+            status = order_on_crm(crms, connection, renewed.order_number)
+            if status:
+                story.on_crm[f"{connection} order {renewed.order_number}"] = f"status {status}"
+    for statement in story.statements:
+        refs = session.exec(
+            select(PartnerCrmRef).where(PartnerCrmRef.partner_id == statement.partner_id)
+        )
+        for ref in refs:
+            if ref.source in story.orchestra.connections:
+                total = statement_on_crm(crms, ref.source, ref.crm_id)
+                story.on_crm[f"{ref.source} account {ref.crm_id}"] = (
+                    f"statement {statement.period} total {total or '-'}"
+                )
+    session.commit()
+    for what_on_crm, shown in story.on_crm.items():
+        if what_on_crm not in before:
+            console.print(f"{what_on_crm} {shown}")
+
+
 def deliver_webhooks(story: StoryResult, prm: PrmReceiver, console: Console) -> None:
-    """Step 4: the PRM delivery job POSTs the due signed webhooks to the partner's receiver."""
-    console.rule("4. PRM webhooks (prm_delivery_job)")
+    """Step 5: the PRM delivery job POSTs the due signed webhooks to the partner's receiver."""
+    console.rule("5. PRM webhooks (prm_delivery_job)")
     story.orchestra.run("prm_delivery_job")
     story.webhooks, story.refused_webhooks = list(prm.accepted), prm.refused
     console.print(
@@ -123,8 +150,8 @@ def deliver_webhooks(story: StoryResult, prm: PrmReceiver, console: Console) -> 
 
 
 def reconcile(story: StoryResult, console: Console) -> None:
-    """Step 5: a pull brings the flags the push cleared, then the reconcile job compares."""
-    console.rule("5. reconciliation (reconcile_job)")
+    """Step 6: a pull brings the flags the push cleared, then the reconcile job compares."""
+    console.rule("6. reconciliation (reconcile_job)")
     story.orchestra.run("sync_job", assets=story.orchestra.pull_keys())
     checks = story.orchestra.run("reconcile_job").get_asset_check_evaluations()
     story.drift_checks = (sum(c.passed for c in checks), len(checks))
@@ -137,8 +164,8 @@ def reconcile(story: StoryResult, console: Console) -> None:
 def programs(
     story: StoryResult, engine: Engine, sink: MailSink, work: Path, console: Console
 ) -> None:
-    """Step 6: the renewal run, the customer's renewals, this month's commission run."""
-    console.rule("6. renewals (renewals_job), self-renewal, commissions (commissions_job)")
+    """Step 4: the renewal run, the customer's renewals, this month's commission run."""
+    console.rule("4. renewals (renewals_job), self-renewal, commissions (commissions_job)")
     with new_session(engine) as session:
         ensure_program(session)
     numbers = [o.order_number for o in story.orders]
@@ -172,15 +199,17 @@ def run_story(url: str, work: Path, console: Console) -> StoryResult:
                 session.commit()
                 push_back(story, crms, console, "orders and end customers go to the CRMs")
                 session.commit()
+                programs(story, engine, sink, work, console)
+                push_back(story, crms, console, "renewal orders and statements go to the CRMs")
+                renewals_on_crm(story, crms, session, console)
                 deliver_webhooks(story, prm, console)
                 story.rows = story_rows(story.pulled, story.quoted, story.orders)
             reconcile(story, console)
-            programs(story, engine, sink, work, console)
             story.rows += list(story.on_crm.items())
-            passed, ran = story.drift_checks
-            story.rows.append(("reconciliation", f"{passed}/{ran} objects without drift"))
             assert story.renewals is not None
             story.rows += program_rows(story.renewals, story.commissions, story.statements)
+            passed, ran = story.drift_checks
+            story.rows.append(("reconciliation", f"{passed}/{ran} objects without drift"))
             return story
     finally:
         engine.dispose()

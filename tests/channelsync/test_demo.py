@@ -146,6 +146,13 @@ def _renewals_and_commissions(url: str, home: Path, story: StoryResult) -> None:
     assert {e.partner_id for e in accruals} == set(by_partner)
     assert all(s.total == per_renewal and s.currency == "USD" for s in statements)
     assert len(story.statements) == len(statements)
+    for order in renewal_orders.values():  # read back from the CRMs after the last push
+        assert order is not None
+        shown = [v for k, v in story.on_crm.items() if k.endswith(f" order {order.number}")]
+        assert [v.lower() for v in shown] == ["status paid"]
+    accounts = {k: v for k, v in story.on_crm.items() if " account " in k}
+    assert len(accounts) == len(statements)
+    assert set(accounts.values()) == {f"statement {period} total 2250.00"}
     for written in story.statements:
         assert written.total == per_renewal and written.period == period
         rows = list(csv.reader(written.csv.open(encoding="utf-8")))
