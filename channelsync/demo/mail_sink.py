@@ -26,11 +26,6 @@ class Mail:
     to: list[str]
     message: EmailMessage
 
-    @property
-    def subject(self) -> str:
-        """The message's subject."""
-        return str(self.message["Subject"])
-
     def text(self) -> str:
         """The text/plain part."""
         part = self.message.get_body(preferencelist=("plain",))
