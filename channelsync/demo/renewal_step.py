@@ -1,6 +1,6 @@
 """Demo step 4: the renewal run gives the subscriptions of the demo's orders their renewal quotes
 and e-mails the notices (to the demo's SMTP sink); the end customer follows the link in its notice
-to the self-renew page (the web app, through its test client) and renews; the renewal orders are
+to the self-renew page (the demo's web app, over HTTP) and renews; the renewal orders are
 placed under the reseller of record, and the vendor accepts, fulfils and invoices them.
 
 The subscriptions start today for a year, so no notice window is open yet: the demo runs the
@@ -14,20 +14,18 @@ import html
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from urllib.parse import unquote, urljoin, urlsplit
 
+import httpx
 from rich.console import Console
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from channelsync.demo.cast import FINANCE, READER, SALES_OPS, Cast
 from channelsync.demo.mail_sink import MailSink
 from channelsync.demo.orchestra import Orchestra
 from channelsync.demo.order_flow import clear_for_acceptance
 from channelsync.demo.render import money
-from channelsync.web.app import build_app
-from channelsync.web.core_renewals import CoreRenewals
-from channelsync.web.settings import WebSettings
 from dagster_defs.periodic import RENEWALS
 from order_core.customers.models import EndCustomer
 from order_core.fulfillment.details import order_details
@@ -41,7 +39,7 @@ from order_core.renewals.models import Renewal
 from order_core.settings import get_settings
 
 Figures = dict[str, object]
-_LINK = re.compile(r"https?://\S+?(/renewals/[^/?\s]+)\?token=(\S+)")
+_LINK = re.compile(r"(https?://\S+?/renewals/([^/?\s]+)\?token=\S+)")
 _HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
 
 
@@ -91,23 +89,20 @@ def _customer_name(engine: Engine, reference: str) -> str:
 
 
 def customer_renews(engine: Engine, sink: MailSink, console: Console) -> list[str]:
-    """The end customer opens each renewal notice's link and renews; the references renewed."""
-    base = get_settings().public_base_url
-    app = build_app(engine, settings=WebSettings(), renewals=CoreRenewals())
+    """The end customer opens each renewal notice's link (on the demo's web app) and renews, as
+    in a browser (its cookie, the form's hidden fields); the references renewed."""
     done = []
-    with TestClient(app, base_url=base, follow_redirects=False) as client:
+    with httpx.Client(follow_redirects=False, timeout=30) as browser:
         for mail in sink.received:
             found = _LINK.search(mail.text())
             if found is None:
                 continue
-            path, token = found[1], found[2]
-            page = client.get(path, params={"token": token})
+            link, reference = found[1], unquote(found[2])
+            page = browser.get(link)
             fields = {k: html.unescape(v) for k, v in _HIDDEN.findall(page.text)}
-            reference = path.rsplit("/", 1)[-1]
             form = {**fields, "name": _customer_name(engine, reference), "email": mail.to[0]}
-            answer = client.post(f"{path}/renew", data=form)
-            shown = client.get(path, params={"token": token}).text
-            renewed = answer.status_code == 303 and "Subscription renewed" in shown
+            answer = browser.post(urljoin(link, f"{urlsplit(link).path}/renew"), data=form)
+            renewed = answer.status_code == 303 and "Subscription renewed" in browser.get(link).text
             console.print(
                 f"{mail.to[0]} opened the self-renew link of {reference} (page {page.status_code})"
                 + (" and renewed" if renewed else f"; renewing was refused ({answer.status_code})")

@@ -34,6 +34,7 @@ from channelsync.demo.push_step import deal_quote_on_crm, order_on_crm, push, st
 from channelsync.demo.quote_step import QuotedDeal, run_quote_step
 from channelsync.demo.renewal_step import RenewalOutcome, run_renewal_step
 from channelsync.demo.summary import Rows, story_rows
+from channelsync.demo.web_app import running_web_app
 from order_core.catalog.loader import load_catalog_file
 from order_core.db import make_engine, new_session, upgrade_schema
 from order_core.partners.models import PartnerCrmRef
@@ -186,6 +187,7 @@ def run_story(url: str, work: Path, console: Console) -> StoryResult:
             running_crms(work) as crms,
             running_receiver(secret) as prm,
             running_mail_sink() as sink,
+            running_web_app(url),
         ):
             story = StoryResult(open_orchestra(crms.connections_file, crms.secrets(), url))
             sync(story, console)

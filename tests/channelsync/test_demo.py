@@ -57,7 +57,7 @@ def test_the_demo_runs_the_story_through_dagster_and_again(
     # per round: the full sync, the pull of the flags, the pull before the reconcile
     assert jobs.count("sync_job") == 6
     assert jobs.count("quote_deal_job") == 4  # one per flagged deal, one deal per CRM per round
-    assert jobs.count("push_job") == 4  # the quotes, then the orders
+    assert jobs.count("push_job") == 6  # the quotes, the orders, renewal orders and statements
     assert jobs.count("prm_delivery_job") == jobs.count("reconcile_job") == 2
     assert jobs.count("renewals_job") == jobs.count("commissions_job") == 2
 
