@@ -123,17 +123,18 @@ def renewals_on_crm(story: StoryResult, crms: DemoCrms, session: Session, consol
             status = order_on_crm(crms, connection, renewed.order_number)
             if status:
                 story.on_crm[f"{connection} order {renewed.order_number}"] = f"status {status}"
-    for statement in story.statements:
-        refs = session.exec(
+    accounts = [
+        (statement.period, ref.source, ref.crm_id)
+        for statement in story.statements
+        for ref in session.exec(
             select(PartnerCrmRef).where(PartnerCrmRef.partner_id == statement.partner_id)
         )
-        for ref in refs:
-            if ref.source in story.orchestra.connections:
-                total = statement_on_crm(crms, ref.source, ref.crm_id)
-                story.on_crm[f"{ref.source} account {ref.crm_id}"] = (
-                    f"statement {statement.period} total {total or '-'}"
-                )
-    session.commit()
+        if ref.source in story.orchestra.connections
+    ]
+    session.commit()  # no transaction open while the CRMs are read
+    for period, source, crm_id in accounts:
+        total = statement_on_crm(crms, source, crm_id)
+        story.on_crm[f"{source} account {crm_id}"] = f"statement {period} total {total or '-'}"
     for what_on_crm, shown in story.on_crm.items():
         if what_on_crm not in before:
             console.print(f"{what_on_crm} {shown}")
