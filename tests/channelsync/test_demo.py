@@ -46,7 +46,9 @@ def test_the_demo_runs_the_story_through_dagster_and_again(
     assert "channelsync ui" in first.output
     drift = re.search(r"reconciliation\s+(\d+)/(\d+) objects without drift", first.output)
     assert drift is not None and drift[1] == drift[2] != "0"
-    story = run_story(url, tmp_path / "demo-out", Console(file=io.StringIO()))
+    printed = io.StringIO()
+    story = run_story(url, tmp_path / "demo-out", Console(file=printed, width=200))
+    assert "the earlier demo's core was dropped" in printed.getvalue()
     passed, ran = story.drift_checks
     assert ran > 0 and passed == ran  # the re-run on the same folder: no drift either
 
