@@ -83,14 +83,14 @@ def _insert_executemany(conn: Connection, table: Table, rows: Rows, suffix: str 
     """One driver-level executemany: each value through its column's bind processor, once; the
     statement compiled once per shape (SQLAlchemy's own executemany costs several times more)."""
     columns = tuple(rows[0])
-    processors = [_memoized(_processor(conn.dialect, table, c)) for c in columns]
-    params = [
-        tuple(
-            v if p is None or v is None else p(v)
-            for p, v in zip(processors, (row[c] for c in columns), strict=True)
-        )
-        for row in rows
-    ]
+    values: list[list[Any]] = []
+    for column in columns:  # column by column: one comprehension each, no per-value generator
+        given = [row[column] for row in rows]
+        process = _memoized(_processor(conn.dialect, table, column))
+        if process is not None:
+            given = [None if v is None else process(v) for v in given]
+        values.append(given)
+    params = list(zip(*values, strict=True))
     conn.exec_driver_sql(_sqlite_statement(conn.dialect, table, columns) + suffix, params)
 
 

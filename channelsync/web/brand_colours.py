@@ -42,10 +42,15 @@ class Palette:
     on_primary: str
     primary_text: str
     secondary: str
+    cobrand: str
+    """The distributor's primary colour (the co-branding's accent), else ``primary``."""
 
 
 def palette(brand: Brand | None, cobrand: Brand | None = None) -> Palette:
-    """The page's palette from the seller's brand (else the distributor's, else channelsync's)."""
+    """The page's palette from the seller's brand (else the distributor's, else channelsync's).
+
+    The distributor's own primary colour marks its co-branding even under the seller's brand.
+    """
     chosen = brand or cobrand
     primary = chosen.primary_color if chosen else DEFAULT_PRIMARY
     secondary = chosen.secondary_color if chosen else DEFAULT_SECONDARY
@@ -53,4 +58,5 @@ def palette(brand: Brand | None, cobrand: Brand | None = None) -> Palette:
     primary_text = primary if contrast(primary, _WHITE) >= AA else _INK
     if contrast(secondary, _INK) < AA:  # a dark secondary colour behind dark text: drop it
         secondary = DEFAULT_SECONDARY
-    return Palette(primary, on_primary, primary_text, secondary)
+    accent = cobrand.primary_color if cobrand else primary
+    return Palette(primary, on_primary, primary_text, secondary, accent)

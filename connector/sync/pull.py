@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from connector.errors import BudgetExhausted, CrmError
 from connector.source import CrmSource, Cursor, Page
+from connector.sync.ahead import read_ahead
 from connector.sync.payloads import Payloads, from_payload, to_core
 from connector.sync.report import ObjectReport, RunReport
 from mappings.engine import Mapping
@@ -155,7 +156,8 @@ class Puller:
         since = None if saved is None else Cursor(*saved)
         fields, assocs = self.mapping.crm_fields(obj), self.mapping.associations(obj)
         try:
-            for page in self.source.changed(obj, fields, assocs, since):
+            # The next page is read while this one is applied (at most one page waits).
+            for page in read_ahead(self.source.changed(obj, fields, assocs, since)):
                 self._apply(session, obj, page, rep)
             self._deletions(session, obj, rep)
             due = full_at is None or begun - full_at >= timedelta(

@@ -17,6 +17,7 @@ import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import Any
 
 from sqlmodel import Session
 
@@ -26,6 +27,7 @@ from order_core.notifications.render import render_notification
 from order_core.outbox import OutboxEvent
 from order_core.outbox.leases import drainer_name, lease_events, record_outcomes
 from order_core.outbox.outcomes import Outcome
+from order_core.partners.branding import branding_of
 from order_core.settings import CoreSettings, get_settings
 
 TOPIC = "notify.email"
@@ -52,7 +54,8 @@ class DeliveryReport:
 def build_message(session: Session, event: OutboxEvent, sender: str) -> EmailMessage:
     """The e-mail for one notification event; DomainError when a recipient or its content is unknown."""
     to = resolve_recipients(session, event)
-    mail = render_notification(event.data())
+    data = event.data()
+    mail = render_notification(data, logos=_cobrand_logo(session, data))
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = ", ".join(to)
@@ -62,7 +65,22 @@ def build_message(session: Session, event: OutboxEvent, sender: str) -> EmailMes
     msg["X-Channelsync-Event"] = str(event.id)
     msg.set_content(mail.text)
     msg.add_alternative(mail.html, subtype="html")
+    if mail.images:  # the HTML part becomes multipart/related with its inline logos
+        html = msg.get_body(preferencelist=("html",))
+        assert isinstance(html, EmailMessage)
+        for image in mail.images:
+            maintype, subtype = image.mime.split("/", 1)
+            html.add_related(
+                image.data, maintype, subtype, cid=f"<{image.cid}>", disposition="inline"
+            )
     return msg
+
+
+def _cobrand_logo(session: Session, data: dict[str, Any]) -> dict[str, str]:
+    """The distributor's logo a notice names by ``distributor_id`` (read now, not kept per event)."""
+    distributor_id = data.get("distributor_id")
+    profile = branding_of(session, int(distributor_id)) if distributor_id is not None else None
+    return {"branding": profile.logo} if profile is not None and profile.logo else {}
 
 
 def _tls_context(settings: CoreSettings) -> ssl.SSLContext:

@@ -30,7 +30,6 @@ from order_core.orders.pricing import CartItem, PricedCart
 from order_core.orders.states import OrderStatus
 from order_core.orders.submission import route_after_placing
 from order_core.partners.models import Buyer, Partner
-from order_core.pricing_inputs.catalog_inputs import default_distributor
 from order_core.tx import transactional
 from order_core.types import utcnow
 from quote_engine.approvals import ApprovalPolicy
@@ -138,6 +137,7 @@ def create_order_from_quote(
     currency: str,
     lines: Sequence[LockedLine],
     payment_method: str,
+    distributor_id: int | None = None,
     po_number: str | None = None,
     card_token_id: int | None = None,
     end_customer_id: int | None = None,
@@ -152,7 +152,9 @@ def create_order_from_quote(
     actor is whoever accepted (a buyer of the same partner, vendor staff or the system acting on
     the customer's acceptance link). ``preapproved`` lists ``"side:role"`` approvals the quote already obtained
     on the same content, so the order does not ask them again; anything else the order policy
-    needs (e.g. the buyer's spending limit) is asked. Returns the order, already routed onward.
+    needs (e.g. the buyer's spending limit) is asked. ``distributor_id`` is the distributor the
+    quote was priced through (its terms are in the locked prices, its co-branding on the quote),
+    so the order and its invoice name the same one. Returns the order, already routed onward.
     """
     if actor.kind == "partner" and actor.partner_id != partner_id:
         raise NotFoundError(f"quote {quote_id} not found")
@@ -168,7 +170,6 @@ def create_order_from_quote(
     found = ensure_authorized(session, partner_id, [ln.sku for ln in lines])
     customer = resolve_end_customer(session, partner, end_customer_id)
     programs = programs_of(session, partner_id)
-    distributor = default_distributor(session, partner_id, utcnow().date())
     new = NewOrder(
         partner=partner,
         buyer=buyer,
@@ -177,7 +178,7 @@ def create_order_from_quote(
         lines=lines,
         products={p.sku: p for p in found},
         payment_method=payment_method,
-        distributor_id=distributor.distributor_id if distributor is not None else None,
+        distributor_id=distributor_id,
         customer=customer,
         po_number=po_number,
         card_token_id=card_token_id,

@@ -89,6 +89,7 @@ def _convert(
         currency=quote.currency,
         lines=lines,
         payment_method=payment_method,
+        distributor_id=quote.distributor_id,
         po_number=po,
         end_customer_id=quote.end_customer_id,
         preapproved=[f"{a.side}:{a.role}" for a in approved],

@@ -83,9 +83,10 @@ def notify_customer(
 ) -> None:
     """The quote e-mail to the end customer: its document (resale prices only) and its link.
 
-    The link's token travels sealed (``order_core.sealing``); logos stay out of the e-mail.
+    The link's token travels sealed (``order_core.sealing``). The document keeps its embedded
+    logos (the reseller's and the distributor's), which the e-mail shows as inline images.
     """
-    shown = document.model_dump(mode="json", exclude={"brand": {"logo"}, "branding": {"logo"}})
+    shown = document.model_dump(mode="json")
     payload: dict[str, object] = {
         "kind": "quote_sent",
         "to": to,

@@ -76,7 +76,7 @@ class RunCache:
     """What a run reads once: names, co-branding, list prices and today's waterfall prices."""
 
     partners: dict[int, str] = field(default_factory=dict)
-    cobrand: dict[int, str | None] = field(default_factory=dict)
+    cobrand: dict[int, tuple[str, str] | None] = field(default_factory=dict)
     products: dict[int, str] = field(default_factory=dict)
     lists: dict[tuple[int, str], Decimal | None] = field(default_factory=dict)
     prices: PriceCache = field(default_factory=dict)
@@ -88,13 +88,14 @@ class RunCache:
             self.partners[partner_id] = found.name if found is not None else ""
         return self.partners[partner_id]
 
-    def distributor(self, session: Session, distributor_id: int | None) -> str | None:
-        """The distributor's co-branding display name, if it has branding."""
+    def distributor(self, session: Session, distributor_id: int | None) -> tuple[str, str] | None:
+        """The distributor's co-branding (display name, primary colour), if it has branding."""
         if distributor_id is None:
             return None
         if distributor_id not in self.cobrand:
             profile = branding_of(session, distributor_id)
-            self.cobrand[distributor_id] = profile.display_name if profile else None
+            found = (profile.display_name, profile.primary_color) if profile else None
+            self.cobrand[distributor_id] = found
         return self.cobrand[distributor_id]
 
     def product(self, session: Session, product_id: int) -> str:
@@ -238,11 +239,12 @@ def send_notices(
             {"renewal_id": renewal.id, "days": window, "token_hash": token_hash(token), "sent_on": as_of}
         )  # fmt: skip
         windows_sent.setdefault(window, []).append(renewal.id)
+        cobrand = cache.distributor(session, sub.distributor_id)
         facts: dict[str, Any] = {
             "reference": renewal.reference,
             "days": window,
             "seller": cache.partner(session, sub.reseller_id),
-            "distributor": cache.distributor(session, sub.distributor_id),
+            "distributor": cobrand[0] if cobrand is not None else None,
             "product": cache.product(session, sub.product_id) or sub.sku,
             "sku": sub.sku,
             "seats": renewal.seats,
@@ -257,7 +259,10 @@ def send_notices(
             events.append((
                 "notify.email", "renewal", renewal.reference,
                 {**facts, "kind": "renewal_notice", "to": [customer.email],
-                 "customer_name": customer.name, "sealed_token": seal(token)},
+                 "customer_name": customer.name, "sealed_token": seal(token),
+                 # the logo is read at delivery (``distributor_id``): not copied into every notice
+                 **({"distributor_id": sub.distributor_id, "distributor_colour": cobrand[1]}
+                    if cobrand is not None else {})},
                 sub.reseller_id,
             ))  # fmt: skip
         reseller_to = buyers.get(sub.order_id)

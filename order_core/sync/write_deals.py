@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import lru_cache
 
 from order_core.customers.associations import associate_many
 from order_core.deals.models import Deal, DealLine
@@ -41,8 +42,13 @@ _LINE_COLUMNS = (
 
 
 def _owned_columns(item: Item) -> str:
-    owned = item.record.owned
-    return ",".join(sorted(c for c in item.values if c.removesuffix("_id") in owned or c in owned))
+    return _owned_text(tuple(item.values), item.record.owned)
+
+
+@lru_cache(maxsize=64)
+def _owned_text(columns: tuple[str, ...], owned: frozenset[str]) -> str:
+    """The deal's ``crm_owned_fields``: a page's records share a handful of shapes."""
+    return ",".join(sorted(c for c in columns if c.removesuffix("_id") in owned or c in owned))
 
 
 def _existing(
