@@ -1,9 +1,9 @@
 """``channelsync demo``: the whole story through Dagster, on both CRM sandboxes, with no configuration.
 
-Creates or upgrades the schema of CHANNELSYNC_DATABASE_URL (a SQLite file by default), starts both
-CRM sandboxes in-process, and runs the story of ``channelsync.demo.story`` through the Dagster jobs
-on the local instance that ``channelsync ui`` opens; documents go to ``./demo-out/``. Every run
-quotes and orders anew, so it can be re-run on the same folder.
+Starts the core of CHANNELSYNC_DATABASE_URL (a SQLite file by default) afresh, starts both CRM
+sandboxes in-process from their seed, and runs the story of ``channelsync.demo.story`` through the
+Dagster jobs on the local instance that ``channelsync ui`` opens; documents go to ``./demo-out/``.
+A re-run on the same folder tells the same story again; the instance keeps every earlier run.
 """
 
 from __future__ import annotations

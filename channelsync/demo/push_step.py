@@ -3,6 +3,8 @@ their own clients (the deal's quote number, the order and its status)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from hubspot import HubSpot
 from simple_salesforce.format import format_soql
 
@@ -10,8 +12,12 @@ from channelsync.demo.crm import SALESFORCE, DemoCrms
 from channelsync.demo.orchestra import Orchestra
 
 #: The CRM fields the push writes (mappings/*.yaml, ``push:``): the deal's quote number, the
-#: order's status.
+#: order's status, the total of the partner account's latest commission statement.
 DEAL_QUOTE = {"salesforce": "Channelsync_Quote_Number__c", "hubspot": "channelsync_quote_number"}
+STATEMENT_TOTAL = {
+    "salesforce": "Channelsync_Statement_Total__c",
+    "hubspot": "channelsync_statement_total",
+}
 
 
 def push(orchestra: Orchestra) -> dict[str, int]:
@@ -50,3 +56,16 @@ def order_on_crm(crms: DemoCrms, connection: str, number: str) -> str:
         if order.properties.get("hs_order_name") == number:
             return str(order.properties.get("channelsync_status") or "")
     return ""
+
+
+def statement_on_crm(crms: DemoCrms, connection: str, account_id: str) -> str:
+    """The commission statement total the CRM's partner account shows, to the cent ("" when
+    none; Salesforce sends a JSON number, HubSpot a string)."""
+    field = STATEMENT_TOTAL[connection]
+    if connection == SALESFORCE:
+        value = crms.sf.client().Account.get(account_id).get(field)
+    else:
+        hubspot = HubSpot(access_token=crms.hs.access_token, host=crms.hs.base_url)
+        company = hubspot.crm.companies.basic_api.get_by_id(account_id, properties=[field])
+        value = company.properties.get(field)
+    return "" if value in (None, "") else str(Decimal(str(value)).quantize(Decimal("0.01")))

@@ -1,5 +1,6 @@
-"""The demo's story, step by step through Dagster on the local instance: the core set up, both CRMs
-pulled, quote requests quoted and approved, orders on credit with licenses, PRM webhooks delivered.
+"""The demo's story, step by step through Dagster on the local instance: the core set up afresh,
+both CRMs pulled, quote requests quoted and approved, orders on credit with licenses, PRM webhooks
+delivered, the reconcile, then renewals (the customer renews by its notice's link) and commissions.
 """
 
 from __future__ import annotations
@@ -11,20 +12,32 @@ from pathlib import Path
 
 from pydantic import SecretStr
 from rich.console import Console
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from channelsync.cli.catalog import summary_table
 from channelsync.demo.cast import READER
 from channelsync.demo.crm import DemoCrms, running_crms
+from channelsync.demo.fresh_core import reset_core
+from channelsync.demo.mail_sink import MailSink, running_mail_sink
 from channelsync.demo.orchestra import Orchestra, open_orchestra
 from channelsync.demo.order_flow import OrderOutcome
 from channelsync.demo.order_step import run_order_step
 from channelsync.demo.prm_receiver import PrmReceiver, Received, running_receiver
-from channelsync.demo.programs_step import program_row, run_programs
-from channelsync.demo.push_step import deal_quote_on_crm, order_on_crm, push
+from channelsync.demo.programs_step import (
+    StatementFile,
+    ensure_program,
+    program_rows,
+    run_commissions_step,
+)
+from channelsync.demo.push_step import deal_quote_on_crm, order_on_crm, push, statement_on_crm
 from channelsync.demo.quote_step import QuotedDeal, run_quote_step
+from channelsync.demo.renewal_step import RenewalOutcome, run_renewal_step
 from channelsync.demo.summary import Rows, story_rows
+from channelsync.demo.web_app import running_web_app
 from order_core.catalog.loader import load_catalog_file
 from order_core.db import make_engine, new_session, upgrade_schema
+from order_core.partners.models import PartnerCrmRef
 
 SAMPLE_CATALOG = Path(__file__).resolve().parent.parent / "sample_data" / "catalog.yaml"
 
@@ -41,15 +54,20 @@ class StoryResult:
     refused_webhooks: int = 0
     rows: Rows = field(default_factory=list)
     on_crm: dict[str, str] = field(default_factory=dict)  # what the CRMs show after the push
-    renewals: dict[str, object] = field(default_factory=dict)  # the renewal run's figures
-    commissions: dict[str, object] = field(default_factory=dict)  # the commission run's
+    renewals: RenewalOutcome | None = None  # the renewal run and the customer's renewals
+    commissions: dict[str, object] = field(default_factory=dict)  # the commission run's figures
+    statements: list[StatementFile] = field(default_factory=list)
     drift_checks: tuple[int, int] = (0, 0)  # passed, run
 
 
 def prepare_core(url: str, console: Console) -> None:
-    """Create or upgrade the core's schema and load the sample catalog (products, programs)."""
+    """Start the core afresh (see ``fresh_core``) and load the sample catalog (products, programs)."""
     console.rule("0. the core")
     console.print(f"[bold]database[/] {url}")
+    if reset_core(url):
+        console.print(
+            "the earlier demo's core was dropped: the story starts afresh, as the CRMs do"
+        )
     upgrade_schema(url)
     engine = make_engine(url)
     try:
@@ -96,9 +114,35 @@ def push_back(story: StoryResult, crms: DemoCrms, console: Console, what: str) -
         console.print(f"{what_on_crm} {shown}")
 
 
+def renewals_on_crm(story: StoryResult, crms: DemoCrms, session: Session, console: Console) -> None:
+    """What the CRMs show after the last push: the renewal orders, the partners' statements."""
+    assert story.renewals is not None
+    before = set(story.on_crm)
+    for renewed in story.renewals.renewed:
+        for connection in story.orchestra.connections:
+            status = order_on_crm(crms, connection, renewed.order_number)
+            if status:
+                story.on_crm[f"{connection} order {renewed.order_number}"] = f"status {status}"
+    accounts = [
+        (statement.period, ref.source, ref.crm_id)
+        for statement in story.statements
+        for ref in session.exec(
+            select(PartnerCrmRef).where(PartnerCrmRef.partner_id == statement.partner_id)
+        )
+        if ref.source in story.orchestra.connections
+    ]
+    session.commit()  # no transaction open while the CRMs are read
+    for period, source, crm_id in accounts:
+        total = statement_on_crm(crms, source, crm_id)
+        story.on_crm[f"{source} account {crm_id}"] = f"statement {period} total {total or '-'}"
+    for what_on_crm, shown in story.on_crm.items():
+        if what_on_crm not in before:
+            console.print(f"{what_on_crm} {shown}")
+
+
 def deliver_webhooks(story: StoryResult, prm: PrmReceiver, console: Console) -> None:
-    """Step 4: the PRM delivery job POSTs the due signed webhooks to the partner's receiver."""
-    console.rule("4. PRM webhooks (prm_delivery_job)")
+    """Step 5: the PRM delivery job POSTs the due signed webhooks to the partner's receiver."""
+    console.rule("5. PRM webhooks (prm_delivery_job)")
     story.orchestra.run("prm_delivery_job")
     story.webhooks, story.refused_webhooks = list(prm.accepted), prm.refused
     console.print(
@@ -108,21 +152,30 @@ def deliver_webhooks(story: StoryResult, prm: PrmReceiver, console: Console) -> 
 
 
 def reconcile(story: StoryResult, console: Console) -> None:
-    """Step 5: a pull brings the flags the push cleared, then the reconcile job compares."""
-    console.rule("5. reconciliation (reconcile_job)")
+    """Step 6: a pull brings the flags the push cleared, then the reconcile job compares."""
+    console.rule("6. reconciliation (reconcile_job)")
     story.orchestra.run("sync_job", assets=story.orchestra.pull_keys())
     checks = story.orchestra.run("reconcile_job").get_asset_check_evaluations()
     story.drift_checks = (sum(c.passed for c in checks), len(checks))
     console.print(
         f"{story.drift_checks[0]} of {len(checks)} CRM objects match the core "
         "(reconciliation_drift_zero)"
-        + (
-            "; the sandboxes start from their seed on every run, so what earlier "
-            "runs changed in them shows as drift"
-            if story.drift_checks[0] < len(checks)
-            else ""
-        )
     )
+
+
+def programs(
+    story: StoryResult, engine: Engine, sink: MailSink, work: Path, console: Console
+) -> None:
+    """Step 4: the renewal run, the customer's renewals, this month's commission run."""
+    console.rule("4. renewals (renewals_job), self-renewal, commissions (commissions_job)")
+    with new_session(engine) as session:
+        ensure_program(session)
+    numbers = [o.order_number for o in story.orders]
+    story.renewals = run_renewal_step(story.orchestra, engine, sink, numbers, console)
+    with new_session(engine) as session:
+        story.commissions, story.statements = run_commissions_step(
+            story.orchestra, session, work, console
+        )
 
 
 def run_story(url: str, work: Path, console: Console) -> StoryResult:
@@ -131,7 +184,12 @@ def run_story(url: str, work: Path, console: Console) -> StoryResult:
     engine = make_engine(url)
     secret = SecretStr(secrets.token_hex(32))
     try:
-        with running_crms(work) as crms, running_receiver(secret) as prm:
+        with (
+            running_crms(work) as crms,
+            running_receiver(secret) as prm,
+            running_mail_sink() as sink,
+            running_web_app(url),
+        ):
             story = StoryResult(open_orchestra(crms.connections_file, crms.secrets(), url))
             sync(story, console)
             with new_session(engine) as session:
@@ -144,15 +202,17 @@ def run_story(url: str, work: Path, console: Console) -> StoryResult:
                 session.commit()
                 push_back(story, crms, console, "orders and end customers go to the CRMs")
                 session.commit()
+                programs(story, engine, sink, work, console)
+                push_back(story, crms, console, "renewal orders and statements go to the CRMs")
+                renewals_on_crm(story, crms, session, console)
                 deliver_webhooks(story, prm, console)
                 story.rows = story_rows(story.pulled, story.quoted, story.orders)
             reconcile(story, console)
-            with new_session(engine) as session:
-                story.renewals, story.commissions = run_programs(story.orchestra, session, console)
             story.rows += list(story.on_crm.items())
+            assert story.renewals is not None
+            story.rows += program_rows(story.renewals, story.commissions, story.statements)
             passed, ran = story.drift_checks
             story.rows.append(("reconciliation", f"{passed}/{ran} objects without drift"))
-            story.rows.append(program_row(story.renewals, story.commissions))
             return story
     finally:
         engine.dispose()
