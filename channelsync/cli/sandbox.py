@@ -7,8 +7,8 @@ import tempfile
 from enum import StrEnum
 
 import typer
-from rich.console import Console
 
+from channelsync.cli.consoles import out as _out
 from connector.connections import SANDBOX_SECRETS
 from connector.settings import ConnectorSettings
 from crm_sandbox.common.server import BindError, SandboxApp, serve_forever
@@ -24,7 +24,6 @@ sandbox_app = typer.Typer(
 )
 #: The name the top-level CLI mounts.
 app = sandbox_app
-_out = Console()
 
 
 class SandboxKind(StrEnum):
@@ -100,9 +99,9 @@ def _serve_salesforce(host: str, port: int, seed: int, records: int) -> None:
         def ready(base_url: str) -> None:
             sf_app.base_url = base_url
             for line in describe_salesforce(sf_app, base_url, tls.ca_path, keys.private_key_path):
-                _out.print(line, highlight=False, soft_wrap=True)
+                _out().print(line, highlight=False, soft_wrap=True)
             shared = publish_ca(tls.ca_path)
-            _out.print(
+            _out().print(
                 f"The default connection `salesforce` (no CHANNELSYNC_CONNECTIONS_FILE) trusts {shared}.",
                 highlight=False,
                 soft_wrap=True,
@@ -145,7 +144,7 @@ def _serve_hubspot(host: str, port: int, seed: int, records: int) -> None:
 
     def ready(base_url: str) -> None:
         for line in describe_hubspot(base_url, token):
-            _out.print(line, highlight=False, soft_wrap=True)
+            _out().print(line, highlight=False, soft_wrap=True)
 
     serve_forever(hs_app, host=host, port=port, ready=ready)
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.engine import Engine
 
 from channelsync.cli import dead_letters, sync_push, sync_reconcile
+from channelsync.cli.consoles import err as _err
+from channelsync.cli.consoles import out as _out
 from channelsync.cli.core_db import CLI_ACTOR, cli_session, database_url
 from channelsync.cli.sync_setup import SetupError, chosen_connections, open_puller
 from connector.connections import Connection
@@ -30,8 +31,6 @@ app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(dead_letters.app, name="dead-letters")
 app.command("push")(sync_push.push_command)
 app.command("reconcile")(sync_reconcile.reconcile_command)
-_out = Console()
-_err = Console(stderr=True)  # how a run ended, when not well: one line, apart from the report
 #: Exit status of a run stopped by the API budget: it resumes where it stopped next time.
 EXIT_STOPPED = 75
 
@@ -107,7 +106,7 @@ def _requested_line(done: RequestedReport) -> str:
 
 def _pull_one(conn: Connection, engine: Engine, objects: list[str] | None, full: bool) -> RunReport:
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=_out, transient=True) as bar:
+    with Progress(*columns, console=_out(), transient=True) as bar:
         try:
             report = pull_connection(
                 conn.name,
@@ -120,7 +119,7 @@ def _pull_one(conn: Connection, engine: Engine, objects: list[str] | None, full:
         except UnknownObjects as exc:
             raise SetupError(f"{exc}; fix --objects") from None
     if report.requested is not None and report.requested.requests:
-        _out.print(_requested_line(report.requested), highlight=False, soft_wrap=True)
+        _out().print(_requested_line(report.requested), highlight=False, soft_wrap=True)
     return report
 
 
@@ -141,12 +140,16 @@ def pull_command(
     try:
         for conn in chosen_connections(connection):
             report = _pull_one(conn, engine, wanted, full)
-            _out.print(_report_table(report))
+            _out().print(_report_table(report))
             if report.status == "failed":
-                _err.print(f"[bold red]error:[/] {report.message}", highlight=False, soft_wrap=True)
+                _err().print(
+                    f"[bold red]error:[/] {report.message}", highlight=False, soft_wrap=True
+                )
                 worst = 1
             elif report.status == "stopped":
-                _err.print(f"[yellow]stopped:[/] {report.message}", highlight=False, soft_wrap=True)
+                _err().print(
+                    f"[yellow]stopped:[/] {report.message}", highlight=False, soft_wrap=True
+                )
                 worst = worst or EXIT_STOPPED
     finally:
         engine.dispose()
@@ -180,7 +183,7 @@ def status_command(connection: list[str] | None = ConnectionOption) -> None:
                 last if first else "",
                 str(st.quarantined) if first else "",
             )
-    _out.print(table)
+    _out().print(table)
 
 
 @quarantine_app.command("list")
@@ -199,7 +202,7 @@ def quarantine_list(
                 table.add_row(
                     str(e.id), e.source, e.crm_object, e.crm_id, str(e.attempts), e.reason
                 )
-    _out.print(table)
+    _out().print(table)
 
 
 @quarantine_app.command("show")
@@ -209,12 +212,12 @@ def quarantine_show(
     """One quarantined record: reason, mapping version and the raw payload."""
     with cli_session() as session:
         e = get_quarantined(entry_id, session=session, actor=CLI_ACTOR)
-    _out.print(
+    _out().print(
         f"{e.source} {e.crm_object} {e.crm_id} ({e.target}), {e.attempts} attempt(s), mapping version {e.mapping_version}",
         highlight=False,
     )
-    _out.print(f"reason: {e.reason}", highlight=False)
-    _out.print_json(json.dumps(json.loads(e.payload)))
+    _out().print(f"reason: {e.reason}", highlight=False)
+    _out().print_json(json.dumps(json.loads(e.payload)))
 
 
 @quarantine_app.command("retry")
@@ -228,7 +231,7 @@ def quarantine_retry(connection: list[str] | None = ConnectionOption) -> None:
                 rep = puller.retry_all()
             finally:
                 puller.source.close()
-            _out.print(
+            _out().print(
                 f"{conn.name}: retried {rep.read}: {rep.created} created, {rep.updated} updated, {rep.unchanged} unchanged, {rep.quarantined} still quarantined",
                 highlight=False,
             )

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from channelsync.cli.consoles import err as _err
+from channelsync.cli.consoles import out as _out
 from channelsync.cli.core_db import database_url
 from channelsync.cli.sync_setup import SetupError, chosen_connections
 from connector.errors import FatalError
 from connector.push.run import PushReport, TopicFigures, push_connection
 from order_core.db import make_engine
 
-_out = Console()
-_err = Console(stderr=True)
 _COLUMNS = ("leased", "delivered", "retried", "dead_lettered", "skipped", "crm_calls")
 
 
@@ -45,7 +44,7 @@ def push_command(
     try:
         for conn in conns:
             columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-            with Progress(*columns, console=_out, transient=True) as bar:
+            with Progress(*columns, console=_out(), transient=True) as bar:
                 task = bar.add_task(f"{conn.name}: fan-out")
 
                 def shown(topic: str, figures: TopicFigures, task_id: TaskID = task) -> None:
@@ -57,9 +56,11 @@ def push_command(
                     )
                 except (ValueError, FatalError) as exc:
                     raise SetupError(str(exc)) from None
-            _out.print(_table(report))
+            _out().print(_table(report))
             if report.status != "ok":
-                _err.print(f"[bold red]error:[/] {report.message}", highlight=False, soft_wrap=True)
+                _err().print(
+                    f"[bold red]error:[/] {report.message}", highlight=False, soft_wrap=True
+                )
                 worst = 1
     finally:
         engine.dispose()

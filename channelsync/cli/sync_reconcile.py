@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from channelsync.cli.consoles import out as _out
 from channelsync.cli.core_db import database_url
 from channelsync.cli.sync_setup import chosen_connections
 from connector.sync.drift_report import KINDS, ReconcileReport
@@ -21,7 +21,6 @@ from order_core.db import make_engine
 
 #: Exit status when drift remains after the command.
 EXIT_DRIFT = 3
-_out = Console()
 _COLUMNS = ("crm", "core", "in_sync", *KINDS, "quarantined", "repulled")
 
 
@@ -72,11 +71,11 @@ def reconcile_command(
             )
             reports.append(report)
             if not as_json:
-                _out.print(_table(report))
+                _out().print(_table(report))
                 for line in _ids(report):
-                    _out.print(line, highlight=False, soft_wrap=True)
+                    _out().print(line, highlight=False, soft_wrap=True)
     finally:
         engine.dispose()
     if as_json:
-        _out.print_json(json.dumps([r.as_dict() for r in reports]))
+        _out().print_json(json.dumps([r.as_dict() for r in reports]))
     raise typer.Exit(EXIT_DRIFT if any(r.unrepaired for r in reports) else 0)

@@ -17,11 +17,10 @@ from pathlib import Path
 from types import FrameType
 
 import typer
-from rich.console import Console
 
+from channelsync.cli.consoles import out as _out
 from dagster_defs.settings import DagsterSettings
 
-_out = Console()
 #: Seconds ``dagster dev`` gets to stop its processes before they are killed.
 GRACE_SECONDS = 30.0
 #: The local instance when the folder has none: storage in the folder itself (SQLite), and, as in
@@ -101,6 +100,6 @@ def run_ui(
     home = prepare_home(DagsterSettings().dagster_home())
     dagster = Path(sys.executable).parent / "dagster"
     command = [str(dagster), "dev", "-m", "dagster_defs.definitions", "-h", host, "-p", str(port)]
-    _out.print(f"Dagster UI at http://{host}:{port} (instance {home})", highlight=False)
-    _out.print("Press Ctrl-C to stop.", highlight=False)
+    _out().print(f"Dagster UI at http://{host}:{port} (instance {home})", highlight=False)
+    _out().print("Press Ctrl-C to stop.", highlight=False)
     raise typer.Exit(supervise(command, {**os.environ, "DAGSTER_HOME": str(home)}))

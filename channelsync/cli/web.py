@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 
+from channelsync.cli.consoles import out as _out
 from channelsync.web.server import serve
 from order_core.settings import get_settings
-
-_out = Console()
 
 
 def run_web(
@@ -19,10 +17,10 @@ def run_web(
     public = get_settings().public_base_url
 
     def ready(address: str) -> None:
-        _out.print(f"channelsync web at {address}", highlight=False)
-        _out.print(
+        _out().print(f"channelsync web at {address}", highlight=False)
+        _out().print(
             f"links in e-mails point at {public} (CHANNELSYNC_PUBLIC_BASE_URL)", highlight=False
         )
-        _out.print("Press Ctrl-C to stop.", highlight=False)
+        _out().print("Press Ctrl-C to stop.", highlight=False)
 
     serve(host, port, ready)
