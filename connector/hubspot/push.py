@@ -5,7 +5,10 @@ upsert, so a retry never duplicates; associations (HubSpot-defined types) are ma
 records' ids are known, and making one twice changes nothing. A revised quote's earlier versions
 keep their records but leave the deal, which shows the current version only. An order is
 associated with its partner's company (and the deal its quote came from) on its first event;
-a partner with no company in this portal skips the order.
+a partner with no company in this portal skips the order. Line items a revision removed are
+archived once the current ones are written: the parent's line items are read through its
+associations (v4 batch read) and their ``channelsync_id`` (batch read), and those the core no
+longer has go (batch archive, 100 a call).
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from connector.hubspot.association_writes import AssociationType, HubSpotAssociations, Pair
-from connector.hubspot.writes import HubSpotWriter
+from connector.hubspot.associations import read_associations
+from connector.hubspot.client import results_of
+from connector.hubspot.writes import BATCH_MAX, HubSpotWriter
 from connector.push.crm_sender import Snapshots, Work
-from connector.push.crm_writes import PushWrites
+from connector.push.crm_writes import LineOwner, PushWrites, stale_lines
 from connector.push.ledger import Ledger
 from connector.writes import WriteResults
 from mappings.push import crm_fields
@@ -80,15 +85,51 @@ class HubSpotWrites(PushWrites):
         if part is None or part.external_id is None:
             return []
         records, parent_of = [], {}
+        sent: dict[str, LineOwner] = {}
         for parent_key, lines, event_ids in owners:
             if parent_key not in parent_ids:
                 continue
+            sent[parent_ids[parent_key]] = (
+                parent_key,
+                frozenset(ln.key for ln in lines),
+                event_ids,
+            )
             for ln in lines:
                 ledger.need(event_ids, f"{part.object}:{ln.key}")
                 parent_of[ln.key] = (parent_ids[parent_key], event_ids)
                 records.append({part.external_id: ln.key, **crm_fields(part, ln.values)})
         ids = self._upsert(ledger, part, records)
+        self._remove_stale(ledger, parent.object, part, sent)
         return [((ids[k], pid), events) for k, (pid, events) in parent_of.items() if k in ids]
+
+    def _remove_stale(
+        self, ledger: Ledger, parent_obj: str, part: PushObject, owners: dict[str, LineOwner]
+    ) -> None:
+        """Archive the line items of written parents (by HubSpot id) that the core no longer has;
+        each archive is needed by its parent's events."""
+        if not owners:
+            return
+        assert part.external_id is not None
+        linked = read_associations(self.hs.client, parent_obj, part.object, sorted(owners))
+        parent_of = {line: parent for parent, lines in linked.items() for line, _ in lines}
+        keys: dict[str, object] = {}
+        line_ids = sorted(parent_of)
+        for start in range(0, len(line_ids), BATCH_MAX):
+            body = {
+                "inputs": [{"id": i} for i in line_ids[start : start + BATCH_MAX]],
+                "properties": [part.external_id],
+            }
+            data = self.hs.client.batch_read(part.object, body)
+            for rec in results_of(self.hs.client.connection, f"read {part.object}", data):
+                keys[str(rec.get("id"))] = (rec.get("properties") or {}).get(part.external_id)
+        doomed: list[str] = []
+        for parent_id, owner in owners.items():
+            rows = [(i, keys.get(i)) for i, p in parent_of.items() if p == parent_id]
+            for line_id in stale_lines(owner, rows):
+                ledger.need(owner[2], f"archived:{line_id}")
+                doomed.append(line_id)
+        if doomed:
+            self._write(ledger, "archived", self.hs.batch_archive(part.object, doomed))
 
     def quotes(self, work: Work, snaps: Snapshots, ledger: Ledger) -> None:
         """Each quote version on its deal with its line items; earlier versions leave the deal."""

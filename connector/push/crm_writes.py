@@ -1,6 +1,7 @@
 """What the Salesforce and HubSpot push writes share: the writer and the push section, the first
-error that stopped a write, per-event skips, the quote summary written on deals and the latest
-commission statement written on partner accounts (both updates by CRM id)."""
+error that stopped a write, per-event skips, which CRM lines a revision removed, the quote summary
+written on deals and the latest commission statement written on partner accounts (both updates
+by CRM id)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,23 @@ from order_core.pushback.snapshots import QuoteSnap, Values
 
 #: The core value that clears a deal's quote request.
 REQUEST_FLAG = "quote_requested"
+
+
+#: A parent written with its lines: its external id, its current lines' keys, its events.
+LineOwner = tuple[str, frozenset[str], list[int]]
+
+
+def stale_lines(owner: LineOwner, found: Iterable[tuple[str, object]]) -> list[str]:
+    """CRM ids of the lines ``found`` under a written parent (``(crm id, external id)`` pairs) that
+    the push made (external id ``<parent>-<n>``) and the core no longer has. A line without an
+    external id (added in the CRM by hand) is left alone; a current line is never among them."""
+    parent_key, current, _ = owner
+    prefix = f"{parent_key}-"
+    return [
+        crm_id
+        for crm_id, ext in found
+        if isinstance(ext, str) and ext.startswith(prefix) and ext not in current
+    ]
 
 
 class Writer(Protocol):
