@@ -18,9 +18,10 @@ from collections.abc import Sequence
 from connector.hubspot.association_writes import AssociationType, HubSpotAssociations, Pair
 from connector.hubspot.associations import read_associations
 from connector.hubspot.client import results_of
+from connector.hubspot.records import record_stamp, stamp_property
 from connector.hubspot.writes import BATCH_MAX, HubSpotWriter
 from connector.push.crm_sender import Snapshots, Work
-from connector.push.crm_writes import LineOwner, PushWrites, stale_lines
+from connector.push.crm_writes import LineOwner, PushWrites, RequestState, stale_lines
 from connector.push.ledger import Ledger
 from connector.writes import WriteResults
 from mappings.push import crm_fields
@@ -50,6 +51,22 @@ class HubSpotWrites(PushWrites):
 
     def _update_by_id(self, obj: str, records: Sequence[dict[str, object]]) -> WriteResults:
         return self.hs.batch_update(obj, records)
+
+    def _request_states(
+        self, obj: str, flag_field: str, crm_ids: Sequence[str]
+    ) -> dict[str, RequestState]:
+        states = {}
+        stamp_field = stamp_property(obj)
+        for start in range(0, len(crm_ids), BATCH_MAX):
+            body = {
+                "inputs": [{"id": i} for i in crm_ids[start : start + BATCH_MAX]],
+                "properties": [flag_field, stamp_field],
+            }
+            data = self.hs.client.batch_read(obj, body)
+            for rec in results_of(self.hs.client.connection, f"read {obj}", data):
+                flag = (rec.get("properties") or {}).get(flag_field) == "true"
+                states[str(rec.get("id"))] = RequestState(record_stamp(obj, rec), flag)
+        return states
 
     def _upsert(
         self, ledger: Ledger, part: PushObject, records: Sequence[dict[str, object]]

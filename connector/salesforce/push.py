@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from connector.push.crm_sender import Snapshots, Work
-from connector.push.crm_writes import LineOwner, PushWrites, stale_lines
+from connector.push.crm_writes import LineOwner, PushWrites, RequestState, stale_lines
 from connector.push.ledger import Ledger
+from connector.salesforce.decode import parse_stamp
 from connector.salesforce.soql import in_list, quote, select
 from connector.salesforce.writes import SalesforceWriter
 from connector.writes import WriteResults
@@ -44,6 +45,17 @@ class SalesforceWrites(PushWrites):
 
     def _update_by_id(self, obj: str, records: Sequence[dict[str, object]]) -> WriteResults:
         return self.sf.update(obj, records)
+
+    def _request_states(
+        self, obj: str, flag_field: str, crm_ids: Sequence[str]
+    ) -> dict[str, RequestState]:
+        states = {}
+        for start in range(0, len(crm_ids), IN_MAX):
+            where = f"Id IN {in_list(crm_ids[start : start + IN_MAX])}"
+            for row in self._query(select(obj, ["Id", "SystemModstamp", flag_field], where)):
+                stamp = parse_stamp(str(row["SystemModstamp"]))
+                states[str(row["Id"])] = RequestState(stamp, row.get(flag_field) is True)
+        return states
 
     def _query(self, soql: str) -> list[dict[str, Any]]:
         answer = self.sf.client.call("lookup", lambda sf: sf.query_all(soql))
