@@ -22,6 +22,8 @@ from order_core.pushback.snapshots import DealSummary, QuoteSnap, Values
 
 #: The core value that clears a deal's quote request.
 REQUEST_FLAG = "quote_requested"
+#: The core value holding the signed link to the latest quote's document (None: not configured).
+DOCUMENT_LINK = "quote_document_url"
 
 
 #: A parent written with its lines: its external id, its current lines' keys, its events.
@@ -161,6 +163,10 @@ class PushWrites(ABC):
             if not clear_request and summary.request_pending:
                 continue
             fields = crm_fields(part, summary.values)
+            if summary.values.get(DOCUMENT_LINK) is None:  # no link configured: none written
+                for crm_field, rule in part.fields.items():
+                    if rule.from_ == DOCUMENT_LINK:
+                        fields.pop(crm_field, None)
             clear = clear_request and may_clear(summary, states.get(summary.deal_crm_id))
             if not clear:
                 for crm_field in flags:

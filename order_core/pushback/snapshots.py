@@ -17,6 +17,7 @@ from order_core.bulk_sql import one_of
 from order_core.deals.models import Deal
 from order_core.orders.models import Order, OrderLine, OrderStatusChange
 from order_core.partners.models import PartnerCrmRef
+from order_core.quotes.document_links import document_link
 from order_core.quotes.from_deals import approval_state
 from order_core.quotes.models import DealQuoteRequest, Quote, QuoteLine
 from order_core.sync.models import SyncRecord
@@ -178,6 +179,9 @@ def deal_summaries(session: Session, deal_ids: Sequence[int]) -> dict[int, DealS
             "currency": d.currency if last is None else last.currency,
             "note": notes.get(d.id, ""),
             "quote_requested": False,
+            "quote_document_url": None
+            if last is None
+            else document_link(last.number, last.version),
         }
         out[d.id] = DealSummary(d.id, d.crm_id, values, d.quote_requested, stamps.get(d.id))
     return out
