@@ -13,12 +13,14 @@ longer has go (batch archive, 100 a call).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
 from connector.hubspot.association_writes import AssociationType, HubSpotAssociations, Pair
 from connector.hubspot.associations import read_associations
 from connector.hubspot.client import results_of
-from connector.hubspot.records import record_stamp, stamp_property
+from connector.hubspot.records import BadRecord, parse_stamp, record_stamp, stamp_property
 from connector.hubspot.writes import BATCH_MAX, HubSpotWriter
 from connector.push.crm_sender import Snapshots, Work
 from connector.push.crm_writes import LineOwner, PushWrites, RequestState, stale_lines
@@ -61,11 +63,14 @@ class HubSpotWrites(PushWrites):
             body = {
                 "inputs": [{"id": i} for i in crm_ids[start : start + BATCH_MAX]],
                 "properties": [flag_field, stamp_field],
+                "propertiesWithHistory": [flag_field],
             }
             data = self.hs.client.batch_read(obj, body)
             for rec in results_of(self.hs.client.connection, f"read {obj}", data):
                 flag = (rec.get("properties") or {}).get(flag_field) == "true"
-                states[str(rec.get("id"))] = RequestState(record_stamp(obj, rec), flag)
+                states[str(rec.get("id"))] = RequestState(
+                    record_stamp(obj, rec), flag, _set_at(rec, flag_field)
+                )
         return states
 
     def _upsert(
@@ -236,3 +241,17 @@ class HubSpotWrites(PushWrites):
             self._write(
                 ledger, "removed", self.assoc.remove("companies", "companies", former, [label])
             )
+
+
+def _set_at(record: Mapping[str, Any], prop: str) -> datetime | None:
+    """When ``prop`` got its current value (the newest entry of its history), if HubSpot says.
+
+    HubSpot moves a deal's modification stamp for changes the push makes itself (and for some
+    association changes); the flag's own history tells a new tick from those."""
+    history = (record.get("propertiesWithHistory") or {}).get(prop)
+    if not isinstance(history, list) or not history or not isinstance(history[0], dict):
+        return None
+    try:
+        return parse_stamp(history[0].get("timestamp"))
+    except BadRecord:
+        return None

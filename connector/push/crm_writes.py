@@ -45,19 +45,27 @@ def stale_lines(owner: LineOwner, found: Iterable[tuple[str, object]]) -> list[s
 
 @dataclass(frozen=True)
 class RequestState:
-    """A deal's modification stamp and quote-requested flag as its CRM holds them."""
+    """A deal's modification stamp and quote-requested flag as its CRM holds them, and when the
+    flag got its current value where the CRM says (HubSpot's property history; else None)."""
 
     stamp: datetime
     flag: bool
+    flag_set_at: datetime | None = None
 
 
 def may_clear(summary: DealSummary, state: RequestState | None) -> bool:
-    """Whether the push may clear a deal's request flag: the CRM has it off already, or the deal
-    is unchanged in the CRM since the request the core handled (same stamp). A deal the CRM did
-    not return is written as before (the update then says what became of it)."""
+    """Whether the push may clear a deal's request flag: the CRM has it off already, or it was
+    not set again after the request the core handled (the flag's own change time when the CRM
+    keeps one, else the deal's stamp unchanged). A deal the CRM did not return is written as
+    before (the update then says what became of it)."""
     if state is None or not state.flag:
         return True
-    return summary.request_stamp is not None and state.stamp == summary.request_stamp
+    handled = summary.request_stamp
+    if handled is None:
+        return False
+    if state.flag_set_at is not None:
+        return state.flag_set_at <= handled
+    return state.stamp == handled
 
 
 class Writer(Protocol):

@@ -84,3 +84,31 @@ def test_a_flag_not_ticked_again_is_cleared_by_the_push(world: PushWorld) -> Non
         assert _crm_quote_number(world, source, deal.crm_id) == result.quote_number
         world.pull(source)
         assert [r for r in world.quote_requests(source) if r.deal_id == deal.id] == []
+
+
+def test_another_change_after_the_request_is_a_new_request_only_in_salesforce(
+    world: PushWorld,
+) -> None:
+    """HubSpot keeps each property's change time, so an edit of another field is told from a new
+    tick; Salesforce keeps only the record's stamp, so any change of a flagged deal after the core
+    read it counts as a new request there (a revised quote from the deal as it is now)."""
+    for source in (SF, HS):
+        deal = world.quotable_deal(source)
+        world.flag(source, deal)
+        world.pull(source)
+        [first] = [r for r in world.quote_requests(source) if r.deal_id == deal.id]
+        assert first.outcome == "quoted", first.reason
+        if source == SF:
+            world.sandboxes.sf.app.admin_api.change_record(
+                "Opportunity", deal.crm_id, {"Description": "Call the buyer on Monday."}
+            )
+        else:
+            world.sandboxes.hs.app.change_record(
+                "deals", deal.crm_id, {"description": "Call the buyer on Monday."}
+            )
+        report = world.push(source)
+        assert report.status == "ok" and report.dead_lettered == 0, report.as_dict()
+        assert _crm_flag(world, source, deal.crm_id) is (source == SF)
+        world.pull(source)
+        again = [r.quote_version for r in world.quote_requests(source) if r.deal_id == deal.id]
+        assert again == ([2] if source == SF else [])
