@@ -121,7 +121,14 @@ class HubSpotWrites(PushWrites):
                 parent_of[ln.key] = (parent_ids[parent_key], event_ids)
                 records.append({part.external_id: ln.key, **crm_fields(part, ln.values)})
         ids = self._upsert(ledger, part, records)
-        self._remove_stale(ledger, parent.object, part, sent)
+        # A parent this write created has no older line items to read.
+        created = {
+            r.crm_id
+            for key, r in ledger.results.items()
+            if key.startswith(f"{parent.object}:") and r.status == "created"
+        }
+        older = {pid: owner for pid, owner in sent.items() if pid not in created}
+        self._remove_stale(ledger, parent.object, part, older)
         return [((ids[k], pid), events) for k, (pid, events) in parent_of.items() if k in ids]
 
     def _remove_stale(

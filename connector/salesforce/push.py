@@ -133,8 +133,11 @@ class SalesforceWrites(PushWrites):
         by_id: dict[str, LineOwner] = {}
         for owner in owners:
             result = ledger.results.get(f"{parent.object}:{owner[0]}")
-            if result is not None and result.ok and result.crm_id:
+            # A parent this write created has no older lines to read.
+            if result is not None and result.ok and result.crm_id and result.status != "created":
                 by_id[result.crm_id] = owner
+        if not by_id:
+            return
         assert part.external_id is not None
         link = f"{parent.object}Id"
         columns = ["Id", part.external_id, link]
