@@ -25,6 +25,7 @@ PUSH_VALUES: dict[str, frozenset[str]] = {
             "currency",
             "note",
             "quote_requested",
+            "quote_document_url",
         }
     ),
     "quote": frozenset(

@@ -95,6 +95,13 @@ class CoreSettings(BaseSettings):
     license_signing_key: SecretStr = SecretStr("change-me-license-signing-key")
     quote_link_secret: SecretStr = SecretStr("change-me-quote-link-secret")
     public_base_url: str = "http://127.0.0.1:8080"
+    quote_document_secret: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Signs the read-only quote document links the CRM push writes on deals for sales ops "
+            "(at least 32 characters); unset, or CHANNELSYNC_PUBLIC_BASE_URL unset: no link"
+        ),
+    )
     tax_rates: dict[str, Decimal] = Field(
         default_factory=lambda: {"US": Decimal("0"), "GB": Decimal("0.20"), "DE": Decimal("0.19")},
         description="Tax rate per country or country-region (e.g. US-CA); JSON in the env var",
@@ -158,6 +165,16 @@ class CoreSettings(BaseSettings):
                 f"(SQLite and PostgreSQL through psycopg only); {_URL_FIX}"
             )
         return value.strip()
+
+    @field_validator("quote_document_secret")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError(
+                "is shorter than 32 characters; use a long random value, e.g. the output of "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))', or unset it"
+            )
+        return value
 
     @field_validator("renewal_notice_days")
     @classmethod

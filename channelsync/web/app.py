@@ -11,6 +11,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from channelsync.web.context import WebContext
+from channelsync.web.document_pages import signed_document
 from channelsync.web.headers import SecurityHeaders
 from channelsync.web.health import healthz
 from channelsync.web.hubspot_webhooks import hubspot_webhook
@@ -79,6 +80,9 @@ def build_app(
         Route(f"{QUOTE}/decline", decline, methods=["POST"]),
         Route(f"{QUOTE}/quote.pdf", quote_pdf, methods=["GET"]),
         Route(f"{QUOTE}/invoice.pdf", invoice_pdf, methods=["GET"]),
+        Route(
+            "/documents/quotes/{number}/v{version:int}/quote.pdf", signed_document, methods=["GET"]
+        ),
         Route("/renewals/{reference}", show_renewal, methods=["GET"]),
         Route("/renewals/{reference}/renew", renew, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),

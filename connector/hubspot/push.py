@@ -5,17 +5,25 @@ upsert, so a retry never duplicates; associations (HubSpot-defined types) are ma
 records' ids are known, and making one twice changes nothing. A revised quote's earlier versions
 keep their records but leave the deal, which shows the current version only. An order is
 associated with its partner's company (and the deal its quote came from) on its first event;
-a partner with no company in this portal skips the order.
+a partner with no company in this portal skips the order. Line items a revision removed are
+archived once the current ones are written: the parent's line items are read through its
+associations (v4 batch read) and their ``channelsync_id`` (batch read), and those the core no
+longer has go (batch archive, 100 a call).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
 from connector.hubspot.association_writes import AssociationType, HubSpotAssociations, Pair
-from connector.hubspot.writes import HubSpotWriter
+from connector.hubspot.associations import read_associations
+from connector.hubspot.client import results_of
+from connector.hubspot.records import BadRecord, parse_stamp, record_stamp, stamp_property
+from connector.hubspot.writes import BATCH_MAX, HubSpotWriter
 from connector.push.crm_sender import Snapshots, Work
-from connector.push.crm_writes import PushWrites
+from connector.push.crm_writes import LineOwner, PushWrites, RequestState, stale_lines
 from connector.push.ledger import Ledger
 from connector.writes import WriteResults
 from mappings.push import crm_fields
@@ -45,6 +53,25 @@ class HubSpotWrites(PushWrites):
 
     def _update_by_id(self, obj: str, records: Sequence[dict[str, object]]) -> WriteResults:
         return self.hs.batch_update(obj, records)
+
+    def _request_states(
+        self, obj: str, flag_field: str, crm_ids: Sequence[str]
+    ) -> dict[str, RequestState]:
+        states = {}
+        stamp_field = stamp_property(obj)
+        for start in range(0, len(crm_ids), BATCH_MAX):
+            body = {
+                "inputs": [{"id": i} for i in crm_ids[start : start + BATCH_MAX]],
+                "properties": [flag_field, stamp_field],
+                "propertiesWithHistory": [flag_field],
+            }
+            data = self.hs.client.batch_read(obj, body)
+            for rec in results_of(self.hs.client.connection, f"read {obj}", data):
+                flag = (rec.get("properties") or {}).get(flag_field) == "true"
+                states[str(rec.get("id"))] = RequestState(
+                    record_stamp(obj, rec), flag, _set_at(rec, flag_field)
+                )
+        return states
 
     def _upsert(
         self, ledger: Ledger, part: PushObject, records: Sequence[dict[str, object]]
@@ -80,15 +107,58 @@ class HubSpotWrites(PushWrites):
         if part is None or part.external_id is None:
             return []
         records, parent_of = [], {}
+        sent: dict[str, LineOwner] = {}
         for parent_key, lines, event_ids in owners:
             if parent_key not in parent_ids:
                 continue
+            sent[parent_ids[parent_key]] = (
+                parent_key,
+                frozenset(ln.key for ln in lines),
+                event_ids,
+            )
             for ln in lines:
                 ledger.need(event_ids, f"{part.object}:{ln.key}")
                 parent_of[ln.key] = (parent_ids[parent_key], event_ids)
                 records.append({part.external_id: ln.key, **crm_fields(part, ln.values)})
         ids = self._upsert(ledger, part, records)
+        # A parent this write created has no older line items to read.
+        created = {
+            r.crm_id
+            for key, r in ledger.results.items()
+            if key.startswith(f"{parent.object}:") and r.status == "created"
+        }
+        older = {pid: owner for pid, owner in sent.items() if pid not in created}
+        self._remove_stale(ledger, parent.object, part, older)
         return [((ids[k], pid), events) for k, (pid, events) in parent_of.items() if k in ids]
+
+    def _remove_stale(
+        self, ledger: Ledger, parent_obj: str, part: PushObject, owners: dict[str, LineOwner]
+    ) -> None:
+        """Archive the line items of written parents (by HubSpot id) that the core no longer has;
+        each archive is needed by its parent's events."""
+        if not owners:
+            return
+        assert part.external_id is not None
+        linked = read_associations(self.hs.client, parent_obj, part.object, sorted(owners))
+        parent_of = {line: parent for parent, lines in linked.items() for line, _ in lines}
+        keys: dict[str, object] = {}
+        line_ids = sorted(parent_of)
+        for start in range(0, len(line_ids), BATCH_MAX):
+            body = {
+                "inputs": [{"id": i} for i in line_ids[start : start + BATCH_MAX]],
+                "properties": [part.external_id],
+            }
+            data = self.hs.client.batch_read(part.object, body)
+            for rec in results_of(self.hs.client.connection, f"read {part.object}", data):
+                keys[str(rec.get("id"))] = (rec.get("properties") or {}).get(part.external_id)
+        doomed: list[str] = []
+        for parent_id, owner in owners.items():
+            rows = [(i, keys.get(i)) for i, p in parent_of.items() if p == parent_id]
+            for line_id in stale_lines(owner, rows):
+                ledger.need(owner[2], f"archived:{line_id}")
+                doomed.append(line_id)
+        if doomed:
+            self._write(ledger, "archived", self.hs.batch_archive(part.object, doomed))
 
     def quotes(self, work: Work, snaps: Snapshots, ledger: Ledger) -> None:
         """Each quote version on its deal with its line items; earlier versions leave the deal."""
@@ -178,3 +248,17 @@ class HubSpotWrites(PushWrites):
             self._write(
                 ledger, "removed", self.assoc.remove("companies", "companies", former, [label])
             )
+
+
+def _set_at(record: Mapping[str, Any], prop: str) -> datetime | None:
+    """When ``prop`` got its current value (the newest entry of its history), if HubSpot says.
+
+    HubSpot moves a deal's modification stamp for changes the push makes itself (and for some
+    association changes); the flag's own history tells a new tick from those."""
+    history = (record.get("propertiesWithHistory") or {}).get(prop)
+    if not isinstance(history, list) or not history or not isinstance(history[0], dict):
+        return None
+    try:
+        return parse_stamp(history[0].get("timestamp"))
+    except BadRecord:
+        return None

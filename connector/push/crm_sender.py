@@ -26,7 +26,7 @@ from order_core.commissions.crm_values import StatementSnap, statement_snapshots
 from order_core.db import new_session
 from order_core.outbox import OutboxEvent
 from order_core.outbox.outcomes import Outcome
-from order_core.pushback.acknowledge import requests_acknowledged
+from order_core.pushback.acknowledge import requests_acknowledged, requests_renewed
 from order_core.pushback.fanout import PUSHED, connection_prefix
 from order_core.pushback.resellers import ResellerSnap, reseller_snapshots
 from order_core.pushback.snapshots import (
@@ -125,8 +125,11 @@ class CrmWrites(Protocol):
         """Write the quote versions (with lines, on their deals)."""
         ...
 
-    def deals(self, work: Work, snaps: Snapshots, ledger: Ledger, *, clear_request: bool) -> None:
-        """Write the quote summaries on the deals (clearing the request flag when asked)."""
+    def deals(
+        self, work: Work, snaps: Snapshots, ledger: Ledger, *, clear_request: bool
+    ) -> dict[int, bool]:
+        """Write the quote summaries on the deals (clearing the request flag when asked and the
+        deal is unchanged since the request); per written deal, whether its flag was cleared."""
         ...
 
     def orders(self, work: Work, snaps: Snapshots, ledger: Ledger) -> None:
@@ -199,8 +202,8 @@ class CrmPushSender:
             self.writes.quotes(work, snaps, ledger)
             self.writes.deals(work, snaps, ledger, clear_request=False)
         elif self.entity == "deal":
-            self.writes.deals(work, snaps, ledger, clear_request=True)
-            self._acknowledge(snaps, ledger)
+            cleared = self.writes.deals(work, snaps, ledger, clear_request=True)
+            self._acknowledge(snaps, ledger, cleared)
         elif self.entity == "order":
             self.writes.orders(work, snaps, ledger)
         elif self.entity == "end_customer":
@@ -210,14 +213,20 @@ class CrmPushSender:
         ids = [e.id for e in events if e.id is not None]
         return SendResult(ledger.outcomes(ids), ledger.calls)
 
-    def _acknowledge(self, snaps: Snapshots, ledger: Ledger) -> None:
-        """Deals whose flag the CRM now has off: the core's flag off, their pull links reset."""
+    def _acknowledge(self, snaps: Snapshots, ledger: Ledger, cleared: dict[int, bool]) -> None:
+        """Deals whose flag the CRM now has off: the core's flag off, their pull links reset.
+        Deals whose flag was left on for a newer request: their pull links reset only."""
         part = self.writes.push.deal
         if part is None:
             return
-        done = [
-            s.deal_id for s in snaps.deals.values() if ledger.ok(f"{part.object}:{s.deal_crm_id}")
+        written = [
+            s.deal_id
+            for s in snaps.deals.values()
+            if s.deal_id in cleared and ledger.ok(f"{part.object}:{s.deal_crm_id}")
         ]
-        if done:
+        done = [d for d in written if cleared[d]]
+        again = [d for d in written if not cleared[d]]
+        if done or again:
             with new_session(self.engine) as session:
                 requests_acknowledged(self.connection, done, session=session)
+                requests_renewed(self.connection, again, session=session)

@@ -1,11 +1,14 @@
 """What the Salesforce and HubSpot push writes share: the writer and the push section, the first
-error that stopped a write, per-event skips, the quote summary written on deals and the latest
-commission statement written on partner accounts (both updates by CRM id)."""
+error that stopped a write, per-event skips, which CRM lines a revision removed, the quote summary
+written on deals and the latest commission statement written on partner accounts (both updates
+by CRM id)."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from connector.errors import CrmError
@@ -15,10 +18,54 @@ from connector.writes import WriteResults
 from mappings.push import crm_fields
 from mappings.spec import PushObject, PushSpec
 from order_core.outbox.outcomes import Outcome
-from order_core.pushback.snapshots import QuoteSnap, Values
+from order_core.pushback.snapshots import DealSummary, QuoteSnap, Values
 
 #: The core value that clears a deal's quote request.
 REQUEST_FLAG = "quote_requested"
+#: The core value holding the signed link to the latest quote's document (None: not configured).
+DOCUMENT_LINK = "quote_document_url"
+
+
+#: A parent written with its lines: its external id, its current lines' keys, its events.
+LineOwner = tuple[str, frozenset[str], list[int]]
+
+
+def stale_lines(owner: LineOwner, found: Iterable[tuple[str, object]]) -> list[str]:
+    """CRM ids of the lines ``found`` under a written parent (``(crm id, external id)`` pairs) that
+    the push made (external id ``<parent>-<n>``) and the core no longer has. A line without an
+    external id (added in the CRM by hand) is left alone; a current line is never among them."""
+    parent_key, current, _ = owner
+    prefix = f"{parent_key}-"
+    return [
+        crm_id
+        for crm_id, ext in found
+        if isinstance(ext, str) and ext.startswith(prefix) and ext not in current
+    ]
+
+
+@dataclass(frozen=True)
+class RequestState:
+    """A deal's modification stamp and quote-requested flag as its CRM holds them, and when the
+    flag got its current value where the CRM says (HubSpot's property history; else None)."""
+
+    stamp: datetime
+    flag: bool
+    flag_set_at: datetime | None = None
+
+
+def may_clear(summary: DealSummary, state: RequestState | None) -> bool:
+    """Whether the push may clear a deal's request flag: the CRM has it off already, or it was
+    not set again after the request the core handled (the flag's own change time when the CRM
+    keeps one, else the deal's stamp unchanged). A deal the CRM did not return is written as
+    before (the update then says what became of it)."""
+    if state is None or not state.flag:
+        return True
+    handled = summary.request_stamp
+    if handled is None:
+        return False
+    if state.flag_set_at is not None:
+        return state.flag_set_at <= handled
+    return state.stamp == handled
 
 
 class Writer(Protocol):
@@ -85,26 +132,59 @@ class PushWrites(ABC):
     def _update_by_id(self, obj: str, records: Sequence[dict[str, object]]) -> WriteResults:
         """Update existing records of ``obj`` named by their CRM id (``id_field``): each CRM's own call."""
 
-    def deals(self, work: Work, snaps: Snapshots, ledger: Ledger, *, clear_request: bool) -> None:
-        """The quote summary on each deal (the request flag cleared only when asked)."""
+    @abstractmethod
+    def _request_states(
+        self, obj: str, flag_field: str, crm_ids: Sequence[str]
+    ) -> dict[str, RequestState]:
+        """Each deal's modification stamp and request flag as the CRM holds them now (a deal the
+        CRM does not return is left out): each CRM's own read."""
+
+    def deals(
+        self, work: Work, snaps: Snapshots, ledger: Ledger, *, clear_request: bool
+    ) -> dict[int, bool]:
+        """The quote summary on each deal; for a deal result (``clear_request``), whether each
+        written deal's request flag was cleared (True) or left on for a newer request (False).
+
+        Without ``clear_request`` (a quote's change), a deal whose request the core has not yet
+        acknowledged is not written: its ``crm.deal`` event writes the summary, and a write now
+        would move the deal's CRM stamp. With it, the flag is cleared only where the CRM's stamp
+        is still the one the core handled (or the flag is off already); a deal changed since with
+        its flag on holds a new request, so its flag stays on for the next pull.
+        """
         part = self.push.deal
         if part is None:
-            return
-        records = []
-        for deal_id, event_ids in work.deals.items():
-            summary = snaps.deals.get(deal_id)
+            return {}
+        flags = [f for f, rule in part.fields.items() if rule.from_ == REQUEST_FLAG]
+        wanted = [
+            (deal_id, event_ids, snaps.deals.get(deal_id))
+            for deal_id, event_ids in work.deals.items()
+        ]
+        states: dict[str, RequestState] = {}
+        if clear_request and flags:
+            ids = sorted({s.deal_crm_id for _, _, s in wanted if s is not None})
+            states = self._request_states(part.object, flags[0], ids) if ids else {}
+        records, cleared = [], {}
+        for deal_id, event_ids, summary in wanted:
             if summary is None:
                 ledger.decide(event_ids, Outcome.skipped(f"deal {deal_id} is gone"))
                 continue
+            if not clear_request and summary.request_pending:
+                continue
             fields = crm_fields(part, summary.values)
-            if not clear_request:
+            if summary.values.get(DOCUMENT_LINK) is None:  # no link configured: none written
                 for crm_field, rule in part.fields.items():
-                    if rule.from_ == REQUEST_FLAG:
+                    if rule.from_ == DOCUMENT_LINK:
                         fields.pop(crm_field, None)
+            clear = clear_request and may_clear(summary, states.get(summary.deal_crm_id))
+            if not clear:
+                for crm_field in flags:
+                    fields.pop(crm_field, None)
             ledger.need(event_ids, f"{part.object}:{summary.deal_crm_id}")
             records.append({self.id_field: summary.deal_crm_id, **fields})
+            cleared[deal_id] = clear
         if records:
             self._write(ledger, part.object, self._update_by_id(part.object, records))
+        return cleared
 
     def statements(self, work: Work, snaps: Snapshots, ledger: Ledger) -> None:
         """Each partner's latest commission statement on its account (one update per partner,

@@ -4,7 +4,11 @@ Records are upserted by the mapping's external id (``Channelsync_Id__c``), lines
 parent by it (``{"Quote": {"Channelsync_Id__c": ...}}``), so a retry never duplicates. Lines need
 a price book entry: the standard price book's entry of each product code, read once per product.
 An order goes on its partner's account (the partner's Salesforce id from the pull's links); a
-partner with no account in this org skips the order.
+partner with no account in this org skips the order. Lines a revision removed are deleted once
+the current ones are written: the parent's lines are read by its id, and those with a channelsync
+external id the core no longer has go (sObject collections delete, 200 ids a call). Salesforce
+keeps the products of an activated order (status category ``Activated``): their events become
+dead letters saying so instead.
 """
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from connector.push.crm_sender import Snapshots, Work
-from connector.push.crm_writes import PushWrites
+from connector.push.crm_writes import LineOwner, PushWrites, RequestState, stale_lines
 from connector.push.ledger import Ledger
+from connector.salesforce.decode import parse_stamp
 from connector.salesforce.soql import in_list, quote, select
 from connector.salesforce.writes import SalesforceWriter
 from connector.writes import WriteResults
@@ -22,6 +27,11 @@ from mappings.push import crm_fields
 from mappings.spec import PushObject, PushSpec
 from order_core.outbox.outcomes import Outcome
 from order_core.pushback.snapshots import LineSnap
+
+#: Ids in one SOQL ``IN`` list.
+IN_MAX = 200
+#: Salesforce's status category of an order whose products can no longer be deleted.
+ACTIVATED = "Activated"
 
 
 class SalesforceWrites(PushWrites):
@@ -35,6 +45,17 @@ class SalesforceWrites(PushWrites):
 
     def _update_by_id(self, obj: str, records: Sequence[dict[str, object]]) -> WriteResults:
         return self.sf.update(obj, records)
+
+    def _request_states(
+        self, obj: str, flag_field: str, crm_ids: Sequence[str]
+    ) -> dict[str, RequestState]:
+        states = {}
+        for start in range(0, len(crm_ids), IN_MAX):
+            where = f"Id IN {in_list(crm_ids[start : start + IN_MAX])}"
+            for row in self._query(select(obj, ["Id", "SystemModstamp", flag_field], where)):
+                stamp = parse_stamp(str(row["SystemModstamp"]))
+                states[str(row["Id"])] = RequestState(stamp, row.get(flag_field) is True)
+        return states
 
     def _query(self, soql: str) -> list[dict[str, Any]]:
         answer = self.sf.client.call("lookup", lambda sf: sf.query_all(soql))
@@ -74,6 +95,7 @@ class SalesforceWrites(PushWrites):
         """Upsert lines of written parents; a product without a price book entry fails its events."""
         entries = self._price_entries([ln.sku for _, lines, _ in owners for ln in lines])
         records = []
+        sent: list[LineOwner] = []
         assert part.external_id is not None and parent.external_id is not None
         for parent_key, lines, event_ids in owners:
             missing = sorted({ln.sku for ln in lines if entries.get(ln.sku) is None})
@@ -88,6 +110,7 @@ class SalesforceWrites(PushWrites):
                 continue
             if not ledger.ok(f"{parent.object}:{parent_key}"):
                 continue
+            sent.append((parent_key, frozenset(ln.key for ln in lines), event_ids))
             for ln in lines:
                 ledger.need(event_ids, f"{part.object}:{ln.key}")
                 records.append(
@@ -100,6 +123,58 @@ class SalesforceWrites(PushWrites):
                 )
         if records:
             self._write(ledger, part.object, self.sf.upsert(part.object, part.external_id, records))
+        self._remove_stale(part, parent, sent, ledger)
+
+    def _remove_stale(
+        self, part: PushObject, parent: PushObject, owners: list[LineOwner], ledger: Ledger
+    ) -> None:
+        """Delete the lines of written parents that the core no longer has (see the module
+        docstring); each deletion is needed by its parent's events."""
+        by_id: dict[str, LineOwner] = {}
+        for owner in owners:
+            result = ledger.results.get(f"{parent.object}:{owner[0]}")
+            # A parent this write created has no older lines to read.
+            if result is not None and result.ok and result.crm_id and result.status != "created":
+                by_id[result.crm_id] = owner
+        if not by_id:
+            return
+        assert part.external_id is not None
+        link = f"{parent.object}Id"
+        columns = ["Id", part.external_id, link]
+        if parent.object == "Order":
+            columns.append("Order.StatusCode")
+        found: dict[str, list[tuple[str, object]]] = {}
+        activated: set[str] = set()
+        ids = sorted(by_id)
+        for start in range(0, len(ids), IN_MAX):
+            where = f"{link} IN {in_list(ids[start : start + IN_MAX])}"
+            for row in self._query(select(part.object, columns, where)):
+                parent_id = str(row[link])
+                found.setdefault(parent_id, []).append((str(row["Id"]), row.get(part.external_id)))
+                if (row.get("Order") or {}).get("StatusCode") == ACTIVATED:
+                    activated.add(parent_id)
+        doomed: list[str] = []
+        for parent_id, rows in found.items():
+            owner = by_id[parent_id]
+            stale = stale_lines(owner, rows)
+            if not stale:
+                continue
+            if parent_id in activated:
+                ledger.decide(
+                    owner[2],
+                    Outcome.dead(
+                        f"order {owner[0]} is activated in Salesforce, which keeps an activated "
+                        f"order's products: {len(stale)} line(s) removed in channelsync are still "
+                        "on it; move the order back to a Draft status in Salesforce (or delete "
+                        "those products there), then retry this dead letter"
+                    ),
+                )
+                continue
+            for crm_id in stale:
+                ledger.need(owner[2], f"removed:{crm_id}")
+            doomed.extend(stale)
+        if doomed:
+            self._write(ledger, "removed", self.sf.delete(doomed))
 
     def quotes(self, work: Work, snaps: Snapshots, ledger: Ledger) -> None:
         """Each quote version (and its earlier versions' states) on its Opportunity, with lines."""

@@ -107,6 +107,15 @@ class SalesforceAdmin:
         """Delete a record (it goes to the recycle bin: queryAll and deleted/ still see it)."""
         self.store.delete(sobject, record_id)
 
+    def set_activated_order_statuses(self, statuses: set[str]) -> None:
+        """Put these order statuses in the ``Activated`` category (the rest in ``Draft``), as an
+        org's admin would; every order's ``StatusCode`` follows (its stamps do not move)."""
+        with self.store.lock:
+            self.store.activated_order_statuses = frozenset(statuses)
+            for rec in self.store.records["Order"].values():
+                activated = rec.get("Status") in self.store.activated_order_statuses
+                rec["StatusCode"] = "Activated" if activated else "Draft"
+
     def undelete_record(self, sobject: str, record_id: str) -> None:
         """Restore a deleted record."""
         self.store.undelete(sobject, record_id)

@@ -1,10 +1,12 @@
-"""Fields the platform computes on write: names, closed/won flags, list prices and totals."""
+"""Fields the platform computes on write (names, closed/won flags, list prices and totals, an
+order's status category), and the deletions it refuses (an activated order's products)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from crm_sandbox.salesforce.errors import SalesforceApiError
 from crm_sandbox.salesforce.objects import CLOSED_STAGES
 from crm_sandbox.salesforce.schema import ObjectDef
 
@@ -53,6 +55,22 @@ def derive(store: Store, obj: ObjectDef, rec: Record) -> None:
                 rec["Name"], rec["ProductCode"] = entry["Name"], entry["ProductCode"]
         if name != "OpportunityLineItem" or rec.get("TotalPrice") is None or rec.get("UnitPrice"):
             _total(rec)
+    elif name == "Order":
+        activated = rec.get("Status") in store.activated_order_statuses
+        rec["StatusCode"] = "Activated" if activated else "Draft"
     elif name == "Quote":
         opp = _lookup(store, "Opportunity", rec.get("OpportunityId"))
         rec["AccountId"] = opp["AccountId"] if opp is not None else None
+
+
+def check_delete(store: Store, obj: ObjectDef, rec: Record) -> None:
+    """Refuse, as Salesforce does, to delete a product of an activated order."""
+    if obj.name != "OrderItem":
+        return
+    order = _lookup(store, "Order", rec.get("OrderId"))
+    if order is not None and order.get("StatusCode") == "Activated":
+        raise SalesforceApiError(
+            400,
+            "FIELD_INTEGRITY_EXCEPTION",
+            "You can't delete products from an activated order.",
+        )

@@ -3,7 +3,8 @@
 Quote and order objects carry the ``Channelsync_Id__c`` external id the push upserts by. Order
 ``Status`` is a restricted picklist (as on a real org, where each value belongs to a status
 category) holding the standard ``Draft`` / ``Activated`` and one value per channelsync order
-status. ``Partner`` and ``AccountContactRelation`` are junction objects without an external id.
+status; the read-only ``StatusCode`` is the category (``Activated`` for the statuses the org's
+admin put there: ``Activated`` unless the admin API says otherwise, else ``Draft``). ``Partner`` and ``AccountContactRelation`` are junction objects without an external id.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ ORDER_STATUSES = (
     "Cancelled",
     "Partially Refunded",
 )
+#: Order statuses in the ``Activated`` category until the admin API sets others.
+ACTIVATED_STATUSES = frozenset({"Activated"})
 PARTNER_ROLES = ("VAR/Reseller", "Distributor", "Consultant")
 CONTACT_ROLES = ("Buyer", "Approver", "Decision Maker", "Technical Buyer", "Other")
 
@@ -111,6 +114,13 @@ def commerce_objects() -> list[ObjectDef]:
                 f("Pricebook2Id", "reference", reference_to=("Pricebook2",)),
                 f("EffectiveDate", "date", label="Order Start Date", required=True),
                 f("Status", "picklist", required=True, picklist=ORDER_STATUSES, restricted=True),
+                f(
+                    "StatusCode",
+                    "picklist",
+                    label="Status Category",
+                    picklist=("Draft", "Activated"),
+                    **RO,
+                ),
                 f("Name", "string", label="Order Name"),
                 f("PoNumber", "string", label="PO Number"),
                 f("OrderNumber", "string", **RO),

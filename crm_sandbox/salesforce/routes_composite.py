@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from crm_sandbox.common.http import Request, Response
+from crm_sandbox.salesforce.derive import check_delete
 from crm_sandbox.salesforce.errors import SalesforceApiError, json_body, json_ok
 from crm_sandbox.salesforce.routes_sobjects import record_json, upsert_one
 from crm_sandbox.salesforce.store import Store
@@ -200,6 +201,7 @@ def register(app: SalesforceSandboxApp) -> None:
                     raise SalesforceApiError(
                         400, "INVALID_CROSS_REFERENCE_KEY", f"invalid cross reference id: {rid}"
                     )
+                check_delete(store, found[0], store.get(found[0].name, rid))
                 rec = store.delete(found[0].name, rid)
                 return {"id": rec["Id"], "success": True, "errors": []}
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, unquote_plus
 
 from crm_sandbox.common.http import Request, Response
+from crm_sandbox.salesforce.derive import check_delete
 from crm_sandbox.salesforce.errors import (
     SalesforceApiError,
     invalid_field,
@@ -131,7 +132,9 @@ def register(app: SalesforceSandboxApp) -> None:
 
     def delete(request: Request) -> Response:
         obj = store.sobject(request.params["sobject"])
-        store.delete(obj.name, request.params["id"])
+        with store.lock:
+            check_delete(store, obj, store.get(obj.name, request.params["id"]))
+            store.delete(obj.name, request.params["id"])
         return Response(204)
 
     def by_external_id(request: Request) -> Response:

@@ -17,6 +17,7 @@ from crm_sandbox.salesforce import ids
 from crm_sandbox.salesforce.derive import derive
 from crm_sandbox.salesforce.errors import SalesforceApiError, not_found
 from crm_sandbox.salesforce.objects import build_objects
+from crm_sandbox.salesforce.objects_commerce import ACTIVATED_STATUSES
 from crm_sandbox.salesforce.schema import FieldDef, ObjectDef
 from crm_sandbox.salesforce.values import Value, WriteClock
 
@@ -45,6 +46,8 @@ class Store:
         self.autonumbers: dict[str, int] = {}
         self._journal: list[tuple[str, str, Record | None]] | None = None
         self._indexes: dict[tuple[str, str], Index] = {}
+        #: Order statuses in the ``Activated`` category (the admin API changes them).
+        self.activated_order_statuses: frozenset[str] = ACTIVATED_STATUSES
 
     # -- lookups ---------------------------------------------------------------------------
     def sobject(self, name: str) -> ObjectDef:

@@ -5,6 +5,11 @@ what it last applied. Without that, a flag cleared by the push and ticked again 
 before the next pull would look unchanged to the pull (same mapped values as the last pull
 saw), and the new request would be lost. The next pull applies whatever the deal holds then:
 the flag off (nothing to do) or on again (a new request at a new stamp).
+
+When the push found the deal changed in the CRM since the request the core handled (its stamp
+moved while the flag was on: sales ops ticked it again), it leaves the flag on there and
+:func:`requests_renewed` only makes the pull's link forget its digest: the next pull applies the
+deal at its new stamp, and the core sees the new request.
 """
 
 from __future__ import annotations
@@ -33,6 +38,19 @@ def requests_acknowledged(source: str, deal_ids: Sequence[int], *, session: Sess
         .where(one_of(session, col(Deal.id), list(deal_ids)), col(Deal.source) == source)
         .values(quote_requested=False)
     )
+    return _forget_digests(session, source, deal_ids)
+
+
+@transactional
+def requests_renewed(source: str, deal_ids: Sequence[int], *, session: Session) -> int:
+    """Deals of connection ``source`` whose flag the push left on (a new request since the one the
+    core handled); how many links were reset so that the next pull applies them again."""
+    if not deal_ids:
+        return 0
+    return _forget_digests(session, source, deal_ids)
+
+
+def _forget_digests(session: Session, source: str, deal_ids: Sequence[int]) -> int:
     result = session.execute(
         update(SyncRecord)
         .where(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -16,6 +17,7 @@ from order_core.bulk_sql import one_of
 from order_core.deals.models import Deal
 from order_core.orders.models import Order, OrderLine, OrderStatusChange
 from order_core.partners.models import PartnerCrmRef
+from order_core.quotes.document_links import document_link
 from order_core.quotes.from_deals import approval_state
 from order_core.quotes.models import DealQuoteRequest, Quote, QuoteLine
 from order_core.sync.models import SyncRecord
@@ -46,11 +48,18 @@ class QuoteSnap:
 
 @dataclass(frozen=True)
 class DealSummary:
-    """The quote summary written on a CRM deal: its latest quote, or why there is none."""
+    """The quote summary written on a CRM deal: its latest quote, or why there is none.
+
+    ``request_pending``: the core holds the deal's quote-requested flag on (a request pulled and
+    not yet acknowledged by the push); ``request_stamp``: the CRM stamp of the latest request the
+    core handled, which the push compares with the deal's stamp in the CRM before clearing the flag.
+    """
 
     deal_id: int
     deal_crm_id: str
     values: Values
+    request_pending: bool = False
+    request_stamp: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -149,12 +158,14 @@ def deal_summaries(session: Session, deal_ids: Sequence[int]) -> dict[int, DealS
         assert q.deal_id is not None
         latest[q.deal_id] = q
     notes: dict[int, str] = {}
+    stamps: dict[int, datetime] = {}
     for r in session.exec(
         select(DealQuoteRequest)
         .where(one_of(session, col(DealQuoteRequest.deal_id), deal_ids))
         .order_by(col(DealQuoteRequest.id))
     ):
         notes[r.deal_id] = r.reason
+        stamps[r.deal_id] = r.crm_stamp
     out = {}
     for d in deals:
         assert d.id is not None
@@ -168,8 +179,11 @@ def deal_summaries(session: Session, deal_ids: Sequence[int]) -> dict[int, DealS
             "currency": d.currency if last is None else last.currency,
             "note": notes.get(d.id, ""),
             "quote_requested": False,
+            "quote_document_url": None
+            if last is None
+            else document_link(last.number, last.version),
         }
-        out[d.id] = DealSummary(d.id, d.crm_id, values)
+        out[d.id] = DealSummary(d.id, d.crm_id, values, d.quote_requested, stamps.get(d.id))
     return out
 
 

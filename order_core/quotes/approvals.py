@@ -121,7 +121,9 @@ def _route(
     """Move a draft-like quote to approved (no steps needed) or pending_approval with requests."""
     steps = policy.required_steps(subject_of(session, quote))
     if not steps:
-        check_transition(label(quote), quote.state, QuoteState.APPROVED)
+        # An approved quote edited to content that needs no step stays approved (on the new content).
+        if quote.state != QuoteState.APPROVED:
+            check_transition(label(quote), quote.state, QuoteState.APPROVED)
         quote.state = QuoteState.APPROVED
         quote.approved_content_hash = quote.content_hash
         session.add(quote)

@@ -122,9 +122,11 @@ ADMIN = Actor.vendor("channel.admin@vendor.example", "admin")
 FINANCE = Actor.vendor("finance@vendor.example", "finance")
 
 
-def order_from_quote(engine: Engine, quote_id: int, n: int = 0) -> str:
+def order_from_quote(
+    engine: Engine, quote_id: int, n: int = 0, policy: ApprovalPolicy | None = None
+) -> str:
     """An order at the quote's locked buy prices, placed by a new buyer of the quote's partner
-    (``n`` tells the buyers of several orders apart)."""
+    (``n`` tells the buyers of several orders apart); ``policy``: the approvals it needs (none)."""
     with new_session(engine) as session:
         quote = session.get(Quote, quote_id)
         assert quote is not None
@@ -155,7 +157,7 @@ def order_from_quote(engine: Engine, quote_id: int, n: int = 0) -> str:
             ],
             payment_method="purchase_order",
             po_number=f"PO-{quote_id}",
-            policy=ApprovalPolicy([]),
+            policy=policy or ApprovalPolicy([]),
         )
         session.commit()
         return order.number

@@ -1,0 +1,178 @@
+"""Lines removed from a revised order or an edited quote leave the CRM too (counted by external id)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from order_core.db import new_session
+from order_core.deals.models import Deal, DealLine
+from order_core.orders.models import Order, OrderLine
+from order_core.orders.pricing import CartItem
+from order_core.orders.revise import revise_order
+from order_core.outbox.dead_letters import list_dead_letters
+from order_core.partners.buyers import buyer_actor
+from order_core.pricing_inputs.builder import QuoteLineInput
+from order_core.quotes.models import Quote, QuoteLine
+from order_core.quotes.services import update_quote
+from quote_engine.approvals import policy_from_data
+from tests.e2e.push_world import ADMIN, HS, SALES_OPS, SF, PushWorld, order_from_quote
+
+#: Every order waits for the pricing desk, so it stays revisable (pending approval).
+DESK = policy_from_data(
+    {
+        "rules": [
+            {
+                "name": "desk",
+                "when": {"field": "total", "op": "gt", "value": 0},
+                "approver": {"side": "vendor", "role": "pricing_desk"},
+            }
+        ]
+    },
+    "e2e-desk",
+)
+
+
+def _quote_with_lines(world: PushWorld, source: str) -> Quote:
+    """The pushed quote of a flagged deal of ``source`` with two line items or more."""
+    with new_session(world.engine) as session:
+        two = (
+            select(DealLine.deal_id)
+            .where(col(DealLine.quantity) > 0)
+            .group_by(col(DealLine.deal_id))
+            .having(func.count(col(DealLine.sku).distinct()) >= 2)
+        )
+        deal = session.exec(
+            select(Deal)
+            .where(
+                Deal.source == source,
+                col(Deal.partner_id).is_not(None),
+                col(Deal.deleted_in_crm).is_(False),
+                Deal.currency == "USD",
+                col(Deal.id).in_(two),
+            )
+            .order_by(col(Deal.id))
+        ).first()
+        assert deal is not None
+    world.flag(source, deal)
+    world.pull(source)
+    [result] = [r for r in world.quote_requests(source) if r.deal_id == deal.id]
+    assert result.outcome == "quoted", result.reason
+    report = world.push(source)
+    assert report.status == "ok" and report.dead_lettered == 0, report.as_dict()
+    with new_session(world.engine) as session:
+        return session.exec(select(Quote).where(Quote.deal_id == deal.id)).one()
+
+
+def _lines(world: PushWorld, order_number: str) -> list[OrderLine]:
+    with new_session(world.engine) as session:
+        order = session.exec(select(Order).where(Order.number == order_number)).one()
+        return list(
+            session.exec(
+                select(OrderLine)
+                .where(OrderLine.order_id == order.id)
+                .order_by(col(OrderLine.line_no))
+            )
+        )
+
+
+def _crm_lines(world: PushWorld, source: str, prefix: str, obj: str) -> dict[str, int]:
+    """Live CRM line records under ``prefix`` by external id (each id's count)."""
+    if source == SF:
+        counts = world.sandboxes.sf.app.admin_api.external_id_counts(obj)
+    else:
+        counts = world.sandboxes.hs.app.external_id_counts("line_items")
+    return {k: n for k, n in counts.items() if k.startswith(f"{prefix}-")}
+
+
+def _drop_last_line(world: PushWorld, number: str) -> list[str]:
+    """Revise the order (its buyer) to all but its last line; the keys of the lines kept."""
+    lines = _lines(world, number)
+    assert len(lines) >= 2
+    with new_session(world.engine) as session:
+        order = session.exec(select(Order).where(Order.number == number)).one()
+        buyer = buyer_actor(session, order.buyer_id)
+        revised = revise_order(
+            number,
+            session=session,
+            actor=buyer,
+            lines=[CartItem(ln.sku, int(ln.quantity)) for ln in lines[:-1]],
+            policy=DESK,
+        )
+        assert revised.status == "pending_approval"
+    return [f"{number}-{ln.line_no}" for ln in _lines(world, number)]
+
+
+def test_a_revised_order_loses_its_removed_line_in_both_crms(world: PushWorld) -> None:
+    for source, obj in ((SF, "OrderItem"), (HS, "line_items")):
+        quote = _quote_with_lines(world, source)
+        number = order_from_quote(world.engine, quote.id or 0, policy=DESK)
+        first = world.push(source)
+        assert first.status == "ok" and first.dead_lettered == 0, first.as_dict()
+        before = _crm_lines(world, source, number, obj)
+        assert sorted(before) == [f"{number}-{ln.line_no}" for ln in _lines(world, number)]
+        kept = _drop_last_line(world, number)
+        report = world.push(source)
+        assert report.status == "ok" and report.dead_lettered == 0, report.as_dict()
+        assert _crm_lines(world, source, number, obj) == dict.fromkeys(kept, 1)
+        assert len(kept) == len(before) - 1
+        # Pushing again (a retry, or the next run) deletes nothing more and keeps every line.
+        with new_session(world.engine) as session:
+            order = session.exec(select(Order).where(Order.number == number)).one()
+            assert order.status == "pending_approval"
+        again = world.push(source)
+        assert again.delivered == 0
+        assert _crm_lines(world, source, number, obj) == dict.fromkeys(kept, 1)
+        if source == HS:
+            hs = world.sandboxes.hs.app
+            [rec] = [r for r in hs.records("orders") if r.props.get("channelsync_id") == number]
+            assert len(hs.associated_ids("orders", rec.id, "line_items")) == len(kept)
+
+
+def test_an_edited_quote_loses_its_removed_line_in_both_crms(world: PushWorld) -> None:
+    for source, obj in ((SF, "QuoteLineItem"), (HS, "line_items")):
+        quote = _quote_with_lines(world, source)
+        key = f"{quote.number}-v{quote.version}"
+        with new_session(world.engine) as session:
+            lines = list(
+                session.exec(
+                    select(QuoteLine)
+                    .where(QuoteLine.quote_id == quote.id)
+                    .order_by(col(QuoteLine.line_no))
+                )
+            )
+        assert sorted(_crm_lines(world, source, key, obj)) == sorted(
+            f"{key}-{ln.line_no}" for ln in lines
+        )
+        with new_session(world.engine) as session:
+            update_quote(
+                quote.id or 0,
+                [QuoteLineInput(ln.sku, int(ln.quantity)) for ln in lines[:-1]],
+                session=session,
+                actor=SALES_OPS,
+            )
+        report = world.push(source)
+        assert report.status == "ok" and report.dead_lettered == 0, report.as_dict()
+        with new_session(world.engine) as session:
+            now = session.exec(select(QuoteLine).where(QuoteLine.quote_id == quote.id)).all()
+        assert len(now) == len(lines) - 1
+        assert _crm_lines(world, source, key, obj) == {f"{key}-{ln.line_no}": 1 for ln in now}
+
+
+def test_an_activated_salesforce_order_keeps_its_products_and_says_so(world: PushWorld) -> None:
+    admin = world.sandboxes.sf.app.admin_api
+    # The org's admin put "Pending Approval" in the Activated category.
+    admin.set_activated_order_statuses({"Activated", "Pending Approval"})
+    quote = _quote_with_lines(world, SF)
+    number = order_from_quote(world.engine, quote.id or 0, policy=DESK)
+    assert world.push(SF).dead_lettered == 0
+    before = _crm_lines(world, SF, number, "OrderItem")
+    _drop_last_line(world, number)
+    report = world.push(SF)
+    assert report.dead_lettered >= 1
+    assert _crm_lines(world, SF, number, "OrderItem") == before
+    with new_session(world.engine) as session:
+        dead = list_dead_letters(session=session, actor=ADMIN, topic_prefix="crm:")
+    letters = [d for d in dead if d.aggregate_id == number]
+    assert len(letters) == report.dead_lettered  # the revision's events (to draft, to pending)
+    assert all("activated in Salesforce" in (d.last_error or "") for d in letters)
