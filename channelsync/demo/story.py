@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from channelsync.cli.catalog import summary_table
+from channelsync.demo import SAMPLE_CATALOG
 from channelsync.demo.cast import READER
 from channelsync.demo.crm import DemoCrms, running_crms
 from channelsync.demo.fresh_core import reset_core
@@ -38,8 +39,6 @@ from channelsync.demo.web_app import running_web_app
 from order_core.catalog.loader import load_catalog_file
 from order_core.db import make_engine, new_session, upgrade_schema
 from order_core.partners.models import PartnerCrmRef
-
-SAMPLE_CATALOG = Path(__file__).resolve().parent.parent / "sample_data" / "catalog.yaml"
 
 
 @dataclass

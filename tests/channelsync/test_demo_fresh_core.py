@@ -13,8 +13,9 @@ from sqlalchemy import inspect
 from sqlmodel import Session, select
 
 from channelsync.cli.app import main
+from channelsync.demo import SAMPLE_CATALOG
 from channelsync.demo.fresh_core import reset_core
-from channelsync.demo.story import SAMPLE_CATALOG, prepare_core
+from channelsync.demo.story import prepare_core
 from order_core.actors import Actor
 from order_core.catalog.loader import load_catalog_file
 from order_core.db import make_engine, new_session, upgrade_schema
