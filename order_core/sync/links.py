@@ -52,13 +52,13 @@ def resolve(session: Session, source: str, target: str, crm_ids: Iterable[str]) 
     resolved: dict[str, int] = {}
     c = _LINKS.c
     for chunk in chunks(sorted(wanted)):  # only the ids: no stamp or digest to decode
+        # No condition on core_id here: the planner would scan the (target, core_id) index.
         stmt = select(c.crm_id, c.core_id).where(
-            c.source == source,
-            c.target == target,
-            c.core_id.is_not(None),
-            one_of(session, c.crm_id, chunk),
+            c.source == source, c.target == target, one_of(session, c.crm_id, chunk)
         )
-        resolved.update({crm_id: int(core_id) for crm_id, core_id in session.execute(stmt)})
+        resolved.update(
+            {crm_id: int(core) for crm_id, core in session.execute(stmt) if core is not None}
+        )
     missing = wanted - resolved.keys()
     if target == "partner" and missing:
         refs = table_of(PartnerCrmRef).c
