@@ -14,10 +14,9 @@ from pathlib import Path
 from rich.console import Console
 
 from channelsync.cli.core_db import database_url
-from channelsync.demo import SAMPLE_CATALOG
 
 OUT_DIR = Path("demo-out")
-__all__ = ["SAMPLE_CATALOG", "run_demo"]
+__all__ = ["run_demo"]
 
 
 def run_demo() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from channelsync.cli.demo import SAMPLE_CATALOG
+from channelsync.demo import SAMPLE_CATALOG
 from tests.cli_run import CliDb, run_cli
 from tests.pg import PG_ADMIN_DSN, create_database, drop_database, pg_available
 
@@ -22,6 +22,23 @@ def _cli_db(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliDb:
     assert run_cli("db", "upgrade").code == 0
     assert run_cli("catalog", "load", str(SAMPLE_CATALOG)).code == 0
     return CliDb(url)
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliDb]:
+    """A temp SQLite database ``channelsync demo`` made and told its story on (the demo refuses a
+    core it did not set up itself); cwd a temp folder, the Dagster instance in it."""
+    for name in list(os.environ):
+        if name.startswith("CHANNELSYNC_"):
+            monkeypatch.delenv(name)
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    monkeypatch.setenv("CHANNELSYNC_DATABASE_URL", url)
+    monkeypatch.setenv("CHANNELSYNC_DAGSTER_HOME", str(tmp_path / "dagster"))
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("demo").code == 0
+    cli_db = CliDb(url)
+    yield cli_db
+    cli_db.dispose()
 
 
 @pytest.fixture

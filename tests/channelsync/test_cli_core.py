@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from channelsync.cli import main
 from channelsync.cli.app import app
-from channelsync.cli.demo import SAMPLE_CATALOG
+from channelsync.demo import SAMPLE_CATALOG
 from order_core.customers.models import EndCustomer
 from order_core.db import make_engine, new_session
 

@@ -66,29 +66,32 @@ def _unwritable_paths(tmp_path: Path) -> list[tuple[Path, str]]:
     return paths
 
 
-def _quote_number(db: CliDb) -> str:
-    with sqlite3.connect(db.path) as conn:
-        row = conn.execute("SELECT number FROM quote ORDER BY id LIMIT 1").fetchone()
-    if row is None:
-        assert run_cli("demo").code == 0
-        return _quote_number(db)
-    return str(row[0])
-
-
-@pytest.mark.parametrize("command", ["customers export", "orders export", "quote render"])
-def test_an_output_path_that_cannot_be_written_is_one_line(
-    db: CliDb, tmp_path: Path, command: str
-) -> None:
-    if command == "quote render":
-        args = ["quote", "render", _quote_number(db), "--out"]
-    else:
-        args = [*command.split(), "--partner", "2", "--out"]
+def _assert_unwritable_paths_are_one_line(db: CliDb, tmp_path: Path, args: list[str]) -> None:
     before = db.snapshot()
     for path, fix in _unwritable_paths(tmp_path):
         result = run_cli(*args, str(path))
         assert_one_line(result, "cannot write the", str(path), fix)
     assert db.snapshot() == before
     assert not list(tmp_path.glob(".*.tmp")), "a temp file was left behind"
+
+
+@pytest.mark.parametrize("command", ["customers export", "orders export"])
+def test_an_output_path_that_cannot_be_written_is_one_line(
+    db: CliDb, tmp_path: Path, command: str
+) -> None:
+    _assert_unwritable_paths_are_one_line(
+        db, tmp_path, [*command.split(), "--partner", "2", "--out"]
+    )
+
+
+def test_a_quote_render_path_that_cannot_be_written_is_one_line(
+    demo_db: CliDb, tmp_path: Path
+) -> None:
+    with sqlite3.connect(demo_db.path) as conn:
+        number = conn.execute("SELECT number FROM quote ORDER BY id LIMIT 1").fetchone()[0]
+    _assert_unwritable_paths_are_one_line(
+        demo_db, tmp_path, ["quote", "render", str(number), "--out"]
+    )
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temp_file(
@@ -225,17 +228,18 @@ def _pending_mails(db: CliDb) -> list[tuple[int, str]]:
     with sqlite3.connect(db.path) as conn:
         return list(
             conn.execute(
-                "SELECT id, status FROM outbox_event WHERE topic = 'notify.email' ORDER BY id"
+                "SELECT id, status FROM outbox_event WHERE topic = 'notify.email' "
+                "AND status = 'pending' ORDER BY id"
             )
         )
 
 
 def test_notify_with_the_smtp_server_unreachable_fails_and_keeps_the_mail(
-    db: CliDb, monkeypatch: pytest.MonkeyPatch
+    demo_db: CliDb, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert run_cli("demo").code == 0
-    pending = _pending_mails(db)
-    assert pending and {s for _, s in pending} == {"pending"}
+    db = demo_db
+    pending = _pending_mails(db)  # the demo e-mails only its renewal notices itself
+    assert pending
     port = _free_port()  # nothing listens there
     monkeypatch.setenv("CHANNELSYNC_SMTP_PORT", str(port))
     result = run_cli("orders", "notify")

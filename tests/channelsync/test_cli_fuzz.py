@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from channelsync.cli.demo import SAMPLE_CATALOG
+from channelsync.demo import SAMPLE_CATALOG
 from order_core.settings import CoreSettings
 from tests.cli_run import CART, RULES, CliDb, CliRun, run_cli
 
