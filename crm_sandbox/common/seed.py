@@ -165,11 +165,15 @@ class SeedWorld:
     deals: list[SeedDeal]
 
 
+_PROCESS_START = datetime.now(UTC)
+
+
 def generate(seed: int = 1, records: int = 50, now: datetime | None = None) -> SeedWorld:
     """Build a deterministic world; ``records`` is the number of deals (other counts scale from it).
 
-    Stamps lie between 1 and 91 days before ``now`` (the current time by default); a ``now`` in
-    the future is refused, since extractors drop or re-read records stamped after the present.
+    Stamps lie between 1 and 91 days before ``now`` (by default the time this process started);
+    a ``now`` in the future is refused, since extractors drop or re-read records stamped after the
+    present.
     """
     current = datetime.now(UTC)
     if now is not None and now > current:
@@ -177,7 +181,9 @@ def generate(seed: int = 1, records: int = 50, now: datetime | None = None) -> S
             f"seed time {now.isoformat()} lies in the future; seed stamps must be past"
         )
     rnd = random.Random(seed)
-    anchor = (now or current).replace(microsecond=0) - timedelta(days=1)
+    # By default the process's start: two sandboxes of one seed made in one process (the demo's,
+    # a test's) hold the same stamps, whichever second each was built in.
+    anchor = (now or _PROCESS_START).replace(microsecond=0) - timedelta(days=1)
 
     def stamp() -> datetime:
         return anchor - timedelta(
