@@ -75,11 +75,11 @@ def _shaper(rule: FieldRule, source: str, name: str) -> Shape | None:
     def shaped(raw: object) -> object:
         if transform is not None:
             try:
-                raw = transform(as_text(raw))
+                raw = transform(raw if type(raw) is str else as_text(raw))
             except BadValue as exc:
                 raise BadValue(f"{source} {exc}") from None
         if table is not None and not is_missing(raw):
-            key = as_text(raw)
+            key = raw if type(raw) is str else as_text(raw)
             if key in table:
                 return table[key]
             if star:
@@ -139,18 +139,37 @@ def compile_field(name: str, rule: FieldRule, spec: TargetField) -> CompiledFiel
     missing = _fallback(rule, spec, source, name, rule.required or spec.required)
     convert = coercer(spec)
 
-    def value(record: RawRecord) -> object:
-        raw = read(record)
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
-            return missing()
+    def finish(raw: object) -> object:
+        """The core value of a raw value that is neither null nor blank."""
         if shape is not None:
             raw = shape(raw)
-            if is_missing(raw):
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
                 return missing()
         try:
             return convert(raw)
         except BadValue as exc:
             raise BadValue(f"{source} {exc} (for {name})") from None
+
+    single = rule.crm_fields() if rule.const is None and rule.association is None else []
+    if len(single) == 1 and shape is None:  # the common case: one CRM field as it is
+        key = single[0]
+
+        def plain(record: RawRecord) -> object:
+            raw = record.fields.get(key)
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                return missing()
+            try:
+                return convert(raw)
+            except BadValue as exc:
+                raise BadValue(f"{source} {exc} (for {name})") from None
+
+        return CompiledField(name, source, spec.kind == "ref", plain)
+
+    def value(record: RawRecord) -> object:
+        raw = read(record)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return missing()
+        return finish(raw)
 
     return CompiledField(name, source, spec.kind == "ref", value)
 
