@@ -85,13 +85,6 @@ class CompiledRoute:
         )
 
 
-def digest_of(values: dict[str, object], refs: dict[str, str | None]) -> str:
-    """The digest of mapped values and references (what ``CompiledRoute.apply`` computes)."""
-    text = "\x1f".join(f"{k}={values[k]!s}" for k in sorted(values))
-    text += "\x1e" + "\x1f".join(f"{k}={refs[k]}" for k in sorted(refs))
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
-
-
 def compile_route(route: Route) -> CompiledRoute:
     """Compile one route of a validated mapping file."""
     specs = TARGETS[route.target]
