@@ -24,6 +24,11 @@ def to_decimal(value: object) -> Decimal:
     """
     if type(value) is Decimal:
         result = value
+    elif type(value) is str:
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            raise BadValue(f"{shown(value)} is not a number") from None
     else:
         if isinstance(value, bool):
             raise BadValue(f"{shown(value)} is not a number")
@@ -59,13 +64,21 @@ def _text(limit: int | None) -> Convert:
     return convert
 
 
+def _places(number: Decimal) -> int:
+    """The decimal places ``number`` is written with (its text tells, cheaper than as_tuple)."""
+    text = str(number)
+    if "E" in text or "e" in text:
+        return -int(number.as_tuple().exponent)
+    dot = text.find(".")
+    return 0 if dot < 0 else len(text) - dot - 1
+
+
 def _number(scale: int | None) -> Convert:
     """An exact decimal with at most ``scale`` decimal places."""
 
     def convert(value: object) -> object:
         result = to_decimal(value)
-        exponent = result.as_tuple().exponent
-        if scale is not None and isinstance(exponent, int) and exponent < -scale:
+        if scale is not None and _places(result) > scale:
             # Only a value written with more places than kept can have too many once normalized.
             places = -int(result.normalize().as_tuple().exponent)
             if places > scale:

@@ -28,6 +28,8 @@ class CompiledRoute:
     #: The digest's text with a slot per value, then per reference (names sorted in each part).
     digest_form: str = field(init=False)
     digest_order: tuple[tuple[bool, str], ...] = field(init=False)
+    #: Each field as (name, is a reference, its value function, its source), in rule order.
+    plan: tuple[tuple[str, bool, Callable[[RawRecord], object], str], ...] = field(init=False)
 
     def __post_init__(self) -> None:
         values = sorted(f.name for f in self.fields if not f.is_ref)
@@ -39,6 +41,8 @@ class CompiledRoute:
         object.__setattr__(self, "digest_form", slots(values) + "\x1e" + slots(refs))
         order = [(False, n) for n in values] + [(True, n) for n in refs]
         object.__setattr__(self, "digest_order", tuple(order))
+        plan = tuple((f.name, f.is_ref, f.value, f.source) for f in self.fields)
+        object.__setattr__(self, "plan", plan)
 
     def matches(self, record: RawRecord) -> bool:
         """Whether the record satisfies every ``when`` test."""
@@ -56,19 +60,19 @@ class CompiledRoute:
         values: dict[str, object] = {}
         refs: dict[str, str | None] = {}
         reasons: list[str] = []
-        for f in self.fields:
+        for name, is_ref, value_of, source in self.plan:
             try:
-                value = f.value(record)
+                value = value_of(record)
             except BadValue as exc:
                 reasons.append(str(exc))
                 continue
             except (ValueError, ArithmeticError) as exc:  # a value no check foresaw: still a reason
-                reasons.append(f"{f.source} cannot be read for {f.name}: {shown(str(exc), 120)}")
+                reasons.append(f"{source} cannot be read for {name}: {shown(str(exc), 120)}")
                 continue
-            if f.is_ref:
-                refs[f.name] = None if value is None else str(value)
+            if is_ref:
+                refs[name] = None if value is None else str(value)
             else:
-                values[f.name] = value
+                values[name] = value
         if reasons:
             return Rejected(self.target, record.crm_id, record.stamp, "; ".join(reasons))
         digest = self.digest_form.format(

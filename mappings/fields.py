@@ -78,7 +78,7 @@ def _shaper(rule: FieldRule, source: str, name: str) -> Shape | None:
                 raw = transform(raw if type(raw) is str else as_text(raw))
             except BadValue as exc:
                 raise BadValue(f"{source} {exc}") from None
-        if table is not None and not is_missing(raw):
+        if table is not None and not (raw is None or (isinstance(raw, str) and not raw.strip())):
             key = raw if type(raw) is str else as_text(raw)
             if key in table:
                 return table[key]

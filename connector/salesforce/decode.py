@@ -20,15 +20,24 @@ from mappings.records import RawRecord
 DECIMAL_TYPES = frozenset({"double", "currency", "percent"})
 
 
+def _canonical_text(text: str) -> bool:
+    """Whether a number's text shows it canonical already: the common case, told cheaper than by
+    ``as_tuple`` (no exponent, and a last decimal other than 0 or a whole number other than 0)."""
+    if "E" in text or "e" in text:
+        return False
+    if "." in text:
+        return text[-1] != "0"
+    return text not in ("0", "-0")
+
+
 def canonical(number: Decimal) -> Decimal:
     """``number`` without trailing fractional zeros and without a positive exponent (exactly)."""
+    if _canonical_text(str(number)):
+        return number
     if not number.is_finite():
         return number
     sign, raw_digits, raw_exp = number.as_tuple()
-    exp = int(raw_exp)
-    if raw_digits[-1] != 0 if exp < 0 else (exp == 0 and raw_digits != (0,)):
-        return number  # already canonical (the common case)
-    digits = list(raw_digits)
+    digits, exp = list(raw_digits), int(raw_exp)
     while exp < 0 and len(digits) > 1 and digits[-1] == 0:
         digits.pop()
         exp += 1

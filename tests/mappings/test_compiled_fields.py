@@ -131,6 +131,19 @@ CASES: list[tuple[str, str, Any, object, object]] = [
     ("deal", "amount", "F", Decimal("12500.5"), Decimal("12500.5")),
     ("deal", "amount", "F", "12.50000000000", Decimal("12.50000000000")),
     ("deal", "amount", "F", Decimal("0E-8"), Decimal("0E-8")),
+    ("deal", "amount", "F", Decimal("1.2345678901E+3"), Decimal("1234.5678901")),
+    ("deal", "amount", "F", "1E-8", Decimal("1E-8")),
+    ("deal", "amount", "F", "1.000000000000E+2", Decimal("100")),
+    (
+        "deal",
+        "amount",
+        "F",
+        "1.23456789E-7",
+        _reason(
+            "F '1.23456789E-7' has 15 decimal places; the core keeps 8 "
+            "(round it in the CRM) (for amount)"
+        ),
+    ),
     (
         "deal",
         "amount",
