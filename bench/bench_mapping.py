@@ -6,12 +6,15 @@ search and v4 association reads), the raw JSON kept, and repeated up to ``--reco
 object, decode and mapping are each timed in CPU microseconds per record (``time.process_time``),
 best and median of ``--repeat`` runs. Nothing is written anywhere.
 
-    .venv/bin/python bench/bench_mapping.py --records 20000
+    PYTHONPATH=. .venv/bin/python bench/bench_mapping.py --records 20000
+
+(``PYTHONPATH=.`` times the code of the checkout it is run from, not the installed one.)
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import itertools
 import statistics
 import time
@@ -125,6 +128,7 @@ def cpu_us(run: Callable[[], object], count: int, repeat: int) -> tuple[float, f
     """Best and median CPU microseconds per record of ``run`` (which handles ``count`` records)."""
     times = []
     for _ in range(repeat):
+        gc.collect()  # each run starts from the same heap (collections during a run still count)
         started = time.process_time()
         run()
         times.append((time.process_time() - started) / count * 1e6)

@@ -25,22 +25,21 @@ class CompiledRoute:
     conditions: tuple[Callable[[RawRecord], bool], ...]
     fields: tuple[CompiledField, ...]
     owned: frozenset[str]
-    #: The digest's text with a slot per value, then per reference (names sorted in each part).
+    #: The digest's text: ``name={i!s}`` per value, then per reference, names sorted in each
+    #: part, ``i`` the field's place in ``fields`` (the values are passed in rule order).
     digest_form: str = field(init=False)
-    digest_order: tuple[tuple[bool, str], ...] = field(init=False)
     #: Each field as (name, is a reference, its value function, its source), in rule order.
     plan: tuple[tuple[str, bool, Callable[[RawRecord], object], str], ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        values = sorted(f.name for f in self.fields if not f.is_ref)
-        refs = sorted(f.name for f in self.fields if f.is_ref)
+        place = {f.name: n for n, f in enumerate(self.fields)}
 
-        def slots(names: list[str]) -> str:
-            return "\x1f".join(n.replace("{", "{{").replace("}", "}}") + "={!s}" for n in names)
+        def slots(refs: bool) -> str:
+            names = sorted(f.name for f in self.fields if f.is_ref == refs)
+            escaped = (n.replace("{", "{{").replace("}", "}}") for n in names)
+            return "\x1f".join(f"{e}={{{place[n]}!s}}" for e, n in zip(escaped, names, strict=True))
 
-        object.__setattr__(self, "digest_form", slots(values) + "\x1e" + slots(refs))
-        order = [(False, n) for n in values] + [(True, n) for n in refs]
-        object.__setattr__(self, "digest_order", tuple(order))
+        object.__setattr__(self, "digest_form", slots(False) + "\x1e" + slots(True))
         plan = tuple((f.name, f.is_ref, f.value, f.source) for f in self.fields)
         object.__setattr__(self, "plan", plan)
 
@@ -60,6 +59,7 @@ class CompiledRoute:
         values: dict[str, object] = {}
         refs: dict[str, str | None] = {}
         reasons: list[str] = []
+        row: list[object] = []  # every value in rule order, references as text: the digest's
         for name, is_ref, value_of, source in self.plan:
             try:
                 value = value_of(record)
@@ -70,14 +70,13 @@ class CompiledRoute:
                 reasons.append(f"{source} cannot be read for {name}: {shown(str(exc), 120)}")
                 continue
             if is_ref:
-                refs[name] = None if value is None else str(value)
+                value = refs[name] = None if value is None else str(value)
             else:
                 values[name] = value
+            row.append(value)
         if reasons:
             return Rejected(self.target, record.crm_id, record.stamp, "; ".join(reasons))
-        digest = self.digest_form.format(
-            *[(refs if is_ref else values)[n] for is_ref, n in self.digest_order]
-        )
+        digest = self.digest_form.format(*row)
         return MappedRecord(
             self.target,
             record.crm_id,
