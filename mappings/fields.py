@@ -29,6 +29,17 @@ _TRANSFORMS: dict[str, Callable[[str], object]] = {
 }
 
 
+_NONE = object()
+
+
+def _one_of(linked: list[tuple[str, frozenset[str]]], obj: str, label: str | None) -> object:
+    """The one associated id with the label, or BadValue naming the ones found."""
+    ids = sorted({i for i, labels in linked if label is None or label in labels})
+    if len(ids) > 1:
+        raise BadValue(f"{len(ids)} associated {obj} carry the label {label!r}: {ids[:5]}")
+    return ids[0] if ids else None
+
+
 def _getter(rule: FieldRule) -> tuple[Getter, str]:
     """A function reading the rule's raw value, and how to name that source in a reason."""
     if rule.const is not None:
@@ -38,16 +49,15 @@ def _getter(rule: FieldRule) -> tuple[Getter, str]:
         obj, label = rule.association.object, rule.association.label
 
         def associated(record: RawRecord) -> object:
-            ids = sorted(
-                {
-                    i
-                    for i, labels in record.associations.get(obj, [])
-                    if label is None or label in labels
-                }
-            )
-            if len(ids) > 1:
-                raise BadValue(f"{len(ids)} associated {obj} carry the label {label!r}: {ids[:5]}")
-            return ids[0] if ids else None
+            linked = record.associations.get(obj, [])
+            found: object = _NONE
+            for i, labels in linked:
+                if label is None or label in labels:
+                    if found is _NONE:
+                        found = i
+                    elif i != found:  # more than one: the reason lists them
+                        return _one_of(linked, obj, label)
+            return None if found is _NONE else found
 
         return associated, f"association {obj}" + (f" [{label}]" if label else "")
     names = rule.crm_fields()
@@ -139,17 +149,6 @@ def compile_field(name: str, rule: FieldRule, spec: TargetField) -> CompiledFiel
     missing = _fallback(rule, spec, source, name, rule.required or spec.required)
     convert = coercer(spec)
 
-    def finish(raw: object) -> object:
-        """The core value of a raw value that is neither null nor blank."""
-        if shape is not None:
-            raw = shape(raw)
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
-                return missing()
-        try:
-            return convert(raw)
-        except BadValue as exc:
-            raise BadValue(f"{source} {exc} (for {name})") from None
-
     single = rule.crm_fields() if rule.const is None and rule.association is None else []
     if len(single) == 1 and shape is None:  # the common case: one CRM field as it is
         key = single[0]
@@ -169,7 +168,14 @@ def compile_field(name: str, rule: FieldRule, spec: TargetField) -> CompiledFiel
         raw = read(record)
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             return missing()
-        return finish(raw)
+        if shape is not None:
+            raw = shape(raw)
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                return missing()
+        try:
+            return convert(raw)
+        except BadValue as exc:
+            raise BadValue(f"{source} {exc} (for {name})") from None
 
     return CompiledField(name, source, spec.kind == "ref", value)
 
