@@ -8,118 +8,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from mappings.fields import CompiledField, compile_condition, compile_field
 from mappings.records import MappedRecord, RawRecord, Rejected
-from mappings.spec import Condition, FieldRule, MappingFile, Route
-from mappings.targets import TARGET_ORDER, TARGETS, TargetField
-from mappings.values import BadValue, as_text, coerce, host_of, is_missing, shown, to_date
-
-Getter = Callable[[RawRecord], object]
-
-_TRANSFORMS: dict[str, Callable[[str], object]] = {
-    "strip": str.strip,
-    "lower": lambda v: v.strip().lower(),
-    "upper": lambda v: v.strip().upper(),
-    "domain": host_of,
-    "email": lambda v: v.strip().lower(),
-    "date": to_date,
-}
-
-
-def _getter(rule: FieldRule) -> tuple[Getter, str]:
-    """A function reading the rule's raw value, and how to name that source in a reason."""
-    if rule.const is not None:
-        const = rule.const
-        return (lambda _r: const), "const"
-    if rule.association is not None:
-        obj, label = rule.association.object, rule.association.label
-
-        def associated(record: RawRecord) -> object:
-            ids = sorted(
-                {
-                    i
-                    for i, labels in record.associations.get(obj, [])
-                    if label is None or label in labels
-                }
-            )
-            if len(ids) > 1:
-                raise BadValue(f"{len(ids)} associated {obj} carry the label {label!r}: {ids[:5]}")
-            return ids[0] if ids else None
-
-        return associated, f"association {obj}" + (f" [{label}]" if label else "")
-    names = rule.crm_fields()
-    if len(names) == 1:
-        name = names[0]
-        return (lambda r: r.fields.get(name)), name
-    sep = rule.join
-
-    def joined(record: RawRecord) -> object:
-        parts = [as_text(v).strip() for n in names if not is_missing(v := record.fields.get(n))]
-        return sep.join(parts) or None
-
-    return joined, "+".join(names)
-
-
-@dataclass(frozen=True)
-class _CompiledField:
-    name: str
-    source: str
-    read: Getter
-    rule: FieldRule
-    spec: TargetField
-    required: bool
-
-    def value(self, record: RawRecord) -> object:
-        raw = self.read(record)
-        rule = self.rule
-        missing = raw is None or (isinstance(raw, str) and not raw.strip())
-        if not missing and (rule.transform is not None or rule.map is not None):
-            raw = self._shaped(raw)
-            missing = is_missing(raw)
-        if missing:
-            raw = rule.default
-            if is_missing(raw):
-                if self.required:
-                    raise BadValue(f"{self.source} is empty and {self.name} requires a value")
-                return None
-        try:
-            return coerce(raw, self.spec)
-        except BadValue as exc:
-            raise BadValue(f"{self.source} {exc} (for {self.name})") from None
-
-    def _shaped(self, raw: object) -> object:
-        """The value after the rule's transform and value map."""
-        rule = self.rule
-        if rule.transform is not None:
-            try:
-                raw = _TRANSFORMS[rule.transform](as_text(raw))
-            except BadValue as exc:
-                raise BadValue(f"{self.source} {exc}") from None
-        if rule.map is not None and not is_missing(raw):
-            key = as_text(raw)
-            if key in rule.map:
-                return rule.map[key]
-            if "*" in rule.map:
-                return rule.map["*"]
-            known = sorted(k for k in rule.map if k != "*")
-            raise BadValue(
-                f"{self.source} {shown(key)} is not in the value map of {self.name} "
-                f"(known: {known[:12]}); add it to the mapping"
-            )
-        return raw
-
-
-def _matches(test: Condition, value: object) -> bool:
-    present = not is_missing(value)
-    if test.present is not None:
-        return present == test.present
-    text = as_text(value) if present else None
-    if test.in_ is not None:
-        return text in {None if v is None else as_text(v) for v in test.in_}
-    if test.not_in is not None:
-        return text not in {None if v is None else as_text(v) for v in test.not_in}
-    return text == (None if test.equals is None else as_text(test.equals))
+from mappings.spec import MappingFile, Route
+from mappings.targets import TARGET_ORDER, TARGETS
+from mappings.values import BadValue, shown
 
 
 @dataclass(frozen=True)
@@ -127,13 +22,33 @@ class CompiledRoute:
     """A route ready to apply: its conditions and field rules compiled."""
 
     target: str
-    conditions: tuple[tuple[str, Condition], ...]
-    fields: tuple[_CompiledField, ...]
+    conditions: tuple[Callable[[RawRecord], bool], ...]
+    fields: tuple[CompiledField, ...]
     owned: frozenset[str]
+    #: The digest's text: ``name={i!s}`` per value, then per reference, names sorted in each
+    #: part, ``i`` the field's place in ``fields`` (the values are passed in rule order).
+    digest_form: str = field(init=False)
+    #: Each field as (name, is a reference, its value function, its source), in rule order.
+    plan: tuple[tuple[str, bool, Callable[[RawRecord], object], str], ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        place = {f.name: n for n, f in enumerate(self.fields)}
+
+        def slots(refs: bool) -> str:
+            names = sorted(f.name for f in self.fields if f.is_ref == refs)
+            escaped = (n.replace("{", "{{").replace("}", "}}") for n in names)
+            return "\x1f".join(f"{e}={{{place[n]}!s}}" for e, n in zip(escaped, names, strict=True))
+
+        object.__setattr__(self, "digest_form", slots(False) + "\x1e" + slots(True))
+        plan = tuple((f.name, f.is_ref, f.value, f.source) for f in self.fields)
+        object.__setattr__(self, "plan", plan)
 
     def matches(self, record: RawRecord) -> bool:
         """Whether the record satisfies every ``when`` test."""
-        return all(_matches(t, record.fields.get(n)) for n, t in self.conditions)
+        for test in self.conditions:  # noqa: SIM110 - no generator per record
+            if not test(record):
+                return False
+        return True
 
     def apply(self, record: RawRecord) -> MappedRecord | Rejected:
         """The record's values for this target, or the reasons it cannot be mapped."""
@@ -144,21 +59,24 @@ class CompiledRoute:
         values: dict[str, object] = {}
         refs: dict[str, str | None] = {}
         reasons: list[str] = []
-        for f in self.fields:
+        row: list[object] = []  # every value in rule order, references as text: the digest's
+        for name, is_ref, value_of, source in self.plan:
             try:
-                value = f.value(record)
+                value = value_of(record)
             except BadValue as exc:
                 reasons.append(str(exc))
                 continue
             except (ValueError, ArithmeticError) as exc:  # a value no check foresaw: still a reason
-                reasons.append(f"{f.source} cannot be read for {f.name}: {shown(str(exc), 120)}")
+                reasons.append(f"{source} cannot be read for {name}: {shown(str(exc), 120)}")
                 continue
-            if f.spec.kind == "ref":
-                refs[f.name] = None if value is None else str(value)
+            if is_ref:
+                value = refs[name] = None if value is None else str(value)
             else:
-                values[f.name] = value
+                values[name] = value
+            row.append(value)
         if reasons:
             return Rejected(self.target, record.crm_id, record.stamp, "; ".join(reasons))
+        digest = self.digest_form.format(*row)
         return MappedRecord(
             self.target,
             record.crm_id,
@@ -166,28 +84,17 @@ class CompiledRoute:
             values,
             refs,
             self.owned,
-            _digest(values, refs),
+            hashlib.blake2b(digest.encode("utf-8"), digest_size=16).hexdigest(),
         )
-
-
-def _digest(values: dict[str, object], refs: dict[str, str | None]) -> str:
-    text = "\x1f".join(f"{k}={values[k]!s}" for k in sorted(values))
-    text += "\x1e" + "\x1f".join(f"{k}={refs[k]}" for k in sorted(refs))
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def compile_route(route: Route) -> CompiledRoute:
     """Compile one route of a validated mapping file."""
     specs = TARGETS[route.target]
-    fields = []
-    for name, rule in route.fields.items():
-        read, source = _getter(rule)
-        spec = specs[name]
-        fields.append(
-            _CompiledField(name, source, read, rule, spec, rule.required or spec.required)
-        )
+    fields = tuple(compile_field(name, rule, specs[name]) for name, rule in route.fields.items())
+    conditions = tuple(compile_condition(n, t) for n, t in route.when.items())
     owned = frozenset(n for n, r in route.fields.items() if r.owner == "crm")
-    return CompiledRoute(route.target, tuple(route.when.items()), tuple(fields), owned)
+    return CompiledRoute(route.target, conditions, fields, owned)
 
 
 class Mapping:

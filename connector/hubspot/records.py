@@ -61,6 +61,14 @@ def as_text(value: object) -> str | None:
     return str(value)
 
 
+def _texts(props: Mapping[str, Any]) -> dict[str, str | None]:
+    """Every property as text (``as_text``, with null and plain strings taken as they are)."""
+    return {
+        name: value if value is None or type(value) is str else as_text(value)
+        for name, value in props.items()
+    }
+
+
 def record_id(result: Mapping[str, Any]) -> str:
     """The record's id as text."""
     rid = result.get("id")
@@ -87,7 +95,7 @@ def raw_record(
     return RawRecord(
         crm_id=record_id(result),
         stamp=record_stamp(obj, result),
-        fields={name: as_text(value) for name, value in props.items()},
+        fields=_texts(props),
         associations=associations or {},
     )
 
@@ -104,6 +112,6 @@ def archived_record(obj: str, result: Mapping[str, Any]) -> RawRecord:
     return RawRecord(
         crm_id=record_id(result),
         stamp=record_stamp(obj, result),
-        fields={name: as_text(value) for name, value in props.items()},
+        fields=_texts(props),
         deleted=True,
     )

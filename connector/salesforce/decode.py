@@ -20,8 +20,20 @@ from mappings.records import RawRecord
 DECIMAL_TYPES = frozenset({"double", "currency", "percent"})
 
 
+def _canonical_text(text: str) -> bool:
+    """Whether a number's text shows it canonical already: the common case, told cheaper than by
+    ``as_tuple`` (no exponent, and a last decimal other than 0 or a whole number other than 0)."""
+    if "E" in text or "e" in text:
+        return False
+    if "." in text:
+        return text[-1] != "0"
+    return text not in ("0", "-0")
+
+
 def canonical(number: Decimal) -> Decimal:
     """``number`` without trailing fractional zeros and without a positive exponent (exactly)."""
+    if _canonical_text(str(number)):
+        return number
     if not number.is_finite():
         return number
     sign, raw_digits, raw_exp = number.as_tuple()
@@ -71,20 +83,39 @@ def _path_value(record: Mapping[str, Any], path: Sequence[str]) -> object:
     return _json_value(value)
 
 
+_ABSENT = object()
+
+
 class JsonReader:
     """Turns REST query records into RawRecords with the fields asked for (keyed as asked)."""
 
     def __init__(self, fields: Sequence[str]) -> None:
         self.paths = [(f, tuple(f.split("."))) for f in fields]
+        #: Each field with its path, or None for a name read straight off the record.
+        self.plan = [(f, None if len(p) == 1 else p) for f, p in self.paths]
 
     def record(self, rec: Mapping[str, Any]) -> RawRecord:
         """One record of a query answer."""
         return RawRecord(
             crm_id=str(rec["Id"]),
             stamp=parse_stamp(str(rec["SystemModstamp"])),
-            fields={name: _path_value(rec, path) for name, path in self.paths},
+            fields=self._fields(rec),
             deleted=bool(rec.get("IsDeleted", False)),
         )
+
+    def _fields(self, rec: Mapping[str, Any]) -> dict[str, object]:
+        if type(rec) is not dict:
+            return {name: _path_value(rec, path) for name, path in self.paths}
+        fields: dict[str, object] = {}
+        for name, path in self.plan:
+            if path is not None:
+                fields[name] = _path_value(rec, path)
+                continue
+            value = rec.get(name, _ABSENT)
+            if value is _ABSENT:
+                value = _lookup(rec, name)
+            fields[name] = canonical(value) if isinstance(value, Decimal) else value
+        return fields
 
 
 def _csv_converter(kind: str) -> Callable[[str], object]:

@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mappings import RawRecord, Rejected, load_mapping, shipped
+from mappings.coercers import coerce
 from mappings.targets import TARGETS
-from mappings.values import BadValue, coerce, host_of, to_date, to_datetime
+from mappings.values import BadValue, host_of, to_date, to_datetime
 
 HS = load_mapping(shipped("hubspot"))
 NOW = datetime(2026, 12, 1, tzinfo=UTC)

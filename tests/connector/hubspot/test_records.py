@@ -68,3 +68,24 @@ def test_records_from_results() -> None:
     assert stamp_property("line_items") == "hs_lastmodifieddate"
     with pytest.raises(BadRecord, match="deals 9: the modification stamp"):
         raw_record("deals", {"id": "9", "properties": {}})
+
+
+class _Text(str):
+    """A str subclass: taken as text like any other."""
+
+
+def test_record_values_other_than_text_are_rendered_as_hubspot_would() -> None:
+    props = {"a": "x", "b": None, "c": True, "d": 3, "e": 2.5, "f": _Text("y"), "g": ""}
+    result = {"id": "1", "properties": {**props, "hs_lastmodifieddate": "1714566600123"}}
+    for record in (raw_record("deals", result), archived_record("deals", result)):
+        assert record.fields == {
+            "a": "x",
+            "b": None,
+            "c": "true",
+            "d": "3",
+            "e": "2.5",
+            "f": "y",
+            "g": "",
+            "hs_lastmodifieddate": "1714566600123",
+        }
+        assert record.stamp == from_ms(1_714_566_600_123)
