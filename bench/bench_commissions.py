@@ -13,7 +13,7 @@ import time
 from datetime import date
 from decimal import Decimal
 
-from bench_databases import peak_rss_mib, throwaway_url
+from bench_databases import on_each_database, peak_rss_mib
 from seed_subscriptions import seed_channel, seed_credit_notes, seed_invoices, seed_orders
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -21,7 +21,6 @@ from sqlmodel import Session
 from order_core.actors import Actor
 from order_core.commissions.run import run_commissions
 from order_core.commissions.services import approve_period, create_program
-from order_core.db import make_engine
 from order_core.models import metadata
 
 ADMIN = Actor.vendor("bench@vendor.example", "admin")
@@ -62,14 +61,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--only", choices=["pg", "sqlite"])
     args = parser.parse_args()
-    for db, label, key in (("postgres", "PostgreSQL", "pg"), ("sqlite", "SQLite", "sqlite")):
-        if args.only in (None, key):
-            with throwaway_url(db) as url:
-                engine = make_engine(url)
-                try:
-                    run(engine, label, args.orders)
-                finally:
-                    engine.dispose()
+    on_each_database(args.only, lambda engine, label: run(engine, label, args.orders))
 
 
 if __name__ == "__main__":

@@ -6,11 +6,14 @@ from __future__ import annotations
 import resource
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+from sqlalchemy.engine import Engine
+
+from order_core.db import make_engine
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432"
@@ -36,3 +39,16 @@ def throwaway_url(db: str) -> Iterator[str]:
     finally:
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def on_each_database(only: str | None, run: Callable[[Engine, str], None]) -> None:
+    """``run(engine, label)`` on a throwaway PostgreSQL database, then SQLite (``only``: ``pg`` or
+    ``sqlite`` for just one)."""
+    for db, label, key in (("postgres", "PostgreSQL", "pg"), ("sqlite", "SQLite", "sqlite")):
+        if only in (None, key):
+            with throwaway_url(db) as url:
+                engine = make_engine(url)
+                try:
+                    run(engine, label)
+                finally:
+                    engine.dispose()

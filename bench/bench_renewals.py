@@ -12,11 +12,10 @@ import argparse
 import time
 from datetime import date, timedelta
 
-from bench_databases import peak_rss_mib, throwaway_url
+from bench_databases import on_each_database, peak_rss_mib
 from seed_subscriptions import seed_channel, seed_orders, seed_subscriptions
 from sqlalchemy.engine import Engine
 
-from order_core.db import make_engine
 from order_core.models import metadata
 from order_core.renewals.run import run_renewals
 
@@ -49,14 +48,7 @@ def main() -> None:
     parser.add_argument("--subscriptions", type=int, default=100_000)
     parser.add_argument("--only", choices=["pg", "sqlite"])
     args = parser.parse_args()
-    for db, label, key in (("postgres", "PostgreSQL", "pg"), ("sqlite", "SQLite", "sqlite")):
-        if args.only in (None, key):
-            with throwaway_url(db) as url:
-                engine = make_engine(url)
-                try:
-                    run(engine, label, args.subscriptions)
-                finally:
-                    engine.dispose()
+    on_each_database(args.only, lambda engine, label: run(engine, label, args.subscriptions))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -68,10 +69,15 @@ class PushWorld:
         """Push one connection (every connection receives its share of the fan-out)."""
         return push_connection(name, self.engine, connections=self.connections)
 
-    def quotable_deal(self, source: str) -> Deal:
-        """A live USD deal of ``source`` with a partner and line items."""
+    def quotable_deal(self, source: str, *, skus: int = 1) -> Deal:
+        """A live USD deal of ``source`` with a partner and line items of ``skus`` SKUs or more."""
         with new_session(self.engine) as session:
-            with_lines = select(DealLine.deal_id).where(col(DealLine.quantity) > 0)
+            with_lines = (
+                select(DealLine.deal_id)
+                .where(col(DealLine.quantity) > 0)
+                .group_by(col(DealLine.deal_id))
+                .having(func.count(col(DealLine.sku).distinct()) >= skus)
+            )
             deal = session.exec(
                 select(Deal)
                 .where(

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
 from sqlmodel import col, select
 
 from order_core.db import new_session
-from order_core.deals.models import Deal, DealLine
 from order_core.orders.models import Order, OrderLine
 from order_core.orders.pricing import CartItem
 from order_core.orders.revise import revise_order
@@ -35,25 +33,7 @@ DESK = policy_from_data(
 
 def _quote_with_lines(world: PushWorld, source: str) -> Quote:
     """The pushed quote of a flagged deal of ``source`` with two line items or more."""
-    with new_session(world.engine) as session:
-        two = (
-            select(DealLine.deal_id)
-            .where(col(DealLine.quantity) > 0)
-            .group_by(col(DealLine.deal_id))
-            .having(func.count(col(DealLine.sku).distinct()) >= 2)
-        )
-        deal = session.exec(
-            select(Deal)
-            .where(
-                Deal.source == source,
-                col(Deal.partner_id).is_not(None),
-                col(Deal.deleted_in_crm).is_(False),
-                Deal.currency == "USD",
-                col(Deal.id).in_(two),
-            )
-            .order_by(col(Deal.id))
-        ).first()
-        assert deal is not None
+    deal = world.quotable_deal(source, skus=2)
     world.flag(source, deal)
     world.pull(source)
     [result] = [r for r in world.quote_requests(source) if r.deal_id == deal.id]
