@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 from typing import Self
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -163,6 +164,17 @@ class CoreSettings(BaseSettings):
             raise ValueError(
                 f"names {kind[0]}+{kind[1]}, which channelsync does not support "
                 f"(SQLite and PostgreSQL through psycopg only); {_URL_FIX}"
+            )
+        return value.strip()
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+            raise ValueError(
+                f"{value!r} is not the web address customers open channelsync at; give http(s), "
+                "the host and an optional port and path, e.g. https://channel.example.com"
             )
         return value.strip()
 

@@ -59,3 +59,16 @@ def test_a_short_secret_is_refused_without_showing_it(monkeypatch: pytest.Monkey
     assert "CHANNELSYNC_QUOTE_DOCUMENT_SECRET" in refused.value.message
     assert "32 characters" in refused.value.message
     assert "short-secret" not in refused.value.message
+
+
+@pytest.mark.parametrize(
+    "address", ["notaurl", "ftp://cs.example.com", "https://", "https://x?y=1"]
+)
+def test_a_public_address_that_is_no_web_address_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, address: str
+) -> None:
+    _set(monkeypatch, PUBLIC_BASE_URL=address)
+    with pytest.raises(InvalidSettings) as refused:
+        get_settings()
+    text = str(refused.value)
+    assert "\n" not in text and "CHANNELSYNC_PUBLIC_BASE_URL" in text and "https://" in text
