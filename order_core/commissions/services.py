@@ -28,6 +28,7 @@ from order_core.commissions.statements import (
 from order_core.commissions.tiers import share_out
 from order_core.errors import ConflictError, NotFoundError, Problem, ValidationFailed
 from order_core.orders.models import Order
+from order_core.partners.models import BrandingProfile, Partner
 from order_core.payments.incentive_credit import grant_credit
 from order_core.tx import transactional
 from order_core.types import utcnow
@@ -144,13 +145,16 @@ def mark_period_paid(period: str, *, session: Session, actor: Actor) -> Commissi
 
 @dataclass(frozen=True)
 class StatementLine:
-    """One ledger line as the statement shows it."""
+    """One ledger line as the statement shows it, with the distributor its order went through
+    (``distributor_id`` None and ``distributor`` empty for a direct order)."""
 
     order: str
     program: str
     kind: str
     base: Decimal
     amount: Decimal
+    distributor_id: int | None = None
+    distributor: str = ""
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,19 @@ class Statement:
     total: Decimal
     credit: Decimal
     lines: tuple[StatementLine, ...]
+
+
+def distributor_names(session: Session, ids: set[int]) -> dict[int, str]:
+    """The distributors' names as documents show them: their branding's display name, else the
+    partner's name."""
+    if not ids:
+        return {}
+    names = {
+        p.id or 0: p.name for p in session.exec(select(Partner).where(col(Partner.id).in_(ids)))
+    }
+    branded = select(BrandingProfile).where(col(BrandingProfile.distributor_id).in_(ids))
+    names.update({b.distributor_id: b.display_name for b in session.exec(branded)})
+    return names
 
 
 @transactional
@@ -186,18 +203,19 @@ def partner_statements(
         tiered = group.tiered(terms[program], currency)
         shares.update(zip(group.ids, share_out(tiered, group.bases, currency), strict=True))
     entries = session.exec(
-        select(IncentiveEntry, Order.number)
+        select(IncentiveEntry, Order.number, Order.distributor_id)
         .join(Order, col(Order.id) == col(IncentiveEntry.order_id))
         .where(IncentiveEntry.partner_id == scope, IncentiveEntry.period == period)
         .order_by(col(IncentiveEntry.id))
-    )
+    ).all()
+    names = distributor_names(session, {d for _, _, d in entries if d is not None})
     lines: dict[str, list[StatementLine]] = {}
-    for entry, number in entries:
+    for entry, number, distributor in entries:
         amount = entry.amount if entry.amount is not None else shares[entry.id or 0]
+        code = terms[entry.program_id].program.code
+        name = names.get(distributor, "") if distributor is not None else ""
         lines.setdefault(entry.currency, []).append(
-            StatementLine(
-                number, terms[entry.program_id].program.code, entry.kind, entry.base, amount
-            )
+            StatementLine(number, code, entry.kind, entry.base, amount, distributor, name)
         )
     return [
         Statement(
