@@ -7,10 +7,11 @@ parameter cap, the PostgreSQL plan and the planner statistics are handled in one
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import any_, cast, text
+from sqlalchemy import Select, String, any_, bindparam, cast, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
@@ -29,17 +30,55 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
 
 
 def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
-    """``column IN values``; on PostgreSQL ``column = ANY(:array)`` with a single parameter.
+    """``column IN values`` with a single parameter, whatever the number of values.
 
-    psycopg prepares a statement after a few runs; a prepared 500-parameter IN-list gets a generic
-    plan that compares every row with every parameter, while one array parameter stays hashed.
-    Pass at most ``CHUNK`` values (iterate over ``chunks``).
+    PostgreSQL: ``column = ANY(:array)``. psycopg prepares a statement after a few runs; a
+    prepared 500-parameter IN-list gets a generic plan that compares every row with every
+    parameter, while one array parameter stays hashed. SQLite: for integer or text keys,
+    ``column IN (SELECT value FROM json_each(:keys))``, so no IN-list is coerced value by value and
+    expanded at each run. Pass at most ``CHUNK`` values (iterate over ``chunks``). A statement run
+    many times is better built once with ``keys_in`` (building a statement costs more than
+    running a small one).
     """
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         result: ColumnElement[bool] = column == any_(cast(list(values), ARRAY(column.type)))
         return result
+    if all(type(v) is int or type(v) is str for v in values):
+        keys = bindparam(None, json.dumps(list(values)), type_=String)
+        return _in_json(column, keys)
     in_list: ColumnElement[bool] = column.in_(values)
     return in_list
+
+
+def keys_in(dialect: str, column: Any, name: str = "keys") -> ColumnElement[bool]:
+    """``column`` is one of the keys bound to ``name`` (its value from ``keys_value``).
+
+    For statements built once per dialect and run many times with new keys: one parameter
+    whatever the number of keys, the same statement text every time (see ``one_of``).
+    """
+    if dialect == "postgresql":
+        array = ARRAY(column.type)
+        result: ColumnElement[bool] = column == any_(cast(bindparam(name, type_=array), array))
+        return result
+    return _in_json(column, bindparam(name, type_=String))
+
+
+def keys_value(dialect: str, keys: Sequence[Any]) -> object:
+    """The parameter value of a ``keys_in`` key list: an array (PostgreSQL), JSON text (SQLite,
+    integer or text keys only)."""
+    if dialect == "postgresql":
+        return list(keys)
+    for key in keys:
+        if type(key) is not int and type(key) is not str:
+            raise TypeError(f"key lists take integers or text, not {type(key).__name__}")
+    return json.dumps(list(keys))
+
+
+def _in_json(column: Any, keys: Any) -> ColumnElement[bool]:
+    each: Select[Any] = select(literal_column("value")).select_from(func.json_each(keys))
+    result: ColumnElement[bool] = column.in_(each.scalar_subquery())
+    return result
 
 
 ANALYZE_AFTER_ROWS = 1000

@@ -25,15 +25,17 @@ SQLITE_LOCK_WAIT_S = 30.0
 
 
 def begin_immediate(dbapi_conn: Any, wait_s: float) -> None:
-    """BEGIN IMMEDIATE, waiting for the write lock in steps of at most 2 ms (up to ``wait_s``).
+    """BEGIN IMMEDIATE, waiting for the write lock in naps of at most 0.5 ms (up to ``wait_s``).
 
     SQLite's own busy handler sleeps ever longer (up to 100 ms a nap) while another writer holds
     the lock, so a checkout queued behind a sync page would wait far longer than the page holds
-    the lock; polling in short naps hands the lock over within a few milliseconds instead.
+    the lock. Short naps catch the lock in the gap between two transactions of a pull (about a
+    millisecond while it maps its next records): with 2 ms naps a checkout often slept through
+    that gap and waited for a whole further transaction.
     """
     cursor = dbapi_conn.cursor()
     deadline = time.monotonic() + wait_s
-    pause = 0.0002
+    pause = 0.0001
     try:
         cursor.execute("PRAGMA busy_timeout = 0")
         while True:
@@ -44,7 +46,7 @@ def begin_immediate(dbapi_conn: Any, wait_s: float) -> None:
                 if "locked" not in str(exc) or time.monotonic() >= deadline:
                     raise
             time.sleep(pause)
-            pause = min(pause * 1.5, 0.002)
+            pause = min(pause * 1.5, 0.0005)
     finally:
         cursor.execute(f"PRAGMA busy_timeout = {int(wait_s * 1000)}")
         cursor.close()

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import Select, bindparam, update
+from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from order_core.actors import Actor, require_partner_access, require_vendor
 from order_core.audit import AuditRow, record_audit, record_audits
-from order_core.bulk_sql import chunks, one_of
+from order_core.bulk_sql import chunks, keys_in, keys_value
 from order_core.customers.events import associated_event, reseller_event
 from order_core.customers.models import CustomerAssociation, EndCustomer
 from order_core.errors import NotFoundError, invalid
@@ -134,13 +137,12 @@ def associate_many(
     table = CustomerAssociation.__table__  # type: ignore[attr-defined]
     wanted_set = set(wanted)
     existing: dict[tuple[int, int], tuple[int, datetime]] = {}
+    dialect = session.get_bind().dialect.name
     for chunk in chunks(sorted({c for c, _ in wanted})):
-        found = session.execute(
-            select(
-                table.c.customer_id, table.c.partner_id, table.c.id, table.c.last_activity_at
-            ).where(one_of(session, table.c.customer_id, chunk))
-        )
-        for customer_id, partner_id, assoc_id, last in found:
+        keys = {"keys": keys_value(dialect, chunk)}
+        for customer_id, partner_id, assoc_id, last in session.execute(
+            _associations_of(dialect), keys
+        ).all():
             if (customer_id, partner_id) in wanted_set:
                 existing[(customer_id, partner_id)] = (assoc_id, last)
     stale = [{"_id": i, "_at": moment} for i, last in existing.values() if last < moment]
@@ -175,16 +177,10 @@ def associate_many(
     unowned: set[int] = set()
     known: dict[int, tuple[str, str | None]] = {}
     for chunk in chunks(sorted({c for c, _ in new})):
-        details = session.exec(
-            select(
-                EndCustomer.id,
-                EndCustomer.name,
-                EndCustomer.country,
-                EndCustomer.reseller_of_record_id,
-            ).where(one_of(session, col(EndCustomer.id), chunk))
-        )
-        for customer_id, name, country, of_record in details:
-            assert customer_id is not None
+        keys = {"keys": keys_value(dialect, chunk)}
+        for customer_id, name, country, of_record in session.execute(
+            _customers_of(dialect), keys
+        ).all():
             known[customer_id] = (name, country)
             if of_record is None:
                 unowned.add(customer_id)
@@ -225,6 +221,23 @@ def associate_many(
         + [reseller_event(c, p, None) for c, p in record_of.items()],
     )
     return len(new)
+
+
+# Built once per dialect: a pull runs both in every transaction that writes deals.
+@lru_cache(maxsize=4)
+def _associations_of(dialect: str) -> Select[Any]:
+    table = CustomerAssociation.__table__  # type: ignore[attr-defined]
+    return core_select(
+        table.c.customer_id, table.c.partner_id, table.c.id, table.c.last_activity_at
+    ).where(keys_in(dialect, table.c.customer_id))
+
+
+@lru_cache(maxsize=4)
+def _customers_of(dialect: str) -> Select[Any]:
+    table = EndCustomer.__table__  # type: ignore[attr-defined]
+    return core_select(
+        table.c.id, table.c.name, table.c.country, table.c.reseller_of_record_id
+    ).where(keys_in(dialect, table.c.id))
 
 
 def is_associated(session: Session, customer_id: int, partner_id: int) -> bool:

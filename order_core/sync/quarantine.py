@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import CursorResult, and_, delete, func, or_
+from sqlalchemy import CursorResult, Delete, and_, bindparam, delete, func, or_
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from order_core.actors import Actor, require_vendor
-from order_core.bulk_sql import chunks, one_of
+from order_core.bulk_sql import chunks, keys_in, keys_value
 from order_core.errors import NotFoundError
 from order_core.rowbatch import table_of
 from order_core.sync.models import QuarantineEntry, SyncRecord
@@ -81,15 +82,24 @@ def release(session: Session, source: str, keys: Iterable[tuple[str, str]]) -> i
     for target, crm_id in keys:
         by_target.setdefault(target, []).append(crm_id)
     removed = 0
+    dialect = session.get_bind().dialect.name
     for target, ids in by_target.items():
         for chunk in chunks(sorted(set(ids))):
-            stmt = delete(_Q).where(
-                _Q.c.source == source, _Q.c.target == target, one_of(session, _Q.c.crm_id, chunk)
-            )
-            result = session.execute(stmt)
+            params = {"source": source, "target": target, "keys": keys_value(dialect, chunk)}
+            result = session.execute(_release(dialect), params)
             assert isinstance(result, CursorResult)
             removed += result.rowcount or 0
     return removed
+
+
+@lru_cache(maxsize=4)
+def _release(dialect: str) -> Delete:
+    """Built once: a pull runs it in every transaction."""
+    return delete(_Q).where(
+        _Q.c.source == bindparam("source"),
+        _Q.c.target == bindparam("target"),
+        keys_in(dialect, _Q.c.crm_id),
+    )
 
 
 def retryable(

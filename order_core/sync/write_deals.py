@@ -15,7 +15,6 @@ from functools import lru_cache
 from order_core.customers.associations import associate_many
 from order_core.deals.models import Deal, DealLine
 from order_core.deals.validation import DEAL_FIELDS, check_deal_values
-from order_core.rowbatch import table_of
 from order_core.sync.rows import Row, delete_by_id, fetch_by, insert_returning_ids, update_by_id
 from order_core.sync.writing import (
     Item,
@@ -55,12 +54,11 @@ def _existing(
     ctx: WriteContext, model: type[Deal] | type[DealLine], items: Sequence[Item]
 ) -> dict[str, Row]:
     """Current rows by CRM id: linked ones by id, the rest by (source, CRM id) (written elsewhere)."""
-    table = table_of(model)
     rows = fetch_by(ctx.session, model, "id", [i.core_id for i in items if i.core_id is not None])
     found = {str(r["crm_id"]): r for r in rows if r["source"] == ctx.source}
     unlinked = [i.record.crm_id for i in items if i.record.crm_id not in found]
     if unlinked:
-        for r in fetch_by(ctx.session, model, "crm_id", unlinked, table.c.source == ctx.source):
+        for r in fetch_by(ctx.session, model, "crm_id", unlinked, source=ctx.source):
             found[str(r["crm_id"])] = r
     return found
 

@@ -75,9 +75,7 @@ def write_partners(ctx: WriteContext, items: Sequence[Item]) -> list[Written]:
     crm_ids = [i.record.crm_id for i in items]
     linked = {
         str(r["crm_id"]): int(r["partner_id"])
-        for r in fetch_by(
-            ctx.session, PartnerCrmRef, "crm_id", crm_ids, refs.c.source == ctx.source
-        )
+        for r in fetch_by(ctx.session, PartnerCrmRef, "crm_id", crm_ids, source=ctx.source)
     }
     ids = {i.core_id for i in items if i.core_id is not None} | set(linked.values())
     current = {int(r["id"]): r for r in fetch_by(ctx.session, Partner, "id", ids)}
