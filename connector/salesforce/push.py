@@ -7,8 +7,9 @@ An order goes on its partner's account (the partner's Salesforce id from the pul
 partner with no account in this org skips the order. Lines a revision removed are deleted once
 the current ones are written: the parent's lines are read by its id, and those with a channelsync
 external id the core no longer has go (sObject collections delete, 200 ids a call). Salesforce
-keeps the products of an activated order (status category ``Activated``): their events become
-dead letters saying so instead.
+locks the products of an activated order (status category ``Activated``): it keeps removed ones,
+and refuses new ones and quantity or price changes (per record, the batch's other records are
+saved); the order's events become dead letters saying so (:mod:`connector.salesforce.activated`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,13 @@ from typing import Any
 from connector.push.crm_sender import Snapshots, Work
 from connector.push.crm_writes import LineOwner, PushWrites, RequestState, stale_lines
 from connector.push.ledger import Ledger
+from connector.salesforce.activated import (
+    ACTIVATED,
+    activated_orders,
+    lines_kept,
+    lines_refused,
+    locked_lines,
+)
 from connector.salesforce.decode import parse_stamp
 from connector.salesforce.soql import in_list, quote, select
 from connector.salesforce.writes import SalesforceWriter
@@ -30,8 +38,6 @@ from order_core.pushback.snapshots import LineSnap
 
 #: Ids in one SOQL ``IN`` list.
 IN_MAX = 200
-#: Salesforce's status category of an order whose products can no longer be deleted.
-ACTIVATED = "Activated"
 
 
 class SalesforceWrites(PushWrites):
@@ -123,7 +129,26 @@ class SalesforceWrites(PushWrites):
                 )
         if records:
             self._write(ledger, part.object, self.sf.upsert(part.object, part.external_id, records))
+            if parent.object == "Order":
+                self._locked(part, parent, sent, ledger)
         self._remove_stale(part, parent, sent, ledger)
+
+    def _locked(
+        self, part: PushObject, parent: PushObject, owners: list[LineOwner], ledger: Ledger
+    ) -> None:
+        """Dead-letter the events of each activated order whose line writes Salesforce refused
+        (a new line, a changed quantity or price), with one line saying so."""
+        refused: dict[str, tuple[LineOwner, list[str]]] = {}
+        for owner in owners:
+            keys = locked_lines(ledger, part.object, owner)
+            result = ledger.results.get(f"{parent.object}:{owner[0]}")
+            if keys and result is not None and result.crm_id:
+                refused[result.crm_id] = (owner, keys)
+        if not refused:
+            return
+        for crm_id in activated_orders(self._query, sorted(refused)):
+            owner, keys = refused[crm_id]
+            ledger.decide(owner[2], lines_refused(owner[0], keys))
 
     def _remove_stale(
         self, part: PushObject, parent: PushObject, owners: list[LineOwner], ledger: Ledger
@@ -160,15 +185,7 @@ class SalesforceWrites(PushWrites):
             if not stale:
                 continue
             if parent_id in activated:
-                ledger.decide(
-                    owner[2],
-                    Outcome.dead(
-                        f"order {owner[0]} is activated in Salesforce, which keeps an activated "
-                        f"order's products: {len(stale)} line(s) removed in channelsync are still "
-                        "on it; move the order back to a Draft status in Salesforce (or delete "
-                        "those products there), then retry this dead letter"
-                    ),
-                )
+                ledger.decide(owner[2], lines_kept(owner[0], len(stale)))
                 continue
             for crm_id in stale:
                 ledger.need(owner[2], f"removed:{crm_id}")
