@@ -6,6 +6,12 @@ Salesforce takes no new product on an order in the ``Activated`` status category
 quantity or unit price (refused per record; the sandbox answers ``FIELD_INTEGRITY_EXCEPTION``).
 Either code has other causes too (an approval lock, a price book mismatch), so a refusal counts
 as the order's only when the order reads back activated.
+
+The push writes the order's mapped ``Status`` before its lines, on every write: an order is
+activated there because the org's admin put that status in the Activated category, so moving the
+order to a Draft status by hand does not last. The dead letter names the status and says to take
+it out of the category (Setup, the Order ``Status`` picklist), then retry; an order with lines
+both refused and kept gets one letter saying both.
 """
 
 from __future__ import annotations
@@ -42,32 +48,34 @@ def locked_lines(ledger: Ledger, obj: str, owner: LineOwner) -> list[str]:
     return sorted(refused)
 
 
-def activated_orders(query: Query, order_ids: Sequence[str]) -> set[str]:
-    """Which of these Salesforce order ids are in the ``Activated`` status category now."""
-    found: set[str] = set()
+def activated_orders(query: Query, order_ids: Sequence[str]) -> dict[str, str]:
+    """The ``Status`` of each of these Salesforce orders that is in the ``Activated`` category."""
+    found: dict[str, str] = {}
     for start in range(0, len(order_ids), IN_MAX):
         where = f"Id IN {in_list(order_ids[start : start + IN_MAX])}"
-        for row in query(select("Order", ["Id", "StatusCode"], where)):
+        for row in query(select("Order", ["Id", "Status", "StatusCode"], where)):
             if row.get("StatusCode") == ACTIVATED:
-                found.add(str(row["Id"]))
+                found[str(row["Id"])] = str(row.get("Status"))
     return found
 
 
-def lines_refused(number: str, keys: Sequence[str]) -> Outcome:
-    """The dead letter of an order whose new or changed lines its activation refused."""
-    shown = ", ".join(keys[:5]) + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
+def order_locked(number: str, status: str, refused: Sequence[str], kept: int) -> Outcome:
+    """The dead letter of an activated order: the lines whose addition or quantity / price
+    change it refused (external ids), and how many removed lines it keeps."""
+    what = []
+    if refused:
+        shown = ", ".join(refused[:5]) + (
+            f" and {len(refused) - 5} more" if len(refused) > 5 else ""
+        )
+        what.append(f"line(s) {shown} added or changed in channelsync were refused")
+    if kept:
+        what.append(f"{kept} line(s) removed in channelsync are still on it")
+    by_hand = "" if refused else ", or delete those products there"
     return Outcome.dead(
-        f"order {number} is activated in Salesforce, which takes no new products and no "
-        f"quantity or price changes on an activated order: line(s) {shown} added or changed in "
-        "channelsync were refused; move the order back to a Draft status in Salesforce, then "
-        "retry this dead letter"
-    )
-
-
-def lines_kept(number: str, stale: int) -> Outcome:
-    """The dead letter of an order whose removed lines its activation keeps."""
-    return Outcome.dead(
-        f"order {number} is activated in Salesforce, which keeps an activated order's products: "
-        f"{stale} line(s) removed in channelsync are still on it; move the order back to a Draft "
-        "status in Salesforce (or delete those products there), then retry this dead letter"
+        f"order {number} is activated in Salesforce (status '{status}'), which locks an "
+        "activated order's products (none added, removed, or changed in quantity or price): "
+        f"{' and '.join(what)}; take status '{status}' out of the Activated category in "
+        "Salesforce (Setup, the Order Status picklist: the push sets that status on every "
+        f"write, so moving this order to Draft does not last){by_hand}, then retry this dead "
+        "letter"
     )

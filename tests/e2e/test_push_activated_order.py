@@ -94,24 +94,29 @@ def test_an_activated_order_refuses_new_and_changed_lines_and_says_so(world: Pus
         dead = list_dead_letters(session=session, actor=ADMIN, topic_prefix="crm:")
     letters = [d for d in dead if d.aggregate_id == grown]
     assert letters and len(dead) == len(letters) == report.dead_lettered
-    first_key = f"{grown}-1"
     for letter in letters:
         text = letter.last_error or ""
-        assert "\n" not in text
-        assert text.startswith(
-            f"order {grown} is activated in Salesforce, which takes no new products and no "
-            "quantity or price changes on an activated order: line(s) "
-        ), text
-        assert first_key in text and new_key in text
-        assert text.endswith(
-            "move the order back to a Draft status in Salesforce, then retry this dead letter"
-        ), text
+        assert text == (
+            f"order {grown} is activated in Salesforce (status 'Pending Approval'), which locks "
+            "an activated order's products (none added, removed, or changed in quantity or "
+            f"price): line(s) {grown}-1, {new_key} added or changed in channelsync were refused; "
+            "take status 'Pending Approval' out of the Activated category in Salesforce (Setup, "
+            "the Order Status picklist: the push sets that status on every write, so moving "
+            "this order to Draft does not last), then retry this dead letter"
+        )
 
-    # The fix the letter names: the order's status back in the Draft category, the letters
-    # re-queued; the push then writes the new line and the changed quantity.
+    ids = [d.id or 0 for d in letters]
+    # Moving the order to Draft by hand does not last: the push sets its status again first.
+    admin.change_record("Order", str(_sf_order(world, grown)["Id"]), {"Status": "Draft"})
+    with new_session(world.engine) as session:
+        requeue_dead_letters(session=session, actor=ADMIN, ids=ids)
+    assert world.push(SF).dead_lettered == len(letters)
+    assert _sf_lines(world, grown) == before
+    # The fix the letter names: the status out of the Activated category, the letters re-queued;
+    # the push then writes the new line and the changed quantity.
     admin.set_activated_order_statuses({"Activated", "Submitted", "Accepted"})
     with new_session(world.engine) as session:
-        requeue_dead_letters(session=session, actor=ADMIN, ids=[d.id or 0 for d in letters])
+        requeue_dead_letters(session=session, actor=ADMIN, ids=ids)
     again = world.push(SF)
     assert again.dead_lettered == 0 and again.delivered == len(letters), again.as_dict()
     after = _sf_lines(world, grown)

@@ -128,4 +128,14 @@ def test_an_activated_salesforce_order_keeps_its_products_and_says_so(world: Pus
         dead = list_dead_letters(session=session, actor=ADMIN, topic_prefix="crm:")
     letters = [d for d in dead if d.aggregate_id == number]
     assert len(letters) == report.dead_lettered  # the revision's events (to draft, to pending)
-    assert all("activated in Salesforce" in (d.last_error or "") for d in letters)
+    for letter in letters:
+        # One line: the order, its status, what Salesforce kept (and refused: the revision
+        # re-priced a kept line), the fix.
+        text = letter.last_error or ""
+        assert text.startswith(
+            f"order {number} is activated in Salesforce (status 'Pending Approval'), which locks "
+            "an activated order's products (none added, removed, or changed in quantity or "
+            "price): "
+        ), text
+        assert "1 line(s) removed in channelsync are still on it; take status 'Pending " in text
+        assert text.endswith("Draft does not last), then retry this dead letter"), text
