@@ -7,8 +7,9 @@ An order goes on its partner's account (the partner's Salesforce id from the pul
 partner with no account in this org skips the order. Lines a revision removed are deleted once
 the current ones are written: the parent's lines are read by its id, and those with a channelsync
 external id the core no longer has go (sObject collections delete, 200 ids a call). Salesforce
-keeps the products of an activated order (status category ``Activated``): their events become
-dead letters saying so instead.
+locks the products of an activated order (status category ``Activated``): it keeps removed ones,
+and refuses new ones and quantity or price changes (per record, the batch's other records are
+saved); the order's events become dead letters saying so (:mod:`connector.salesforce.activated`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from connector.push.crm_sender import Snapshots, Work
 from connector.push.crm_writes import LineOwner, PushWrites, RequestState, stale_lines
 from connector.push.ledger import Ledger
+from connector.salesforce.activated import ACTIVATED, activated_orders, locked_lines, order_locked
 from connector.salesforce.decode import parse_stamp
 from connector.salesforce.soql import in_list, quote, select
 from connector.salesforce.writes import SalesforceWriter
@@ -30,8 +32,6 @@ from order_core.pushback.snapshots import LineSnap
 
 #: Ids in one SOQL ``IN`` list.
 IN_MAX = 200
-#: Salesforce's status category of an order whose products can no longer be deleted.
-ACTIVATED = "Activated"
 
 
 class SalesforceWrites(PushWrites):
@@ -121,15 +121,44 @@ class SalesforceWrites(PushWrites):
                         **crm_fields(part, ln.values),
                     }
                 )
+        locked: dict[str, tuple[str, list[str]]] = {}
         if records:
             self._write(ledger, part.object, self.sf.upsert(part.object, part.external_id, records))
-        self._remove_stale(part, parent, sent, ledger)
+            if parent.object == "Order":
+                locked = self._locked(part, parent, sent, ledger)
+        self._remove_stale(part, parent, sent, ledger, locked)
+        for owner in sent:
+            status, refused = locked.get(owner[0], ("", []))
+            if refused:
+                ledger.decide(owner[2], order_locked(owner[0], status, refused, 0))
+
+    def _locked(
+        self, part: PushObject, parent: PushObject, owners: list[LineOwner], ledger: Ledger
+    ) -> dict[str, tuple[str, list[str]]]:
+        """Per activated order (its external id) whose line writes Salesforce refused (a new
+        line, a changed quantity or price): its status and the refused lines' external ids."""
+        refused: dict[str, tuple[str, list[str]]] = {}
+        for owner in owners:
+            keys = locked_lines(ledger, part.object, owner)
+            result = ledger.results.get(f"{parent.object}:{owner[0]}")
+            if keys and result is not None and result.crm_id:
+                refused[result.crm_id] = (owner[0], keys)
+        if not refused:
+            return {}
+        found = activated_orders(self._query, sorted(refused))
+        return {refused[i][0]: (status, refused[i][1]) for i, status in found.items()}
 
     def _remove_stale(
-        self, part: PushObject, parent: PushObject, owners: list[LineOwner], ledger: Ledger
+        self,
+        part: PushObject,
+        parent: PushObject,
+        owners: list[LineOwner],
+        ledger: Ledger,
+        locked: dict[str, tuple[str, list[str]]],
     ) -> None:
         """Delete the lines of written parents that the core no longer has (see the module
-        docstring); each deletion is needed by its parent's events."""
+        docstring); each deletion is needed by its parent's events. An activated order's are
+        kept: its events' dead letter also names its ``locked`` (refused) lines."""
         by_id: dict[str, LineOwner] = {}
         for owner in owners:
             result = ledger.results.get(f"{parent.object}:{owner[0]}")
@@ -142,17 +171,18 @@ class SalesforceWrites(PushWrites):
         link = f"{parent.object}Id"
         columns = ["Id", part.external_id, link]
         if parent.object == "Order":
-            columns.append("Order.StatusCode")
+            columns += ["Order.Status", "Order.StatusCode"]
         found: dict[str, list[tuple[str, object]]] = {}
-        activated: set[str] = set()
+        activated: dict[str, str] = {}
         ids = sorted(by_id)
         for start in range(0, len(ids), IN_MAX):
             where = f"{link} IN {in_list(ids[start : start + IN_MAX])}"
             for row in self._query(select(part.object, columns, where)):
                 parent_id = str(row[link])
                 found.setdefault(parent_id, []).append((str(row["Id"]), row.get(part.external_id)))
-                if (row.get("Order") or {}).get("StatusCode") == ACTIVATED:
-                    activated.add(parent_id)
+                order = row.get("Order") or {}
+                if order.get("StatusCode") == ACTIVATED:
+                    activated[parent_id] = str(order.get("Status"))
         doomed: list[str] = []
         for parent_id, rows in found.items():
             owner = by_id[parent_id]
@@ -160,15 +190,9 @@ class SalesforceWrites(PushWrites):
             if not stale:
                 continue
             if parent_id in activated:
-                ledger.decide(
-                    owner[2],
-                    Outcome.dead(
-                        f"order {owner[0]} is activated in Salesforce, which keeps an activated "
-                        f"order's products: {len(stale)} line(s) removed in channelsync are still "
-                        "on it; move the order back to a Draft status in Salesforce (or delete "
-                        "those products there), then retry this dead letter"
-                    ),
-                )
+                refused = locked.get(owner[0], ("", []))[1]
+                outcome = order_locked(owner[0], activated[parent_id], refused, len(stale))
+                ledger.decide(owner[2], outcome)
                 continue
             for crm_id in stale:
                 ledger.need(owner[2], f"removed:{crm_id}")

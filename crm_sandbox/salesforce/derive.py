@@ -1,5 +1,13 @@
 """Fields the platform computes on write (names, closed/won flags, list prices and totals, an
-order's status category), and the deletions it refuses (an activated order's products)."""
+order's status category), and the writes it refuses on an activated order's products: deleting
+one, adding one, changing one's quantity or unit price.
+
+Adding a product to an activated order is ``ENTITY_IS_LOCKED`` with the wording real orgs answer
+(reported from live orgs); changing a product's price-impacting fields is refused where the org
+enforces it (Salesforce Help, "Editing and Deletion Considerations for Order Products": with
+Enhanced Commerce Orders); the sandbox always does, as ``FIELD_INTEGRITY_EXCEPTION`` in its own
+words, since no public source gives Salesforce's wording of that refusal.
+"""
 
 from __future__ import annotations
 
@@ -63,12 +71,45 @@ def derive(store: Store, obj: ObjectDef, rec: Record) -> None:
         rec["AccountId"] = opp["AccountId"] if opp is not None else None
 
 
+#: What an activated order locks: no product added or removed (Salesforce's wording).
+LOCKED_ORDER = (
+    "Unable to modify activated or superseded Order:  cannot delete Order, or add or remove "
+    "Order Products"
+)
+#: An order product's fields that move the order's amount.
+PRICE_FIELDS = ("Quantity", "UnitPrice")
+
+
+def _activated(store: Store, order_id: object) -> bool:
+    order = _lookup(store, "Order", order_id)
+    return order is not None and order.get("StatusCode") == "Activated"
+
+
+def check_save(store: Store, obj: ObjectDef, values: Record, existing: Record | None) -> None:
+    """Refuse, as Salesforce does, to add a product to an activated order (``existing`` None) or
+    to change an existing product's quantity or unit price while its order is activated (the same
+    value sent again is no change)."""
+    if obj.name != "OrderItem":
+        return
+    if existing is None:
+        if _activated(store, values.get("OrderId")):
+            raise SalesforceApiError(400, "ENTITY_IS_LOCKED", LOCKED_ORDER)
+        return
+    changed = [f for f in PRICE_FIELDS if f in values and values[f] != existing.get(f)]
+    if changed and _activated(store, existing.get("OrderId")):
+        raise SalesforceApiError(
+            400,
+            "FIELD_INTEGRITY_EXCEPTION",
+            f"You can't change {' or '.join(changed)} of a product on an activated order.",
+            changed,
+        )
+
+
 def check_delete(store: Store, obj: ObjectDef, rec: Record) -> None:
     """Refuse, as Salesforce does, to delete a product of an activated order."""
     if obj.name != "OrderItem":
         return
-    order = _lookup(store, "Order", rec.get("OrderId"))
-    if order is not None and order.get("StatusCode") == "Activated":
+    if _activated(store, rec.get("OrderId")):
         raise SalesforceApiError(
             400,
             "FIELD_INTEGRITY_EXCEPTION",

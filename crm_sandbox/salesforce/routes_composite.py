@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from crm_sandbox.common.http import Request, Response
-from crm_sandbox.salesforce.derive import check_delete
+from crm_sandbox.salesforce.derive import check_delete, check_save
 from crm_sandbox.salesforce.errors import SalesforceApiError, json_body, json_ok
 from crm_sandbox.salesforce.routes_sobjects import record_json, upsert_one
 from crm_sandbox.salesforce.store import Store
@@ -118,7 +118,9 @@ def register(app: SalesforceSandboxApp) -> None:
                         "cannot specify Id in an insert call",
                         ["Id"],
                     )
-                rec = store.insert(obj.name, validate_payload(store, obj, record, creating=True))
+                values = validate_payload(store, obj, record, creating=True)
+                check_save(store, obj, values, None)
+                rec = store.insert(obj.name, values)
                 return {"id": rec["Id"], "success": True, "errors": []}
 
             return run
@@ -136,12 +138,10 @@ def register(app: SalesforceSandboxApp) -> None:
                     raise SalesforceApiError(
                         400, "MISSING_ARGUMENT", "Id not specified in an update call", ["Id"]
                     )
-                store.get(obj.name, rid)
-                rec = store.update(
-                    obj.name,
-                    rid,
-                    validate_payload(store, obj, record, creating=False, allow_id=True),
-                )
+                existing = store.get(obj.name, rid)
+                values = validate_payload(store, obj, record, creating=False, allow_id=True)
+                check_save(store, obj, values, existing)
+                rec = store.update(obj.name, rid, values)
                 return {"id": rec["Id"], "success": True, "errors": []}
 
             return run

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, unquote_plus
 
 from crm_sandbox.common.http import Request, Response
-from crm_sandbox.salesforce.derive import check_delete
+from crm_sandbox.salesforce.derive import check_delete, check_save
 from crm_sandbox.salesforce.errors import (
     SalesforceApiError,
     invalid_field,
@@ -82,6 +82,7 @@ def upsert_one(
         if matches:
             values = validate_payload(store, obj, payload, creating=False)
             values.pop(fd.name, None)
+            check_save(store, obj, values, matches[0])
             return store.update(obj.name, str(matches[0]["Id"]), values), False
         if fd.name == "Id" and raw_value:
             raise not_found()
@@ -91,6 +92,7 @@ def upsert_one(
             {**(payload if isinstance(payload, dict) else {}), fd.name: raw_value},
             creating=True,
         )
+        check_save(store, obj, values, None)
         return store.insert(obj.name, values), True
 
 
@@ -118,15 +120,18 @@ def register(app: SalesforceSandboxApp) -> None:
 
     def create(request: Request) -> Response:
         obj = store.sobject(request.params["sobject"])
-        values = validate_payload(store, obj, _body(request), creating=True)
-        rec = store.insert(obj.name, values)
+        with store.lock:
+            values = validate_payload(store, obj, _body(request), creating=True)
+            check_save(store, obj, values, None)
+            rec = store.insert(obj.name, values)
         return json_ok({"id": rec["Id"], "success": True, "errors": []}, 201)
 
     def update(request: Request) -> Response:
         obj = store.sobject(request.params["sobject"])
         with store.lock:
-            store.get(obj.name, request.params["id"])
+            existing = store.get(obj.name, request.params["id"])
             values = validate_payload(store, obj, _body(request), creating=False)
+            check_save(store, obj, values, existing)
             store.update(obj.name, request.params["id"], values)
         return Response(204)
 

@@ -23,10 +23,12 @@ from order_core.fulfillment.services import accept_order, fulfill_order
 from order_core.invoices.services import record_payment
 from order_core.orders.cart import LockedLine
 from order_core.orders.checkout import create_order_from_quote
+from order_core.orders.models import Order, OrderLine
 from order_core.partners.buyers import add_buyer
 from order_core.payments.services import allow_payment_method
 from order_core.quotes.from_deals import DealQuoteResult, quote_requested_deals
 from order_core.quotes.models import Quote, QuoteLine
+from quote_engine.approvals import policy_from_data
 from quote_engine.approvals.policy import ApprovalPolicy
 from tests.e2e.conftest import Sandboxes
 
@@ -125,6 +127,19 @@ def build_world(
 
 
 ADMIN = Actor.vendor("channel.admin@vendor.example", "admin")
+#: Every order waits for the pricing desk, so it stays revisable (pending approval).
+DESK = policy_from_data(
+    {
+        "rules": [
+            {
+                "name": "desk",
+                "when": {"field": "total", "op": "gt", "value": 0},
+                "approver": {"side": "vendor", "role": "pricing_desk"},
+            }
+        ]
+    },
+    "e2e-desk",
+)
 FINANCE = Actor.vendor("finance@vendor.example", "finance")
 
 
@@ -193,3 +208,29 @@ def quoted_orders(world: PushWorld, source: str, n: int) -> list[str]:
     with new_session(world.engine) as session:
         quote = session.exec(select(Quote).where(Quote.deal_id == deal.id)).one()
     return [order_from_quote(world.engine, quote.id or 0, i) for i in range(n)]
+
+
+def quote_with_lines(world: PushWorld, source: str) -> Quote:
+    """The pushed quote of a flagged deal of ``source`` with two line items or more."""
+    deal = world.quotable_deal(source, skus=2)
+    world.flag(source, deal)
+    world.pull(source)
+    [result] = [r for r in world.quote_requests(source) if r.deal_id == deal.id]
+    assert result.outcome == "quoted", result.reason
+    report = world.push(source)
+    assert report.status == "ok" and report.dead_lettered == 0, report.as_dict()
+    with new_session(world.engine) as session:
+        return session.exec(select(Quote).where(Quote.deal_id == deal.id)).one()
+
+
+def order_lines(engine: Engine, number: str) -> list[OrderLine]:
+    """The core's lines of order ``number``, by line number."""
+    with new_session(engine) as session:
+        order = session.exec(select(Order).where(Order.number == number)).one()
+        return list(
+            session.exec(
+                select(OrderLine)
+                .where(OrderLine.order_id == order.id)
+                .order_by(col(OrderLine.line_no))
+            )
+        )

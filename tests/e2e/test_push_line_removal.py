@@ -5,55 +5,25 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from order_core.db import new_session
-from order_core.orders.models import Order, OrderLine
+from order_core.orders.models import Order
 from order_core.orders.pricing import CartItem
 from order_core.orders.revise import revise_order
 from order_core.outbox.dead_letters import list_dead_letters
 from order_core.partners.buyers import buyer_actor
 from order_core.pricing_inputs.builder import QuoteLineInput
-from order_core.quotes.models import Quote, QuoteLine
+from order_core.quotes.models import QuoteLine
 from order_core.quotes.services import update_quote
-from quote_engine.approvals import policy_from_data
-from tests.e2e.push_world import ADMIN, HS, SALES_OPS, SF, PushWorld, order_from_quote
-
-#: Every order waits for the pricing desk, so it stays revisable (pending approval).
-DESK = policy_from_data(
-    {
-        "rules": [
-            {
-                "name": "desk",
-                "when": {"field": "total", "op": "gt", "value": 0},
-                "approver": {"side": "vendor", "role": "pricing_desk"},
-            }
-        ]
-    },
-    "e2e-desk",
+from tests.e2e.push_world import (
+    ADMIN,
+    DESK,
+    HS,
+    SALES_OPS,
+    SF,
+    PushWorld,
+    order_from_quote,
+    order_lines,
+    quote_with_lines,
 )
-
-
-def _quote_with_lines(world: PushWorld, source: str) -> Quote:
-    """The pushed quote of a flagged deal of ``source`` with two line items or more."""
-    deal = world.quotable_deal(source, skus=2)
-    world.flag(source, deal)
-    world.pull(source)
-    [result] = [r for r in world.quote_requests(source) if r.deal_id == deal.id]
-    assert result.outcome == "quoted", result.reason
-    report = world.push(source)
-    assert report.status == "ok" and report.dead_lettered == 0, report.as_dict()
-    with new_session(world.engine) as session:
-        return session.exec(select(Quote).where(Quote.deal_id == deal.id)).one()
-
-
-def _lines(world: PushWorld, order_number: str) -> list[OrderLine]:
-    with new_session(world.engine) as session:
-        order = session.exec(select(Order).where(Order.number == order_number)).one()
-        return list(
-            session.exec(
-                select(OrderLine)
-                .where(OrderLine.order_id == order.id)
-                .order_by(col(OrderLine.line_no))
-            )
-        )
 
 
 def _crm_lines(world: PushWorld, source: str, prefix: str, obj: str) -> dict[str, int]:
@@ -67,7 +37,7 @@ def _crm_lines(world: PushWorld, source: str, prefix: str, obj: str) -> dict[str
 
 def _drop_last_line(world: PushWorld, number: str) -> list[str]:
     """Revise the order (its buyer) to all but its last line; the keys of the lines kept."""
-    lines = _lines(world, number)
+    lines = order_lines(world.engine, number)
     assert len(lines) >= 2
     with new_session(world.engine) as session:
         order = session.exec(select(Order).where(Order.number == number)).one()
@@ -80,17 +50,19 @@ def _drop_last_line(world: PushWorld, number: str) -> list[str]:
             policy=DESK,
         )
         assert revised.status == "pending_approval"
-    return [f"{number}-{ln.line_no}" for ln in _lines(world, number)]
+    return [f"{number}-{ln.line_no}" for ln in order_lines(world.engine, number)]
 
 
 def test_a_revised_order_loses_its_removed_line_in_both_crms(world: PushWorld) -> None:
     for source, obj in ((SF, "OrderItem"), (HS, "line_items")):
-        quote = _quote_with_lines(world, source)
+        quote = quote_with_lines(world, source)
         number = order_from_quote(world.engine, quote.id or 0, policy=DESK)
         first = world.push(source)
         assert first.status == "ok" and first.dead_lettered == 0, first.as_dict()
         before = _crm_lines(world, source, number, obj)
-        assert sorted(before) == [f"{number}-{ln.line_no}" for ln in _lines(world, number)]
+        assert sorted(before) == [
+            f"{number}-{ln.line_no}" for ln in order_lines(world.engine, number)
+        ]
         kept = _drop_last_line(world, number)
         report = world.push(source)
         assert report.status == "ok" and report.dead_lettered == 0, report.as_dict()
@@ -111,7 +83,7 @@ def test_a_revised_order_loses_its_removed_line_in_both_crms(world: PushWorld) -
 
 def test_an_edited_quote_loses_its_removed_line_in_both_crms(world: PushWorld) -> None:
     for source, obj in ((SF, "QuoteLineItem"), (HS, "line_items")):
-        quote = _quote_with_lines(world, source)
+        quote = quote_with_lines(world, source)
         key = f"{quote.number}-v{quote.version}"
         with new_session(world.engine) as session:
             lines = list(
@@ -141,11 +113,12 @@ def test_an_edited_quote_loses_its_removed_line_in_both_crms(world: PushWorld) -
 
 def test_an_activated_salesforce_order_keeps_its_products_and_says_so(world: PushWorld) -> None:
     admin = world.sandboxes.sf.app.admin_api
-    # The org's admin put "Pending Approval" in the Activated category.
-    admin.set_activated_order_statuses({"Activated", "Pending Approval"})
-    quote = _quote_with_lines(world, SF)
+    quote = quote_with_lines(world, SF)
     number = order_from_quote(world.engine, quote.id or 0, policy=DESK)
     assert world.push(SF).dead_lettered == 0
+    # Then the org's admin put "Pending Approval" in the Activated category (an activated
+    # order takes no new products: its products went on while it was a draft).
+    admin.set_activated_order_statuses({"Activated", "Pending Approval"})
     before = _crm_lines(world, SF, number, "OrderItem")
     _drop_last_line(world, number)
     report = world.push(SF)
@@ -155,4 +128,14 @@ def test_an_activated_salesforce_order_keeps_its_products_and_says_so(world: Pus
         dead = list_dead_letters(session=session, actor=ADMIN, topic_prefix="crm:")
     letters = [d for d in dead if d.aggregate_id == number]
     assert len(letters) == report.dead_lettered  # the revision's events (to draft, to pending)
-    assert all("activated in Salesforce" in (d.last_error or "") for d in letters)
+    for letter in letters:
+        # One line: the order, its status, what Salesforce kept (and refused: the revision
+        # re-priced a kept line), the fix.
+        text = letter.last_error or ""
+        assert text.startswith(
+            f"order {number} is activated in Salesforce (status 'Pending Approval'), which locks "
+            "an activated order's products (none added, removed, or changed in quantity or "
+            "price): "
+        ), text
+        assert "1 line(s) removed in channelsync are still on it; take status 'Pending " in text
+        assert text.endswith("Draft does not last), then retry this dead letter"), text

@@ -12,14 +12,9 @@ from sqlmodel import col, select
 from order_core.db import new_session
 from order_core.outbox import OutboxEvent
 from order_core.outbox.models import DELIVERED
-from tests.e2e.push_world import HS, SF, PushWorld, order_from_quote
+from tests.e2e.push_world import DESK, HS, SF, PushWorld, order_from_quote, quote_with_lines
 from tests.e2e.test_push_crash import _lapse_leases, _rig
-from tests.e2e.test_push_line_removal import (
-    DESK,
-    _crm_lines,
-    _drop_last_line,
-    _quote_with_lines,
-)
+from tests.e2e.test_push_line_removal import _crm_lines, _drop_last_line
 
 ROUTES = {
     SF: ("composite.upsert", "composite.delete", "OrderItem"),
@@ -32,7 +27,7 @@ def test_a_killed_push_removes_exactly_the_removed_line(
     world: PushWorld, tmp_path: Path, source: str
 ) -> None:
     upsert, remove, obj = ROUTES[source]
-    quote = _quote_with_lines(world, source)
+    quote = quote_with_lines(world, source)
     number = order_from_quote(world.engine, quote.id or 0, policy=DESK)
     assert world.push(source).dead_lettered == 0
     kept = _drop_last_line(world, number)
