@@ -27,7 +27,7 @@ from connector.sync.report import ObjectReport, RunReport
 from mappings.engine import Mapping
 from mappings.records import RawRecord
 from order_core.actors import Actor
-from order_core.db import connection_session
+from order_core.db import checkpoint, connection_session, others_committed
 from order_core.sync.apply import apply_page
 from order_core.sync.cursors import read_cursor, read_full_refresh, reset_cursor, save_full_refresh
 from order_core.sync.links import iter_linked_ids
@@ -69,7 +69,7 @@ class Puller:
         *,
         actor: Actor | None = None,
         progress: Progress | None = None,
-        transaction_records: int = 250,
+        transaction_records: int | None = None,
     ) -> None:
         self.name = name
         self.source = source
@@ -85,7 +85,7 @@ class Puller:
         objects = self.check_objects(opts.objects)  # refused before anything is written
         report = RunReport(self.name)
         started, calls_before = time.monotonic(), self.source.budget.calls
-        with connection_session(self.engine) as session:
+        with connection_session(self.engine, checkpoints_apart=True) as session:
             run_id = start_run(self.name, session=session, actor=self.actor)
             try:
                 if opts.full:
@@ -144,7 +144,9 @@ class Puller:
             )
             began = time.perf_counter()
             rep.add(apply_page(core_page, session=session, actor=self.actor), len(part))
-            self.pacer.took(len(part), time.perf_counter() - began)
+            spent = time.perf_counter() - began
+            self.pacer.took(len(part), spent, others_wrote=others_committed(session))
+            checkpoint(session)  # after the transaction: the write lock is free meanwhile
             if last:
                 break
         if cursor is not None:
@@ -228,7 +230,7 @@ class Puller:
         fields, assocs = self.mapping.crm_fields(obj), self.mapping.associations(obj)
         try:
             records = self.source.fetch(obj, crm_ids, fields, assocs)
-            with connection_session(self.engine) as session:
+            with connection_session(self.engine, checkpoints_apart=True) as session:
                 self._apply(session, obj, Page(records, None), rep)
         finally:
             rep.api_calls = self.source.budget.calls - calls
@@ -254,7 +256,7 @@ class Puller:
                 for crm_id, stamp in gone.items()
                 if crm_id not in returned
             ]
-        with connection_session(self.engine) as session:
+        with connection_session(self.engine, checkpoints_apart=True) as session:
             self._apply(session, obj, Page(pending, None), rep)
         return rep
 
@@ -306,6 +308,6 @@ class Puller:
     def retry_all(self) -> ObjectReport:
         """``sync quarantine retry``: every quarantined record of this connection, under today's mapping."""
         rep = ObjectReport("quarantine retry")
-        with connection_session(self.engine) as session:
+        with connection_session(self.engine, checkpoints_apart=True) as session:
             self._retry_quarantine(session, rep, everything=True)
         return rep
