@@ -23,7 +23,7 @@ from connector.push.crm_writes import LineOwner, PushWrites, RequestState, stale
 from connector.push.ledger import Ledger
 from connector.salesforce.activated import ACTIVATED, activated_orders, locked_lines, order_locked
 from connector.salesforce.decode import parse_stamp
-from connector.salesforce.draft_first import FINAL, DraftFirst
+from connector.salesforce.draft_first import FINAL, IN_MAX, DraftFirst
 from connector.salesforce.soql import in_list, quote, select
 from connector.salesforce.writes import SalesforceWriter
 from connector.writes import WriteResults
@@ -31,9 +31,6 @@ from mappings.push import crm_fields
 from mappings.spec import PushObject, PushSpec
 from order_core.outbox.outcomes import Outcome
 from order_core.pushback.snapshots import LineSnap
-
-#: Ids in one SOQL ``IN`` list.
-IN_MAX = 200
 
 
 class SalesforceWrites(PushWrites):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+from connector.push.run import open_writes, push_with
 from order_core.db import new_session
 from order_core.outbox.dead_letters import list_dead_letters, requeue_dead_letters
 from tests.e2e.push_world import (
@@ -81,6 +82,30 @@ def test_orders_first_pushed_activated_get_their_lines_then_their_status(
     assert _statuses_sent(world, "composite.update") == ["Invoiced"] * 3
     queried = [r.query["q"][0].split(" FROM ")[1].split()[0] for r in app.requests("query")]
     assert queried == ["Pricebook2", "OrderStatus", "Order", "PricebookEntry"]
+
+
+def test_each_batch_stages_its_own_orders_and_the_run_reads_the_categories_once(
+    world: PushWorld,
+) -> None:
+    app = world.sandboxes.sf.app
+    quote = quote_with_lines(world, SF)
+    app.admin_api.set_activated_order_statuses(LATE)
+    numbers = [_invoiced(world, quote.id or 0, n) for n in range(3)]
+    app.reset_log()
+    writes, _ = open_writes(world.connections[SF])
+
+    report = push_with(SF, world.engine, list(world.connections), writes, 1)  # a batch an event
+
+    assert report.status == "ok" and report.dead_lettered == 0, report.as_dict()
+    # Four events an order (placed, accepted, fulfilled, invoiced), one a batch: the placed one
+    # carries the lines, so it stages its order; the later ones only write the status again.
+    assert report.topics[f"crm:{SF}:order"].batches == 12, report.as_dict()
+    queried = [r.query["q"][0].split(" FROM ")[1].split()[0] for r in app.requests("query")]
+    assert queried.count("OrderStatus") == 1 and queried.count("Order") == 3, queried
+    assert app.calls()["composite.update"] == 3
+    for number in numbers:
+        assert _sf_order(world, number)["Status"] == "Invoiced"
+        assert len(_sf_lines(world, number)) == len(_core_lines(world, number))
 
 
 def test_orders_going_to_a_draft_status_cost_one_query_more_than_before(
