@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 
 from crm_sandbox.salesforce import ids
 from crm_sandbox.salesforce.derive import derive
@@ -22,6 +22,8 @@ from crm_sandbox.salesforce.schema import FieldDef, ObjectDef
 from crm_sandbox.salesforce.values import Value, WriteClock
 
 Record = dict[str, Value]
+#: When the org's fixed setup records (``OrderStatus``) were made: the same in every sandbox.
+ORG_SET_UP = datetime(2020, 1, 1, tzinfo=UTC)
 Index = dict[Value, set[str]]
 
 
@@ -51,7 +53,8 @@ class Store:
         for n, status in enumerate(ORDER_STATUSES, 1):
             code = "Activated" if status in ACTIVATED_STATUSES else "Draft"
             values: Record = {"ApiName": status, "MasterLabel": status, "StatusCode": code}
-            self.insert("OrderStatus", {**values, "SortOrder": n, "IsDefault": n == 1})
+            values |= {"SortOrder": n, "IsDefault": n == 1}
+            self.insert("OrderStatus", values, stamp=ORG_SET_UP, created=ORG_SET_UP)
 
     def set_activated_order_statuses(self, statuses: frozenset[str]) -> None:
         """Put these order statuses in the ``Activated`` category, the rest in ``Draft``: the
