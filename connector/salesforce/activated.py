@@ -7,11 +7,12 @@ quantity or unit price (refused per record; the sandbox answers ``FIELD_INTEGRIT
 Either code has other causes too (an approval lock, a price book mismatch), so a refusal counts
 as the order's only when the order reads back activated.
 
-The push writes the order's mapped ``Status`` before its lines, on every write: an order is
-activated there because the org's admin put that status in the Activated category, so moving the
-order to a Draft status by hand does not last. The dead letter names the status and says to take
-it out of the category (Setup, the Order ``Status`` picklist), then retry; an order with lines
-both refused and kept gets one letter saying both.
+Only an order activated in Salesforce already gets here: one going to an activated status that
+Salesforce lacks or holds as a draft is written draft first (:mod:`connector.salesforce.draft_first`).
+The dead letter names the status and says to take it out of the category (Setup, the Order
+``Status`` picklist), then retry; an order with lines both refused and kept gets one letter saying
+both. (An order moved to Draft there by hand is also written draft first on the retry, which the
+letter's wording, kept as it was, does not mention.)
 """
 
 from __future__ import annotations

@@ -7,9 +7,10 @@ An order goes on its partner's account (the partner's Salesforce id from the pul
 partner with no account in this org skips the order. Lines a revision removed are deleted once
 the current ones are written: the parent's lines are read by its id, and those with a channelsync
 external id the core no longer has go (sObject collections delete, 200 ids a call). Salesforce
-locks the products of an activated order (status category ``Activated``): it keeps removed ones,
-and refuses new ones and quantity or price changes (per record, the batch's other records are
-saved); the order's events become dead letters saying so (:mod:`connector.salesforce.activated`).
+locks the products of an activated order (status category ``Activated``): an order whose lines go
+to such a status is written as a draft first (:mod:`connector.salesforce.draft_first`); one
+activated already keeps removed lines and refuses new ones and quantity or price changes (per
+record), and its events dead-letter saying so (:mod:`connector.salesforce.activated`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from connector.push.crm_writes import LineOwner, PushWrites, RequestState, stale
 from connector.push.ledger import Ledger
 from connector.salesforce.activated import ACTIVATED, activated_orders, locked_lines, order_locked
 from connector.salesforce.decode import parse_stamp
+from connector.salesforce.draft_first import FINAL, IN_MAX, DraftFirst
 from connector.salesforce.soql import in_list, quote, select
 from connector.salesforce.writes import SalesforceWriter
 from connector.writes import WriteResults
@@ -29,9 +31,6 @@ from mappings.push import crm_fields
 from mappings.spec import PushObject, PushSpec
 from order_core.outbox.outcomes import Outcome
 from order_core.pushback.snapshots import LineSnap
-
-#: Ids in one SOQL ``IN`` list.
-IN_MAX = 200
 
 
 class SalesforceWrites(PushWrites):
@@ -42,6 +41,7 @@ class SalesforceWrites(PushWrites):
         self.sf = writer
         self._standard: str | None = None
         self._entries: dict[str, str | None] = {}
+        self.draft_first = DraftFirst(self._query)
 
     def _update_by_id(self, obj: str, records: Sequence[dict[str, object]]) -> WriteResults:
         return self.sf.update(obj, records)
@@ -224,7 +224,7 @@ class SalesforceWrites(PushWrites):
             self._lines(line_part, part, with_lines, ledger)
 
     def orders(self, work: Work, snaps: Snapshots, ledger: Ledger) -> None:
-        """Each order on its partner's account (lines on its first event)."""
+        """Each order on its partner's account (lines on its first event; see draft_first)."""
         part, line_part = self.push.order, self.push.order_line
         if part is None or part.external_id is None:
             self.skip_all(ledger, work.orders, "no push.order")
@@ -249,10 +249,14 @@ class SalesforceWrites(PushWrites):
                 record["Pricebook2Id"] = self._standard_book()
                 with_lines.append((number, snap.lines, event_ids))
             records.append(record)
+        lined = [n for n, _, _ in with_lines] if line_part is not None else []
+        staged = self.draft_first.stage(part.external_id, records, lined)
         if records:
             self._write(ledger, part.object, self.sf.upsert(part.object, part.external_id, records))
         if line_part is not None and with_lines:
             self._lines(line_part, part, with_lines, ledger)
+        if final := self.draft_first.finals(staged, part.object, with_lines, ledger):
+            self._write(ledger, FINAL, self.sf.update(part.object, final))
 
     def resellers(self, work: Work, snaps: Snapshots, ledger: Ledger) -> None:
         """A ``Partner`` row (the mapped role) from each end customer to its reseller of record;

@@ -109,12 +109,9 @@ class SalesforceAdmin:
 
     def set_activated_order_statuses(self, statuses: set[str]) -> None:
         """Put these order statuses in the ``Activated`` category (the rest in ``Draft``), as an
-        org's admin would; every order's ``StatusCode`` follows (its stamps do not move)."""
-        with self.store.lock:
-            self.store.activated_order_statuses = frozenset(statuses)
-            for rec in self.store.records["Order"].values():
-                activated = rec.get("Status") in self.store.activated_order_statuses
-                rec["StatusCode"] = "Activated" if activated else "Draft"
+        org's admin would; every order's ``StatusCode`` follows (its stamps do not move), and so
+        do the ``OrderStatus`` records the API queries."""
+        self.store.set_activated_order_statuses(frozenset(statuses))
 
     def undelete_record(self, sobject: str, record_id: str) -> None:
         """Restore a deleted record."""

@@ -85,10 +85,18 @@ def _activated(store: Store, order_id: object) -> bool:
     return order is not None and order.get("StatusCode") == "Activated"
 
 
+def _writable(obj: ObjectDef, done: str) -> None:
+    if obj.read_only:
+        raise SalesforceApiError(
+            400, "INVALID_TYPE_FOR_OPERATION", f"entity type cannot be {done}: {obj.label}"
+        )
+
+
 def check_save(store: Store, obj: ObjectDef, values: Record, existing: Record | None) -> None:
     """Refuse, as Salesforce does, to add a product to an activated order (``existing`` None) or
     to change an existing product's quantity or unit price while its order is activated (the same
-    value sent again is no change)."""
+    value sent again is no change). A read-only object (``OrderStatus``) takes no write."""
+    _writable(obj, "inserted" if existing is None else "updated")
     if obj.name != "OrderItem":
         return
     if existing is None:
@@ -107,6 +115,7 @@ def check_save(store: Store, obj: ObjectDef, values: Record, existing: Record | 
 
 def check_delete(store: Store, obj: ObjectDef, rec: Record) -> None:
     """Refuse, as Salesforce does, to delete a product of an activated order."""
+    _writable(obj, "deleted")
     if obj.name != "OrderItem":
         return
     if _activated(store, rec.get("OrderId")):

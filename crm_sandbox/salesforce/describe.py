@@ -19,10 +19,10 @@ def object_summary(obj: ObjectDef, version: str) -> dict[str, object]:
     """One entry of the global ``sobjects`` list."""
     return {
         "activateable": False,
-        "createable": True,
+        "createable": not obj.read_only,
         "custom": False,
         "customSetting": False,
-        "deletable": True,
+        "deletable": not obj.read_only,
         "deprecatedAndHidden": False,
         "feedEnabled": False,
         "keyPrefix": obj.key_prefix,
@@ -36,9 +36,9 @@ def object_summary(obj: ObjectDef, version: str) -> dict[str, object]:
         "replicateable": True,
         "retrieveable": True,
         "searchable": True,
-        "triggerable": True,
-        "undeletable": True,
-        "updateable": True,
+        "triggerable": not obj.read_only,
+        "undeletable": not obj.read_only,
+        "updateable": not obj.read_only,
         "urls": object_urls(obj, version),
     }
 

@@ -4,7 +4,10 @@ Quote and order objects carry the ``Channelsync_Id__c`` external id the push ups
 ``Status`` is a restricted picklist (as on a real org, where each value belongs to a status
 category) holding the standard ``Draft`` / ``Activated`` and one value per channelsync order
 status; the read-only ``StatusCode`` is the category (``Activated`` for the statuses the org's
-admin put there: ``Activated`` unless the admin API says otherwise, else ``Draft``). ``Partner`` and ``AccountContactRelation`` are junction objects without an external id.
+admin put there: ``Activated`` unless the admin API says otherwise, else ``Draft``). The
+read-only ``OrderStatus`` object lists those values with their category (``StatusCode``), in
+picklist order (``SortOrder``): the store keeps one record per value, following the admin API.
+``Partner`` and ``AccountContactRelation`` are junction objects without an external id.
 """
 
 from __future__ import annotations
@@ -64,8 +67,26 @@ def _line(parent: str, parent_field: str, entry_required: bool) -> list[FieldDef
     ]
 
 
+def order_status_object() -> ObjectDef:
+    """``OrderStatus``: one record per Order ``Status`` value; only queried and retrieved."""
+    return ObjectDef(
+        "OrderStatus",
+        "0Os",
+        "Order Status Value",
+        "Order Status Values",
+        [
+            f("ApiName", "string", label="API Name", **RO),
+            f("MasterLabel", "string", label="Master Label", **RO),
+            f("StatusCode", "picklist", label="Status Code", picklist=("Draft", "Activated"), **RO),
+            f("SortOrder", "int", label="Sort Order", **RO),
+            f("IsDefault", "boolean", label="Is Default", **RO),
+        ],
+        read_only=True,
+    )
+
+
 def commerce_objects() -> list[ObjectDef]:
-    """Quote, QuoteLineItem, Order, OrderItem, Partner and AccountContactRelation."""
+    """Quote, QuoteLineItem, Order, OrderItem, OrderStatus, Partner and AccountContactRelation."""
     return [
         ObjectDef(
             "Quote",
@@ -142,6 +163,7 @@ def commerce_objects() -> list[ObjectDef]:
                 channelsync_id(),
             ],
         ),
+        order_status_object(),
         ObjectDef(
             "Partner",
             "00I",

@@ -99,6 +99,8 @@ class ObjectDef:
     label: str
     label_plural: str
     fields: list[FieldDef]
+    #: Only queried and retrieved through the API (``OrderStatus``): every write is refused.
+    read_only: bool = False
     by_name: dict[str, FieldDef] = field(init=False)
     by_lower: dict[str, FieldDef] = field(init=False)
 

@@ -11,17 +11,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 
 from crm_sandbox.salesforce import ids
 from crm_sandbox.salesforce.derive import derive
 from crm_sandbox.salesforce.errors import SalesforceApiError, not_found
 from crm_sandbox.salesforce.objects import build_objects
-from crm_sandbox.salesforce.objects_commerce import ACTIVATED_STATUSES
+from crm_sandbox.salesforce.objects_commerce import ACTIVATED_STATUSES, ORDER_STATUSES
 from crm_sandbox.salesforce.schema import FieldDef, ObjectDef
 from crm_sandbox.salesforce.values import Value, WriteClock
 
 Record = dict[str, Value]
+#: When the org's fixed setup records (``OrderStatus``) were made: the same in every sandbox.
+ORG_SET_UP = datetime(2020, 1, 1, tzinfo=UTC)
 Index = dict[Value, set[str]]
 
 
@@ -48,6 +50,25 @@ class Store:
         self._indexes: dict[tuple[str, str], Index] = {}
         #: Order statuses in the ``Activated`` category (the admin API changes them).
         self.activated_order_statuses: frozenset[str] = ACTIVATED_STATUSES
+        for n, status in enumerate(ORDER_STATUSES, 1):
+            code = "Activated" if status in ACTIVATED_STATUSES else "Draft"
+            values: Record = {"ApiName": status, "MasterLabel": status, "StatusCode": code}
+            values |= {"SortOrder": n, "IsDefault": n == 1}
+            self.insert("OrderStatus", values, stamp=ORG_SET_UP, created=ORG_SET_UP)
+
+    def set_activated_order_statuses(self, statuses: frozenset[str]) -> None:
+        """Put these order statuses in the ``Activated`` category, the rest in ``Draft``: the
+        ``OrderStatus`` records and every order's ``StatusCode`` follow (orders' stamps stay)."""
+        with self.lock:
+            self.activated_order_statuses = statuses
+            for rec in self.records["OrderStatus"].values():
+                code = "Activated" if rec["ApiName"] in statuses else "Draft"
+                if rec["StatusCode"] != code:
+                    rec["StatusCode"] = code
+                    self.touch(rec)
+            for rec in self.records["Order"].values():
+                activated = rec.get("Status") in statuses
+                rec["StatusCode"] = "Activated" if activated else "Draft"
 
     # -- lookups ---------------------------------------------------------------------------
     def sobject(self, name: str) -> ObjectDef:

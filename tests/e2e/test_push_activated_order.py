@@ -1,6 +1,7 @@
 """An activated Salesforce order takes no new product and no quantity or price change: the push
 dead-letters its events with one line naming the order, what was refused and the fix, the batch's
-other orders still go through, and the re-queued letters land once the order is a draft again."""
+other orders still go through, and the re-queued letters land once its status is out of the
+Activated category."""
 
 from __future__ import annotations
 
@@ -106,12 +107,13 @@ def test_an_activated_order_refuses_new_and_changed_lines_and_says_so(world: Pus
         )
 
     ids = [d.id or 0 for d in letters]
-    # Moving the order to Draft by hand does not last: the push sets its status again first.
-    admin.change_record("Order", str(_sf_order(world, grown)["Id"]), {"Status": "Draft"})
+    # A retry alone changes nothing: the order is still activated in Salesforce. (Moving it to
+    # Draft there by hand would let the retry through: tests/e2e/test_push_draft_first.py.)
     with new_session(world.engine) as session:
         requeue_dead_letters(session=session, actor=ADMIN, ids=ids)
     assert world.push(SF).dead_lettered == len(letters)
     assert _sf_lines(world, grown) == before
+    assert _sf_order(world, grown)["StatusCode"] == "Activated"
     # The fix the letter names: the status out of the Activated category, the letters re-queued;
     # the push then writes the new line and the changed quantity.
     admin.set_activated_order_statuses({"Activated", "Submitted", "Accepted"})

@@ -11,6 +11,7 @@ import pytest
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from crm_sandbox.salesforce.derive import LOCKED_ORDER
+from crm_sandbox.salesforce.objects_commerce import ORDER_STATUSES
 from crm_sandbox.salesforce.testing import SalesforceSandboxHandle
 from tests.crm_sandbox.salesforce.oracle import content
 
@@ -199,3 +200,45 @@ def test_no_product_is_deleted_until_the_order_is_draft_again(
     sf.OrderItem.update(orders["item"], {"Quantity": 9})
     sf.OrderItem.delete(orders["item"])
     assert _items(sf_sandbox, orders["active"]) == []
+
+
+def test_order_status_lists_each_status_with_its_category_as_the_admin_sets_them(
+    sf: Any, sf_sandbox: SalesforceSandboxHandle
+) -> None:
+    soql = "SELECT ApiName, MasterLabel, StatusCode FROM OrderStatus ORDER BY SortOrder"
+
+    def categories() -> list[tuple[str, str, str]]:
+        return [
+            (r["ApiName"], r["MasterLabel"], r["StatusCode"]) for r in sf.query(soql)["records"]
+        ]
+
+    listed = categories()
+    assert [a for a, _, _ in listed] == list(ORDER_STATUSES)
+    assert all(a == label for a, label, _ in listed)
+    assert {a for a, _, code in listed if code == "Activated"} == {"Activated"}
+    admin = sf_sandbox.app.admin_api
+    try:
+        admin.set_activated_order_statuses({"Activated", "Fulfilled", "Paid"})
+        assert {a for a, _, c in categories() if c == "Activated"} == {
+            "Activated",
+            "Fulfilled",
+            "Paid",
+        }
+        found = sf.query("SELECT ApiName FROM OrderStatus WHERE StatusCode = 'Draft' LIMIT 1")
+        assert found["records"][0]["ApiName"] == "Draft"
+    finally:
+        admin.set_activated_order_statuses({"Activated"})
+    assert {a for a, _, c in categories() if c == "Activated"} == {"Activated"}
+
+
+def test_order_status_takes_no_write(sf: Any) -> None:
+    [row] = sf.query("SELECT Id FROM OrderStatus WHERE ApiName = 'Draft'")["records"]
+    with pytest.raises(SalesforceMalformedRequest) as refused:
+        sf.OrderStatus.create({})
+    assert _errors(refused) == [
+        ("INVALID_TYPE_FOR_OPERATION", "entity type cannot be inserted: Order Status Value")
+    ]
+    with pytest.raises(SalesforceMalformedRequest) as refused:
+        sf.OrderStatus.delete(row["Id"])
+    assert _errors(refused)[0][0] == "INVALID_TYPE_FOR_OPERATION"
+    assert sf.OrderStatus.describe()["createable"] is False

@@ -26,6 +26,7 @@ PREFIXES = {
     "QuoteLineItem": "0QL",
     "Order": "801",
     "OrderItem": "802",
+    "OrderStatus": "0Os",
     "Partner": "00I",
     "AccountContactRelation": "07k",
 }
