@@ -9,10 +9,10 @@ as the order's only when the order reads back activated.
 
 Only an order activated in Salesforce already gets here: one going to an activated status that
 Salesforce lacks or holds as a draft is written draft first (:mod:`connector.salesforce.draft_first`).
-The dead letter names the status and says to take it out of the category (Setup, the Order
-``Status`` picklist), then retry; an order with lines both refused and kept gets one letter saying
-both. (An order moved to Draft there by hand is also written draft first on the retry, which the
-letter's wording, kept as it was, does not mention.)
+The dead letter names the status and the two fixes: move the order to a Draft status in
+Salesforce (the retry then writes it draft first and sets the status again), or take the status
+out of the category (Setup, the Order ``Status`` picklist); then retry. An order with lines both
+refused and kept gets one letter saying both.
 """
 
 from __future__ import annotations
@@ -75,8 +75,8 @@ def order_locked(number: str, status: str, refused: Sequence[str], kept: int) ->
     return Outcome.dead(
         f"order {number} is activated in Salesforce (status '{status}'), which locks an "
         "activated order's products (none added, removed, or changed in quantity or price): "
-        f"{' and '.join(what)}; take status '{status}' out of the Activated category in "
-        "Salesforce (Setup, the Order Status picklist: the push sets that status on every "
-        f"write, so moving this order to Draft does not last){by_hand}, then retry this dead "
-        "letter"
+        f"{' and '.join(what)}; move this order to a Draft status in Salesforce (the push "
+        f"then writes its products and sets status '{status}' again), or take status "
+        f"'{status}' out of the Activated category (Setup, the Order Status picklist)"
+        f"{by_hand}, then retry this dead letter"
     )

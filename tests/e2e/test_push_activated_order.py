@@ -101,9 +101,10 @@ def test_an_activated_order_refuses_new_and_changed_lines_and_says_so(world: Pus
             f"order {grown} is activated in Salesforce (status 'Pending Approval'), which locks "
             "an activated order's products (none added, removed, or changed in quantity or "
             f"price): line(s) {grown}-1, {new_key} added or changed in channelsync were refused; "
-            "take status 'Pending Approval' out of the Activated category in Salesforce (Setup, "
-            "the Order Status picklist: the push sets that status on every write, so moving "
-            "this order to Draft does not last), then retry this dead letter"
+            "move this order to a Draft status in Salesforce (the push then writes its products "
+            "and sets status 'Pending Approval' again), or take status 'Pending Approval' out "
+            "of the Activated category (Setup, the Order Status picklist), then retry this dead "
+            "letter"
         )
 
     ids = [d.id or 0 for d in letters]

@@ -137,5 +137,5 @@ def test_an_activated_salesforce_order_keeps_its_products_and_says_so(world: Pus
             "an activated order's products (none added, removed, or changed in quantity or "
             "price): "
         ), text
-        assert "1 line(s) removed in channelsync are still on it; take status 'Pending " in text
-        assert text.endswith("Draft does not last), then retry this dead letter"), text
+        assert "1 line(s) removed in channelsync are still on it; move this order to a " in text
+        assert text.endswith("(Setup, the Order Status picklist), then retry this dead letter")
