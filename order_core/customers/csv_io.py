@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from order_core.actors import Actor, require_partner_access
 from order_core.audit import AuditRow, diff, record_audits
 from order_core.bulk_sql import chunks, one_of, refresh_statistics
-from order_core.customers.associations import associate_many
+from order_core.customers.bulk_associations import associate_many
 from order_core.customers.dedupe import DedupeIndex
 from order_core.customers.fields import (
     CUSTOMER_FIELDS,

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from order_core.actors import Actor, partner_scope, require_vendor
 from order_core.audit import AuditRow, diff, record_audit, record_audits
 from order_core.bulk_sql import chunks, one_of, refresh_statistics
-from order_core.customers.associations import associate_many
+from order_core.customers.bulk_associations import associate_many
 from order_core.customers.models import EndCustomer
 from order_core.deals.models import Deal
 from order_core.deals.validation import DEAL_FIELDS, SYNC_FIELDS, check_deal_values

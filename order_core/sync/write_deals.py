@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from functools import lru_cache
 
-from order_core.customers.associations import associate_many
+from order_core.customers.bulk_associations import associate_many
 from order_core.deals.models import Deal, DealLine
 from order_core.deals.validation import DEAL_FIELDS, check_deal_values
 from order_core.sync.rows import Row, delete_by_id, fetch_by, insert_returning_ids, update_by_id

@@ -5,11 +5,8 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from order_core.actors import Actor
-from order_core.customers.associations import (
-    associate_customer,
-    associate_many,
-    set_reseller_of_record,
-)
+from order_core.customers.associations import associate_customer, set_reseller_of_record
+from order_core.customers.bulk_associations import associate_many
 from order_core.customers.models import EndCustomer
 from order_core.outbox import OutboxEvent
 from order_core.partners.models import Partner

@@ -1,0 +1,149 @@
+"""Associating many (end customer, reseller) pairs at once: a few bulk statements for a page of
+CRM deals or a customer import, with the same audit entries and events as one association."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Select, bindparam, update
+from sqlalchemy import select as core_select
+from sqlmodel import Session
+
+from order_core.actors import Actor
+from order_core.audit import AuditRow, record_audits
+from order_core.bulk_sql import chunks, keys_in, keys_value
+from order_core.customers.associations import ORIGINS
+from order_core.customers.events import associated_event, reseller_event
+from order_core.customers.models import CustomerAssociation, EndCustomer
+from order_core.errors import invalid
+from order_core.outbox import emit_events
+from order_core.rowbatch import insert_rows
+from order_core.types import utcnow
+
+_CORE = Actor.system("core")
+
+
+def associate_many(
+    session: Session,
+    pairs: Iterable[tuple[int, int]],
+    origin: str,
+    *,
+    actor: Actor | None = None,
+    at: datetime | None = None,
+) -> int:
+    """``associate_customer`` for many ``(customer_id, partner_id)`` pairs with a few bulk statements.
+
+    Existing associations get their activity time refreshed; new ones are inserted; a customer
+    without a reseller of record gets the first new partner in ``pairs``. Returns how many are new.
+    """
+    if origin not in ORIGINS:
+        raise invalid("association", "origin", f"use one of {ORIGINS}")
+    moment, who = at or utcnow(), actor or _CORE
+    wanted = list(dict.fromkeys(pairs))
+    table = CustomerAssociation.__table__  # type: ignore[attr-defined]
+    wanted_set = set(wanted)
+    existing: dict[tuple[int, int], tuple[int, datetime]] = {}
+    dialect = session.get_bind().dialect.name
+    for chunk in chunks(sorted({c for c, _ in wanted})):
+        keys = {"keys": keys_value(dialect, chunk)}
+        for customer_id, partner_id, assoc_id, last in session.execute(
+            _associations_of(dialect), keys
+        ).all():
+            if (customer_id, partner_id) in wanted_set:
+                existing[(customer_id, partner_id)] = (assoc_id, last)
+    stale = [{"_id": i, "_at": moment} for i, last in existing.values() if last < moment]
+    if stale:
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values(last_activity_at=bindparam("_at"))
+        )
+        session.connection().execute(stmt, stale)
+    new = [p for p in wanted if p not in existing]
+    if not new:
+        return 0
+    insert_rows(
+        session,
+        [
+            (
+                table,
+                [
+                    {
+                        "customer_id": c,
+                        "partner_id": p,
+                        "since": moment,
+                        "origin": origin,
+                        "last_activity_at": moment,
+                    }
+                    for c, p in new
+                ],
+            )
+        ],
+    )
+    unowned: set[int] = set()
+    known: dict[int, tuple[str, str | None]] = {}
+    for chunk in chunks(sorted({c for c, _ in new})):
+        keys = {"keys": keys_value(dialect, chunk)}
+        for customer_id, name, country, of_record in session.execute(
+            _customers_of(dialect), keys
+        ).all():
+            known[customer_id] = (name, country)
+            if of_record is None:
+                unowned.add(customer_id)
+    record_of: dict[int, int] = {}
+    for customer_id, partner_id in new:
+        if customer_id in unowned:
+            record_of.setdefault(customer_id, partner_id)
+    if record_of:
+        customers = EndCustomer.__table__  # type: ignore[attr-defined]
+        stmt = (
+            update(customers)
+            .where(customers.c.id == bindparam("_id"))
+            .values(reseller_of_record_id=bindparam("_partner"))
+        )
+        session.connection().execute(
+            stmt, [{"_id": c, "_partner": p} for c, p in record_of.items()]
+        )
+    rows: list[AuditRow] = []
+    for customer_id, partner_id in new:
+        changes: dict[str, object] = {"associated_partner_id": partner_id, "origin": origin}
+        if record_of.get(customer_id) == partner_id:
+            changes["reseller_of_record_id"] = [None, partner_id]
+        rows.append(("associate", "end_customer", customer_id, changes, partner_id))
+    record_audits(session, who, rows)
+    emit_events(
+        session,
+        [
+            associated_event(
+                c,
+                *known[c],
+                p,
+                origin,
+                moment,
+                reseller_of_record=record_of.get(c) == p,
+            )
+            for c, p in new
+        ]
+        + [reseller_event(c, p, None) for c, p in record_of.items()],
+    )
+    return len(new)
+
+
+# Built once per dialect: a pull runs both in every transaction that writes deals.
+@lru_cache(maxsize=4)
+def _associations_of(dialect: str) -> Select[Any]:
+    table = CustomerAssociation.__table__  # type: ignore[attr-defined]
+    return core_select(
+        table.c.customer_id, table.c.partner_id, table.c.id, table.c.last_activity_at
+    ).where(keys_in(dialect, table.c.customer_id))
+
+
+@lru_cache(maxsize=4)
+def _customers_of(dialect: str) -> Select[Any]:
+    table = EndCustomer.__table__  # type: ignore[attr-defined]
+    return core_select(
+        table.c.id, table.c.name, table.c.country, table.c.reseller_of_record_id
+    ).where(keys_in(dialect, table.c.id))
