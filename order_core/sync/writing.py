@@ -48,6 +48,7 @@ class WriteContext:
     source: str
     actor: Actor
     now: datetime
+    isolate: bool = True  # each target's batch in a savepoint, a refused record found by halving
     audits: list[AuditRow] = field(default_factory=list)
 
     def audit(
