@@ -109,7 +109,7 @@ def test_a_refused_record_is_quarantined_alone_and_the_rest_of_its_page_lands(
             page("Opportunity", *deals, cursor=(T0, "D5")), session=session, actor=SYNC
         )
     assert (result.total("created"), result.total("quarantined")) == (4, 1)
-    names = set(session.execute(select(Deal.name)).scalars())
+    names = set(session.execute(select(col(Deal.name))).scalars())
     assert names == {"Deal D1", "Deal D2", "Deal D4", "Deal D5"}
     held = session.execute(select(QuarantineEntry)).scalars().all()
     assert [(q.target, q.crm_id) for q in held] == [("deal", "D3")]
@@ -117,7 +117,7 @@ def test_a_refused_record_is_quarantined_alone_and_the_rest_of_its_page_lands(
     # Nothing of the rolled-back first attempt is left: one audit entry and one link per deal.
     assert _created_deal_audits(session) == 4
     links = session.execute(
-        select(SyncRecord.crm_id).where(col(SyncRecord.target) == "deal")
+        select(col(SyncRecord.crm_id)).where(col(SyncRecord.target) == "deal")
     ).scalars()
     assert sorted(links) == ["D1", "D2", "D4", "D5"]
     assert read_cursor(session, SRC, "Opportunity") == (T0, "D5")
