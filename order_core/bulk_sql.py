@@ -9,9 +9,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, String, any_, bindparam, cast, func, literal_column, select, text
+from sqlalchemy import (
+    Select,
+    String,
+    Table,
+    any_,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
@@ -62,6 +74,24 @@ def keys_in(dialect: str, column: Any, name: str = "keys") -> ColumnElement[bool
         result: ColumnElement[bool] = column == any_(cast(bindparam(name, type_=array), array))
         return result
     return _in_json(column, bindparam(name, type_=String))
+
+
+@lru_cache(maxsize=256)
+def keyed_select(
+    dialect: str,
+    table: Table,
+    key: str,
+    columns: tuple[str, ...] = (),
+    equal: tuple[str, ...] = (),
+) -> Select[Any]:
+    """``SELECT columns`` (every column when none) of ``table`` whose ``key`` is one of the key
+    list bound to ``keys`` (see ``keys_value``) and each ``equal`` column equals the parameter of
+    its name: built once per dialect, for look-ups a service runs in every transaction (building
+    a statement costs more than running it for a page's keys)."""
+    chosen = [table.c[c] for c in columns] if columns else [table]
+    return select(*chosen).where(
+        keys_in(dialect, table.c[key]), *(table.c[c] == bindparam(c) for c in equal)
+    )
 
 
 def keys_value(dialect: str, keys: Sequence[Any]) -> object:

@@ -143,15 +143,24 @@ def connection_session(engine: Engine, *, checkpoints_apart: bool = False) -> It
             raw.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_AUTOCHECKPOINT_PAGES}")
 
 
+def _sqlite_between(session: Session) -> Any | None:
+    """The DB-API connection of a ``connection_session`` on SQLite (None elsewhere), which must
+    be between two transactions."""
+    bind = session.bind
+    if not isinstance(bind, Connection) or bind.dialect.name != "sqlite":
+        return None
+    if session.in_transaction():
+        raise RuntimeError("this runs between transactions, not inside one")
+    return bind.connection.dbapi_connection
+
+
 def others_committed(session: Session) -> bool:
     """Whether another connection committed to the database since the previous call on this
     session's connection (SQLite's ``data_version``; the first call says False). Between
     transactions of a ``connection_session``; elsewhere always False."""
-    bind = session.bind
-    if not isinstance(bind, Connection) or bind.dialect.name != "sqlite":
+    raw = _sqlite_between(session)
+    if raw is None:
         return False
-    raw = bind.connection.dbapi_connection
-    assert raw is not None
     version = raw.execute("PRAGMA data_version").fetchone()[0]
     before = session.info.get(_DATA_VERSION)
     session.info[_DATA_VERSION] = version
@@ -161,12 +170,8 @@ def others_committed(session: Session) -> bool:
 def checkpoint(session: Session) -> None:
     """Copy the WAL back into the database between two transactions of a ``connection_session``
     (SQLite; PASSIVE: it neither waits for nor blocks another connection). Elsewhere nothing."""
-    bind = session.bind
-    if isinstance(bind, Connection) and bind.dialect.name == "sqlite":
-        if session.in_transaction():
-            raise RuntimeError("checkpoint runs between transactions, not inside one")
-        raw = bind.connection.dbapi_connection
-        assert raw is not None
+    raw = _sqlite_between(session)
+    if raw is not None:
         raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 

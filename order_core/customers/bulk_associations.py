@@ -5,25 +5,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from functools import lru_cache
-from typing import Any
 
-from sqlalchemy import Select, bindparam, update
-from sqlalchemy import select as core_select
+from sqlalchemy import bindparam, update
 from sqlmodel import Session
 
 from order_core.actors import Actor
 from order_core.audit import AuditRow, record_audits
-from order_core.bulk_sql import chunks, keys_in, keys_value
+from order_core.bulk_sql import chunks, keyed_select, keys_value
 from order_core.customers.associations import ORIGINS
 from order_core.customers.events import associated_event, reseller_event
 from order_core.customers.models import CustomerAssociation, EndCustomer
 from order_core.errors import invalid
 from order_core.outbox import emit_events
-from order_core.rowbatch import insert_rows
+from order_core.rowbatch import insert_rows, table_of
 from order_core.types import utcnow
 
 _CORE = Actor.system("core")
+_ASSOCIATIONS = table_of(CustomerAssociation)
+_CUSTOMERS = table_of(EndCustomer)
+_ASSOCIATION_COLUMNS = ("customer_id", "partner_id", "id", "last_activity_at")
+_CUSTOMER_COLUMNS = ("id", "name", "country", "reseller_of_record_id")
 
 
 def associate_many(
@@ -43,14 +44,14 @@ def associate_many(
         raise invalid("association", "origin", f"use one of {ORIGINS}")
     moment, who = at or utcnow(), actor or _CORE
     wanted = list(dict.fromkeys(pairs))
-    table = CustomerAssociation.__table__  # type: ignore[attr-defined]
+    table = _ASSOCIATIONS
     wanted_set = set(wanted)
     existing: dict[tuple[int, int], tuple[int, datetime]] = {}
     dialect = session.get_bind().dialect.name
     for chunk in chunks(sorted({c for c, _ in wanted})):
         keys = {"keys": keys_value(dialect, chunk)}
         for customer_id, partner_id, assoc_id, last in session.execute(
-            _associations_of(dialect), keys
+            keyed_select(dialect, _ASSOCIATIONS, "customer_id", _ASSOCIATION_COLUMNS), keys
         ).all():
             if (customer_id, partner_id) in wanted_set:
                 existing[(customer_id, partner_id)] = (assoc_id, last)
@@ -88,7 +89,7 @@ def associate_many(
     for chunk in chunks(sorted({c for c, _ in new})):
         keys = {"keys": keys_value(dialect, chunk)}
         for customer_id, name, country, of_record in session.execute(
-            _customers_of(dialect), keys
+            keyed_select(dialect, _CUSTOMERS, "id", _CUSTOMER_COLUMNS), keys
         ).all():
             known[customer_id] = (name, country)
             if of_record is None:
@@ -98,7 +99,7 @@ def associate_many(
         if customer_id in unowned:
             record_of.setdefault(customer_id, partner_id)
     if record_of:
-        customers = EndCustomer.__table__  # type: ignore[attr-defined]
+        customers = _CUSTOMERS
         stmt = (
             update(customers)
             .where(customers.c.id == bindparam("_id"))
@@ -130,20 +131,3 @@ def associate_many(
         + [reseller_event(c, p, None) for c, p in record_of.items()],
     )
     return len(new)
-
-
-# Built once per dialect: a pull runs both in every transaction that writes deals.
-@lru_cache(maxsize=4)
-def _associations_of(dialect: str) -> Select[Any]:
-    table = CustomerAssociation.__table__  # type: ignore[attr-defined]
-    return core_select(
-        table.c.customer_id, table.c.partner_id, table.c.id, table.c.last_activity_at
-    ).where(keys_in(dialect, table.c.customer_id))
-
-
-@lru_cache(maxsize=4)
-def _customers_of(dialect: str) -> Select[Any]:
-    table = EndCustomer.__table__  # type: ignore[attr-defined]
-    return core_select(
-        table.c.id, table.c.name, table.c.country, table.c.reseller_of_record_id
-    ).where(keys_in(dialect, table.c.id))

@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import select
 from sqlmodel import Session
 
-from order_core.bulk_sql import chunks, keys_in, keys_value
+from order_core.bulk_sql import chunks, keyed_select, keys_value
 from order_core.partners.models import PartnerCrmRef
 from order_core.rowbatch import table_of, upsert_rows
 from order_core.sync.models import SyncRecord
@@ -32,48 +31,14 @@ class Link:
     deleted: bool
 
 
-# Built once per dialect: building a statement costs more than running it for a page's keys,
-# and a pull runs these in every transaction.
-@lru_cache(maxsize=4)
-def _links_of(dialect: str) -> Select[tuple[str, int | None, str, datetime, bool]]:
-    c = _LINKS.c
-    return select(c.crm_id, c.core_id, c.digest, c.crm_stamp, c.deleted).where(
-        c.source == bindparam("source"), c.target == bindparam("target"), keys_in(dialect, c.crm_id)
-    )
-
-
-@lru_cache(maxsize=4)
-def _core_ids_of(dialect: str) -> Select[tuple[str, int | None]]:
-    # No condition on core_id here: the planner would scan the (target, core_id) index.
-    c = _LINKS.c
-    return select(c.crm_id, c.core_id).where(
-        c.source == bindparam("source"), c.target == bindparam("target"), keys_in(dialect, c.crm_id)
-    )
-
-
-@lru_cache(maxsize=4)
-def _partner_refs_of(dialect: str) -> Select[tuple[str, int]]:
-    refs = table_of(PartnerCrmRef).c
-    return select(refs.crm_id, refs.partner_id).where(
-        refs.source == bindparam("source"), keys_in(dialect, refs.crm_id)
-    )
-
-
-@lru_cache(maxsize=4)
-def _targets_of(dialect: str) -> Select[tuple[str, str]]:
-    c = _LINKS.c
-    return select(c.crm_id, c.target).where(
-        c.source == bindparam("source"), keys_in(dialect, c.crm_id)
-    )
-
-
 def load_links(
     session: Session, source: str, target: str, crm_ids: Iterable[str]
 ) -> dict[str, Link]:
     """The stored links of these CRM ids (for one connection and target)."""
     found: dict[str, Link] = {}
     dialect = session.get_bind().dialect.name
-    stmt = _links_of(dialect)
+    columns = ("crm_id", "core_id", "digest", "crm_stamp", "deleted")
+    stmt = keyed_select(dialect, _LINKS, "crm_id", columns, ("source", "target"))
     for chunk in chunks(sorted(set(crm_ids))):
         params = {"source": source, "target": target, "keys": keys_value(dialect, chunk)}
         for crm_id, core_id, digest, stamp, deleted in session.execute(stmt, params).all():
@@ -86,15 +51,20 @@ def resolve(session: Session, source: str, target: str, crm_ids: Iterable[str]) 
     wanted = set(crm_ids)
     resolved: dict[str, int] = {}
     dialect = session.get_bind().dialect.name
-    for chunk in chunks(sorted(wanted)):  # only the ids: no stamp or digest to decode
+    # Only the ids: no stamp or digest to decode. No condition on core_id: the planner would
+    # then scan the (target, core_id) index.
+    stmt = keyed_select(dialect, _LINKS, "crm_id", ("crm_id", "core_id"), ("source", "target"))
+    for chunk in chunks(sorted(wanted)):
         params = {"source": source, "target": target, "keys": keys_value(dialect, chunk)}
-        rows = session.execute(_core_ids_of(dialect), params).all()
+        rows = session.execute(stmt, params).all()
         resolved.update({crm_id: int(core) for crm_id, core in rows if core is not None})
     missing = wanted - resolved.keys()
     if target == "partner" and missing:
+        refs = table_of(PartnerCrmRef)
+        by_ref = keyed_select(dialect, refs, "crm_id", ("crm_id", "partner_id"), ("source",))
         for chunk in chunks(sorted(missing)):
             params = {"source": source, "keys": keys_value(dialect, chunk)}
-            rows = session.execute(_partner_refs_of(dialect), params).all()
+            rows = session.execute(by_ref, params).all()
             resolved.update({crm_id: int(pid) for crm_id, pid in rows})
     return resolved
 
@@ -103,9 +73,10 @@ def linked_elsewhere(session: Session, source: str, crm_ids: Iterable[str]) -> d
     """For CRM ids that are linked under some target: that target (to explain a wrong reference)."""
     found: dict[str, str] = {}
     dialect = session.get_bind().dialect.name
+    stmt = keyed_select(dialect, _LINKS, "crm_id", ("crm_id", "target"), ("source",))
     for chunk in chunks(sorted(set(crm_ids))):
         params = {"source": source, "keys": keys_value(dialect, chunk)}
-        found.update(dict(session.execute(_targets_of(dialect), params).all()))
+        found.update(dict(session.execute(stmt, params).all()))
     return found
 
 

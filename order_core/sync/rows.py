@@ -7,13 +7,12 @@ one INSERT ... RETURNING for the new ones, one executemany UPDATE for the change
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, delete, update
 from sqlmodel import Session, SQLModel
 
-from order_core.bulk_sql import chunks, keys_in, keys_value, one_of
+from order_core.bulk_sql import chunks, keyed_select, keys_value, one_of
 from order_core.errors import Problem
 from order_core.rowbatch import insert_rows, table_of
 
@@ -32,19 +31,12 @@ def fetch_by(
     ``source``, only the rows of that connection (the table's ``source`` column)."""
     table = table_of(model)
     dialect = session.get_bind().dialect.name
-    stmt = _rows_by(dialect, table, column, source is not None)
+    stmt = keyed_select(dialect, table, column, (), ("source",) if source is not None else ())
     found: list[Row] = []
     for chunk in chunks(sorted(set(keys))):
         params = {"keys": keys_value(dialect, chunk), "source": source}
         found.extend(dict(r._mapping) for r in session.execute(stmt, params).all())
     return found
-
-
-@lru_cache(maxsize=64)
-def _rows_by(dialect: str, table: Table, column: str, by_source: bool) -> Select[Any]:
-    """Built once: the sync's writers run it in every transaction of a pull."""
-    stmt = select(table).where(keys_in(dialect, table.c[column]))
-    return stmt.where(table.c.source == bindparam("source")) if by_source else stmt
 
 
 def allocate_ids(session: Session, table: Table, n: int) -> list[int]:
