@@ -1,4 +1,4 @@
-"""The catalog version stamp: every write to the catalog and partner read model changes it.
+"""The catalog version stamp: writes to the catalog and partner read model change it.
 
 Checkout remembers what it derives from the catalog (``order_core.catalog.snapshot``) per stamp,
 and reads this stamp once per transaction to know whether that is still current.
@@ -7,6 +7,14 @@ the one-row ``catalog_stamp`` table, in the same transaction, before any INSERT,
 on one of ``CATALOG_TABLES``, so the stamp commits (or rolls back) together with the change that
 caused it. Writes made outside these engines (psql, other programs) must bump the stamp themselves:
 ``UPDATE catalog_stamp SET value = value + 1``.
+
+Rows that are new entities leave the stamp alone inside ``new_entity_rows``: a partner created by
+the sync, its first program memberships, a new authorized buyer. Remembered values are keyed by
+partner and buyer and computed only for ones that exist (an unknown buyer is refused, and errors
+are never remembered), so no remembered value can depend on a partner or buyer that did not exist
+yet; bumping for them made every checkout rebuild its context after each page of a pull that
+brought new partners. The transaction itself still shares no remembered values, and any other
+write in the block (an UPDATE, an upsert) bumps as always.
 
 How a write is recognised, with SQLAlchemy's public API only: the hook is a Core
 ``before_cursor_execute`` listener, which sees every statement sent (ORM flushes, ORM-enabled and
@@ -22,6 +30,8 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -31,6 +41,7 @@ from sqlalchemy.engine.interfaces import ExecutionContext
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import ClauseElement, TextClause
+from sqlmodel import Session
 
 # Tables a checkout only reads; a write to any of them invalidates the snapshots.
 CATALOG_TABLES = frozenset(
@@ -52,6 +63,8 @@ _TRUNCATE = re.compile(r"\s*TRUNCATE\b", re.IGNORECASE)
 _WITH = re.compile(r"\s*WITH\b", re.IGNORECASE)
 _ANY_WRITE = re.compile(r'\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
 _WRITTEN = "catalog_written_in"  # Connection.info key: the transaction that wrote the catalog
+_NEW_ROWS = "catalog_new_entity_rows"  # Connection.info key: inside ``new_entity_rows``
+_PLAIN_INSERT = re.compile(r"\s*INSERT\s+INTO\b(?!.*\bON\s+CONFLICT\b)", re.IGNORECASE | re.DOTALL)
 # The stamp as a scalar subquery: NULL when the row does not exist yet. A statement that runs
 # anyway at the start of a transaction may read it along (see ``catalog.snapshot.use_stamp``).
 STAMP_SQL = "(SELECT value FROM catalog_stamp WHERE id = 1)"
@@ -122,11 +135,27 @@ def _bump_on_catalog_write(
     if not _statement_writes_catalog(context, statement):
         return
     conn.info[_WRITTEN] = conn.get_transaction()
+    if conn.info.get(_NEW_ROWS) and _PLAIN_INSERT.match(statement) is not None:
+        return  # rows of entities new in this transaction: nothing remembered depends on them
     bump = cursor.connection.cursor()
     try:
         bump.execute(_bump_sql())
     finally:
         bump.close()
+
+
+@contextmanager
+def new_entity_rows(session: Session) -> Iterator[None]:
+    """Catalog INSERTs inside create entities that did not exist before this transaction (new
+    partners, their first program memberships, new buyers): they leave the stamp alone. The caller
+    vouches that every row inserted inside belongs to such an entity; any other statement inside
+    (UPDATE, DELETE, INSERT ... ON CONFLICT) bumps the stamp as usual."""
+    conn = session.connection()
+    conn.info[_NEW_ROWS] = True
+    try:
+        yield
+    finally:
+        conn.info.pop(_NEW_ROWS, None)
 
 
 def written_in_transaction(conn: Connection) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from order_core.catalog.version import new_entity_rows
 from order_core.errors import ValidationFailed
 from order_core.partners.buyers import check_buyer
 from order_core.partners.models import Buyer, Partner, PartnerCrmRef, Program, ProgramMembership
@@ -42,8 +43,9 @@ def _refusal(check: Callable[[T], None], instance: T) -> str:
     return ""
 
 
-def _join_programs(ctx: WriteContext, wanted: set[tuple[int, int]]) -> None:
-    """An open membership for each (partner, program) pair that is not an active one already."""
+def _join_programs(ctx: WriteContext, wanted: set[tuple[int, int]], new: set[int]) -> None:
+    """An open membership for each (partner, program) pair that is not an active one already
+    (``new``: partners created in this transaction, whose first memberships are new rows)."""
     if not wanted:
         return
     today = ctx.now.date()
@@ -56,8 +58,13 @@ def _join_programs(ctx: WriteContext, wanted: set[tuple[int, int]]) -> None:
         {"partner_id": p, "program_id": g, "starts_on": today, "ends_on": None}
         for p, g in sorted(wanted - active)
     ]
-    if rows:
-        ctx.session.execute(table_of(ProgramMembership).insert(), rows)
+    first = [r for r in rows if r["partner_id"] in new]
+    if first:
+        with new_entity_rows(ctx.session):
+            ctx.session.execute(table_of(ProgramMembership).insert(), first)
+    changed = [r for r in rows if r["partner_id"] not in new]
+    if changed:
+        ctx.session.execute(table_of(ProgramMembership).insert(), changed)
 
 
 def _deactivate(ctx: WriteContext, entity: str, row: Row | None, change: Row) -> Written:
@@ -124,7 +131,8 @@ def write_partners(ctx: WriteContext, items: Sequence[Item]) -> list[Written]:
             )
             ctx.audit("crm_update", "partner", row["id"], delta, row["id"])
         out.append(Written("updated" if delta else "unchanged", int(row["id"])))
-    new_ids = insert_returning_ids(ctx.session, Partner, [r for _, r in inserts])
+    with new_entity_rows(ctx.session):
+        new_ids = insert_returning_ids(ctx.session, Partner, [r for _, r in inserts])
     new_refs = []
     for (n, fresh), pid in zip(inserts, new_ids, strict=True):
         out[n] = Written("created", pid)
@@ -133,7 +141,7 @@ def write_partners(ctx: WriteContext, items: Sequence[Item]) -> list[Written]:
     if new_refs:
         ctx.session.execute(refs.insert(), new_refs)
     update_by_id(ctx.session, Partner, updates)
-    _join_programs(ctx, {(int(out[n].core_id or 0), g) for n, g in joins.items()})
+    _join_programs(ctx, {(int(out[n].core_id or 0), g) for n, g in joins.items()}, set(new_ids))
     return out
 
 
@@ -189,7 +197,8 @@ def write_buyers(ctx: WriteContext, items: Sequence[Item]) -> list[Written]:
             updates.append(change)
             ctx.audit("crm_update", "buyer", row["id"], delta, row["partner_id"])
         out.append(Written("updated" if delta else "unchanged", int(row["id"])))
-    new_ids = insert_returning_ids(ctx.session, Buyer, [r for _, r in inserts])
+    with new_entity_rows(ctx.session):
+        new_ids = insert_returning_ids(ctx.session, Buyer, [r for _, r in inserts])
     for (n, fresh), bid in zip(inserts, new_ids, strict=True):
         out[n] = Written("created", bid)
         ctx.audit(

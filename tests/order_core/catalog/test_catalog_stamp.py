@@ -21,7 +21,12 @@ from sqlmodel import select as select_rows
 
 from order_core.catalog.models import ListPrice, Product
 from order_core.catalog.snapshot import has_pending_changes, snapshot_values
-from order_core.catalog.version import read_stamp, tables_written, written_in_transaction
+from order_core.catalog.version import (
+    new_entity_rows,
+    read_stamp,
+    tables_written,
+    written_in_transaction,
+)
 from order_core.outbox import OutboxEvent, emit_event
 from order_core.rowbatch import insert_rows, table_of
 from order_core.types import utcnow
@@ -205,6 +210,33 @@ def test_every_kind_of_catalog_write_bumps_the_stamp_in_its_transaction(
     CATALOG_WRITES[write](session, product_id)
     assert written_in_transaction(session.connection())
     assert snapshot_values(session) is None  # this transaction shares no remembered values
+    session.commit()
+    assert _stamp(session) != before
+
+
+# Inside ``new_entity_rows`` a plain INSERT makes new rows only; everything else still bumps.
+NEW_ROWS_ONLY = {
+    "orm_insert",
+    "core_insert",
+    "core_executemany",
+    "orm_bulk_insert_returning",
+    "insert_from_select",
+    "row_batch",
+}
+
+
+@pytest.mark.parametrize("write", sorted(CATALOG_WRITES))
+def test_inside_new_entity_rows_only_plain_inserts_leave_the_stamp(
+    session: Session, product_id: int, write: str
+) -> None:
+    before = _stamp(session)
+    with new_entity_rows(session):
+        CATALOG_WRITES[write](session, product_id)
+    assert written_in_transaction(session.connection())
+    assert snapshot_values(session) is None  # the writing transaction still shares nothing
+    session.commit()
+    assert (_stamp(session) == before) is (write in NEW_ROWS_ONLY)
+    _orm_update(session, product_id)  # after the block, an insert-free write bumps again
     session.commit()
     assert _stamp(session) != before
 
