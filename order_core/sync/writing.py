@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlmodel import Session, SQLModel
@@ -111,8 +112,18 @@ def new_row(defaults: Mapping[str, object], item: Item, now: datetime) -> Row:
 
 
 def defaults_of(model: type[SQLModel], **required: object) -> Row:
-    """A new row of ``model`` with every column at the model's default (``required`` fill the rest)."""
-    row: Row = model.model_validate(required).model_dump()
+    """A new row of ``model`` with every column at the model's default (``required`` fill the rest).
+
+    Worked out once per model and required values (validating a model costs more than a small
+    transaction's SQL); each call returns its own copy. Time stamps in it are placeholders:
+    ``new_row`` sets ``created_at`` / ``updated_at``.
+    """
+    return dict(_defaults(model, tuple(sorted(required.items()))))
+
+
+@lru_cache(maxsize=64)
+def _defaults(model: type[SQLModel], required: tuple[tuple[str, object], ...]) -> Row:
+    row: Row = model.model_validate(dict(required)).model_dump()
     row.pop("id", None)
     return row
 
