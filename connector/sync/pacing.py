@@ -38,7 +38,9 @@ class TransactionPacer:
 
     def __post_init__(self) -> None:
         self.fewest = min(self.fewest, self.most)
-        self._next = self.most if self.budget_s is None else max(self.fewest, self.most // 5)
+        # With a budget, start small: whether others write is known only after the first
+        # transaction, and a checkout waiting behind a long first one would wait for all of it.
+        self._next = self.most if self.budget_s is None else self.fewest
 
     @classmethod
     def for_dialect(cls, dialect: str, most: int | None = None) -> TransactionPacer:
@@ -48,6 +50,11 @@ class TransactionPacer:
         return cls(
             most=most or SQLITE_MOST, budget_s=SQLITE_ALONE_S, shared_budget_s=SQLITE_SHARED_S
         )
+
+    def alone(self) -> bool:
+        """Whether the pull writes alone as far as the last transaction told (always on
+        PostgreSQL, where nobody waits for the pull's transactions)."""
+        return self.budget_s is None or not self._was_shared
 
     def size(self) -> int:
         """How many records the next transaction takes."""

@@ -160,12 +160,15 @@ class Puller:
         saved = read_cursor(session, self.name, obj)
         full_at = read_full_refresh(session, self.name, obj)
         session.commit()  # no transaction stays open while the CRM is called
+        others_committed(session)  # from now on: the first transaction already tells
         rep.cursor_before = rep.cursor_after = _cursor_text(saved)
         since = None if saved is None else Cursor(*saved)
         fields, assocs = self.mapping.crm_fields(obj), self.mapping.associations(obj)
         try:
-            # The next page is read while this one is applied (at most one page waits).
-            for page in read_ahead(self.source.changed(obj, fields, assocs, since)):
+            # The next page is read while this one is applied (at most one page waits), but
+            # only while the pull writes alone: decoding it would hold others' lock waits.
+            pages = self.source.changed(obj, fields, assocs, since)
+            for page in read_ahead(pages, ahead=self.pacer.alone):
                 self._apply(session, obj, page, rep)
             self._deletions(session, obj, rep)
             due = full_at is None or begun - full_at >= timedelta(

@@ -82,3 +82,22 @@ def test_a_consumer_error_stops_the_reader() -> None:
                 raise RuntimeError("the core refused")
     assert pages.closed.wait(5)
     assert len(pages.produced) < 10
+
+
+def test_while_ahead_says_no_only_the_item_asked_for_is_read() -> None:
+    pages = Pages(100)
+    allowed = threading.Event()
+    items = read_ahead(pages, depth=2, ahead=allowed.is_set)
+    _settled(pages, 0)
+    assert pages.produced == []  # nothing asked for yet, nothing read
+    assert next(items) == 0
+    _settled(pages, 1)
+    assert pages.produced == [0]  # the consumer holds item 0: the reader waits
+    assert next(items) == 1
+    _settled(pages, 2)
+    assert pages.produced == [0, 1]
+    allowed.set()  # the consumer is alone again: read ahead up to depth
+    _settled(pages, 5)
+    assert pages.produced == [0, 1, 2, 3, 4]
+    assert list(items) == list(range(2, 100))
+    assert pages.closed.is_set()

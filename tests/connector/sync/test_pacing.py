@@ -44,7 +44,7 @@ def test_postgresql_takes_the_cap_whatever_the_time() -> None:
 
 def test_sqlite_alone_settles_on_what_fits_the_long_budget() -> None:
     pacer = TransactionPacer.for_dialect("sqlite")
-    assert pacer.size() == SQLITE_MOST // 5
+    assert pacer.size() == 10  # small until the first transaction tells who else writes
     per_record = SQLITE_ALONE_S / 400  # 400 records fit the budget
     for _ in range(14):
         n = pacer.size()
