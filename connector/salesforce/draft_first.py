@@ -18,7 +18,9 @@ Draft): its refused lines dead-letter (:mod:`connector.salesforce.activated`). A
 order, lines or removals did not all land is left in its Draft status; its events are retried or
 dead-lettered with those errors. A run that dies between the lines and the target status leaves
 the order a draft with its lines: the events are still pending, and the next run writes the same
-sequence again (lines are upserted by external id, so none is doubled).
+sequence again (lines are upserted by external id, so none is doubled). While an order's event is
+retried, its later status events cannot activate it first: leasing holds them back behind it
+(:mod:`order_core.outbox.leases`), so they go with the retry in one batch, written draft first.
 """
 
 from __future__ import annotations
