@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -24,10 +24,13 @@ from order_core.invoices.services import record_payment
 from order_core.orders.cart import LockedLine
 from order_core.orders.checkout import create_order_from_quote
 from order_core.orders.models import Order, OrderLine
+from order_core.outbox import OutboxEvent
+from order_core.outbox.models import PENDING
 from order_core.partners.buyers import add_buyer
 from order_core.payments.services import allow_payment_method
 from order_core.quotes.from_deals import DealQuoteResult, quote_requested_deals
 from order_core.quotes.models import Quote, QuoteLine
+from order_core.types import utcnow
 from quote_engine.approvals import policy_from_data
 from quote_engine.approvals.policy import ApprovalPolicy
 from tests.e2e.conftest import Sandboxes
@@ -221,6 +224,17 @@ def quote_with_lines(world: PushWorld, source: str) -> Quote:
     assert report.status == "ok" and report.dead_lettered == 0, report.as_dict()
     with new_session(world.engine) as session:
         return session.exec(select(Quote).where(Quote.deal_id == deal.id)).one()
+
+
+def retries_due_now(engine: Engine) -> None:
+    """The backoff of every pending outbox event has passed (its retry is due)."""
+    with new_session(engine) as session:
+        session.execute(
+            update(OutboxEvent)
+            .where(col(OutboxEvent.status) == PENDING)
+            .values(next_attempt_at=utcnow())
+        )
+        session.commit()
 
 
 def order_lines(engine: Engine, number: str) -> list[OrderLine]:

@@ -35,6 +35,17 @@ def _invoiced(world: PushWorld, quote_id: int, n: int) -> str:
     return number
 
 
+def _three_invoiced(world: PushWorld) -> list[str]:
+    """Three invoiced orders of one quote in an org whose late statuses are activated; the
+    sandbox's call log starts after them."""
+    app = world.sandboxes.sf.app
+    quote = quote_with_lines(world, SF)
+    app.admin_api.set_activated_order_statuses(LATE)
+    numbers = [_invoiced(world, quote.id or 0, n) for n in range(3)]
+    app.reset_log()
+    return numbers
+
+
 def _core_lines(world: PushWorld, number: str) -> dict[str, Decimal]:
     return {
         f"{number}-{ln.line_no}": Decimal(ln.quantity) for ln in order_lines(world.engine, number)
@@ -55,10 +66,7 @@ def test_orders_first_pushed_activated_get_their_lines_then_their_status(
     world: PushWorld,
 ) -> None:
     app = world.sandboxes.sf.app
-    quote = quote_with_lines(world, SF)
-    app.admin_api.set_activated_order_statuses(LATE)
-    numbers = [_invoiced(world, quote.id or 0, n) for n in range(3)]
-    app.reset_log()
+    numbers = _three_invoiced(world)
 
     report = world.push(SF)
 
@@ -88,10 +96,7 @@ def test_each_batch_stages_its_own_orders_and_the_run_reads_the_categories_once(
     world: PushWorld,
 ) -> None:
     app = world.sandboxes.sf.app
-    quote = quote_with_lines(world, SF)
-    app.admin_api.set_activated_order_statuses(LATE)
-    numbers = [_invoiced(world, quote.id or 0, n) for n in range(3)]
-    app.reset_log()
+    numbers = _three_invoiced(world)
     writes, _ = open_writes(world.connections[SF])
 
     report = push_with(SF, world.engine, list(world.connections), writes, 1)  # a batch an event

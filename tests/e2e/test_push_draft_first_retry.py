@@ -18,7 +18,14 @@ from order_core.outbox import OutboxEvent
 from order_core.outbox.models import DEAD, DELIVERED, PENDING
 from order_core.types import utcnow
 from tests.e2e.probes import FakeClock, fake_retry
-from tests.e2e.push_world import SF, PushWorld, advance, order_from_quote, quote_with_lines
+from tests.e2e.push_world import (
+    SF,
+    PushWorld,
+    advance,
+    order_from_quote,
+    quote_with_lines,
+    retries_due_now,
+)
 from tests.e2e.test_push_activated_order import _sf_lines, _sf_order
 from tests.e2e.test_push_draft_first import LATE, _core_lines, _statuses_sent
 
@@ -42,17 +49,6 @@ def _events(world: PushWorld, number: str) -> list[OutboxEvent]:
                 .order_by(col(OutboxEvent.id))
             )
         )
-
-
-def _due_now(world: PushWorld) -> None:
-    """The backoff of every pending event has passed."""
-    with new_session(world.engine) as session:
-        session.execute(
-            update(OutboxEvent)
-            .where(col(OutboxEvent.status) == PENDING)
-            .values(next_attempt_at=utcnow())
-        )
-        session.commit()
 
 
 def _placed_fails_at_its_lines(world: PushWorld) -> str:
@@ -99,7 +95,7 @@ def test_status_events_wait_for_the_placed_event_retry_then_go_with_it_draft_fir
     assert [e.status for e in events] == [PENDING] * 4
     assert [e.attempts for e in events] == [1, 0, 0, 0]
 
-    _due_now(world)
+    retries_due_now(world.engine)
     app.reset_log()
     retry = _push(world)
 

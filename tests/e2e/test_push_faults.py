@@ -9,19 +9,15 @@ import json
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import update
-from sqlmodel import col, select
+from sqlmodel import select
 
 from connector.hubspot.pacing import Clock
 from connector.push.run import PushReport, open_writes, push_with
 from crm_sandbox.common.faults import Fault
 from order_core.db import new_session
 from order_core.orders.models import Order
-from order_core.outbox import OutboxEvent
-from order_core.outbox.models import PENDING
-from order_core.types import utcnow
 from tests.e2e.probes import FakeClock, fake_retry, hubspot_429
-from tests.e2e.push_world import HS, SF, PushWorld, advance, quoted_orders
+from tests.e2e.push_world import HS, SF, PushWorld, advance, quoted_orders, retries_due_now
 
 ORDERS = 4
 SF_ROUTE, HS_ROUTE = "composite.upsert", "orders.batch.upsert"
@@ -64,17 +60,6 @@ def _expected(world: PushWorld, source: str, numbers: list[str]) -> dict[str, tu
         rows = session.exec(select(Order).where(Order.number.in_(numbers))).all()  # type: ignore[attr-defined]
     shown = SF_STATUS if source == SF else {s: s for s in SF_STATUS}
     return {o.number: (1, shown[o.status]) for o in rows}
-
-
-def _due_now(world: PushWorld) -> None:
-    """The backoff of the events retried by a failed run has passed."""
-    with new_session(world.engine) as session:
-        session.execute(
-            update(OutboxEvent)
-            .where(col(OutboxEvent.status) == PENDING)
-            .values(next_attempt_at=utcnow())
-        )
-        session.commit()
 
 
 def _faults(world: PushWorld, source: str) -> tuple[list[Fault], list[Fault], Fault]:
@@ -129,7 +114,7 @@ def test_faults_on_push_lose_nothing_and_duplicate_nothing(world: PushWorld, sou
     report = push()
     assert report.status == "failed" and report.delivered == 0, report.as_dict()
     assert report.topics[f"crm:{source}:order"].retried == 2 * ORDERS  # fulfilled, invoiced
-    _due_now(world)
+    retries_due_now(world.engine)
     report = push()
     assert report.status == "ok" and report.delivered == 2 * ORDERS, report.as_dict()
     assert _in_crm(world, source) == _expected(world, source, numbers)
