@@ -1,9 +1,10 @@
 """The customer's side in a real browser: Playwright driving Debian's Chromium, JavaScript off.
 
-From the e-mail in the SMTP sink to an accepted quote: resale prices under the reseller's brand,
-the confirmation, one order at buy price; a second tab's submission, an expired link and a
-tampered token each get a clear page. Screenshots of the quote page (desktop and phone) and of the
-PDF's first page go to ``CHANNELSYNC_SCREENSHOT_DIR`` (README: docs/images) or a temp folder.
+From the e-mail in the SMTP sink to an accepted quote: resale prices under the reseller's brand
+and its distributor's co-branding band, the confirmation, one order at buy price; a second tab's
+submission, an expired link and a tampered token each get a clear page. Screenshots of the quote
+page (desktop and phone) and of the PDF's first page go to ``CHANNELSYNC_SCREENSHOT_DIR`` (README:
+docs/images) or a temp folder.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlmodel import select
 from order_core.notifications.delivery import deliver_pending_notifications
 from order_core.orders.models import Order
 from order_core.outbox import OutboxEvent
+from order_core.partners.branding import set_branding
 from order_core.quotes.models import Quote
 from order_core.settings import CoreSettings, get_settings
 from order_core.types import utcnow
@@ -32,6 +34,12 @@ from tests.channelsync.web.live_server import live_server
 from tests.order_core.quotes.conftest import World
 from tests.smtp_sink import Sink, text_part
 
+DIST_LOGO = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="120" height="32" viewBox="0 0 120 32">'
+    b'<rect width="32" height="32" rx="6" fill="#C0392B"/><path d="M8 24 V8 H17 a8 8 0 0 1 0 16 Z" fill="#fff"/>'
+    b'<text x="40" y="22" font-family="DejaVu Sans, sans-serif" font-size="14" font-weight="bold" '
+    b'fill="#C0392B">BIG DIST</text></svg>'
+)
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -75,6 +83,20 @@ def shots(tmp_path: Path) -> Path:
     return folder
 
 
+def _brand_distributor(world: World) -> None:
+    """The distributor the reseller buys through co-brands its quotes: name, logo, colours, footer."""
+    set_branding(
+        world.distributor,
+        session=world.session,
+        actor=world.admin,
+        display_name="Big Dist Europe",
+        primary_color="#C0392B",
+        secondary_color="#FDEDEC",
+        logo=DIST_LOGO,
+        footer_text="Distributed by Big Dist Europe B.V.",
+    )
+
+
 def _emailed_link(world: World, sink: Sink, settings: CoreSettings) -> str:
     """Deliver the quote e-mail to the sink and return the link it carries."""
     s = world.session
@@ -109,6 +131,7 @@ def test_the_customer_accepts_the_emailed_quote_in_a_browser(
     shots: Path,
 ) -> None:
     brand_reseller(world)
+    _brand_distributor(world)
     quote = send_new_quote(world)
     link = _emailed_link(world, *smtp)
     assert link.startswith(f"{server}/quotes/{quote.number}/v1/accept?token=")
@@ -120,7 +143,8 @@ def test_the_customer_accepts_the_emailed_quote_in_a_browser(
     body = tab.inner_text("body")
     assert all(amount in body for amount in RESALE) and not any(b in body for b in BUY)
     assert tab.get_by_role("img", name="Acme Resale").is_visible()  # the reseller's logo
-    assert "Supplied through Big <Dist> Europe" in body
+    assert "Supplied through Big Dist Europe" in body  # the distributor's co-branding band
+    assert tab.locator(".cobrand img.logo").is_visible()  # with its logo
     assert tab.get_by_role("heading", level=1).inner_text().startswith(f"Quote {quote.number}")
     tab.screenshot(path=str(shots / "quote-page.png"), full_page=True)
 
@@ -181,6 +205,7 @@ def test_the_page_reads_on_a_phone_and_the_pdf_renders(
     tmp_path: Path,
 ) -> None:
     brand_reseller(world)
+    _brand_distributor(world)
     send_new_quote(world)
     link = _emailed_link(world, *smtp)
     phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)  # fmt: skip
