@@ -1,9 +1,12 @@
 """Fields the platform computes on write (names, closed/won flags, list prices and totals, an
-order's status category), and the writes it refuses on an activated order's products: deleting
-one, adding one, changing one's quantity or unit price.
+order's status category), and the writes it refuses on an activated order and its products:
+deleting the order, deleting a product, adding one, changing one's quantity or unit price.
 
 Adding a product to an activated order is ``ENTITY_IS_LOCKED`` with the wording real orgs answer
-(reported from live orgs); changing a product's price-impacting fields is refused where the org
+(reported from live orgs); deleting the activated order itself is ``DELETE_FAILED`` with that same
+wording (reported from a live org, API v67.0: github.com/bgaldino/rlm-base-dev,
+scripts/txn_data_harness/docs/contracts-sales-txn-order.md, "Cleanup"; the order must go back to
+Draft first). Changing a product's price-impacting fields is refused where the org
 enforces it (Salesforce Help, "Editing and Deletion Considerations for Order Products": with
 Enhanced Commerce Orders); the sandbox always does, as ``FIELD_INTEGRITY_EXCEPTION`` in its own
 words, since no public source gives Salesforce's wording of that refusal.
@@ -71,7 +74,8 @@ def derive(store: Store, obj: ObjectDef, rec: Record) -> None:
         rec["AccountId"] = opp["AccountId"] if opp is not None else None
 
 
-#: What an activated order locks: no product added or removed (Salesforce's wording).
+#: What an activated order locks: the order is not deleted, no product added or removed
+#: (Salesforce's wording, answered to an added product and to the order's deletion).
 LOCKED_ORDER = (
     "Unable to modify activated or superseded Order:  cannot delete Order, or add or remove "
     "Order Products"
@@ -114,8 +118,14 @@ def check_save(store: Store, obj: ObjectDef, values: Record, existing: Record | 
 
 
 def check_delete(store: Store, obj: ObjectDef, rec: Record) -> None:
-    """Refuse, as Salesforce does, to delete a product of an activated order."""
+    """Refuse, as Salesforce does, to delete an activated order (``DELETE_FAILED``, the wording
+    of :data:`LOCKED_ORDER`) or a product of one. Salesforce's code and wording for the product's
+    deletion are not publicly reported; the sandbox answers in its own words."""
     _writable(obj, "deleted")
+    if obj.name == "Order":
+        if rec.get("StatusCode") == "Activated":
+            raise SalesforceApiError(400, "DELETE_FAILED", LOCKED_ORDER)
+        return
     if obj.name != "OrderItem":
         return
     if _activated(store, rec.get("OrderId")):

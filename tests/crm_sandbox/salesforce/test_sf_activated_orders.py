@@ -202,6 +202,33 @@ def test_no_product_is_deleted_until_the_order_is_draft_again(
     assert _items(sf_sandbox, orders["active"]) == []
 
 
+def test_the_activated_order_is_not_deleted_until_it_is_draft_again(
+    sf: Any, sf_sandbox: SalesforceSandboxHandle, orders: dict[str, Any]
+) -> None:
+    """DELETE_FAILED in Salesforce's wording (reported from a live org, API v67.0), on the
+    sObject row and through sObject Collections."""
+    active = orders["active"]
+    with pytest.raises(SalesforceMalformedRequest) as refused:
+        sf.Order.delete(active)
+    assert _errors(refused) == [("DELETE_FAILED", LOCKED_ORDER)]
+    removed = sf.restful("composite/sobjects", params={"ids": active}, method="DELETE")
+    assert removed == [
+        {
+            "id": active,
+            "success": False,
+            "errors": [{"statusCode": "DELETE_FAILED", "message": LOCKED_ORDER, "fields": []}],
+        }
+    ]
+    assert sf.Order.get(active)["StatusCode"] == "Activated"
+    assert [r["Id"] for r in _items(sf_sandbox, active)] == [orders["item"]]
+    sf.Order.update(active, {"Status": "Draft"})
+    sf.Order.delete(active)
+    assert not any(
+        r["Id"] == active and not r["IsDeleted"]
+        for r in sf_sandbox.app.store.records["Order"].values()
+    )
+
+
 def test_order_status_lists_each_status_with_its_category_as_the_admin_sets_them(
     sf: Any, sf_sandbox: SalesforceSandboxHandle
 ) -> None:
