@@ -16,6 +16,7 @@ import argparse
 import multiprocessing
 import os
 import resource
+import shutil
 import statistics
 import tempfile
 import time
@@ -256,6 +257,7 @@ def main() -> None:
         server.terminate()
         if pg_name:
             _drop(pg_name)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

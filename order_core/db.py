@@ -17,6 +17,7 @@ from sqlmodel import Session, create_engine
 from order_core.catalog.version import track_catalog_writes
 from order_core.errors import DomainError
 from order_core.settings import get_settings
+from order_core.wal import BackgroundCheckpoints
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -24,6 +25,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_LOCK_WAIT_S = 30.0
 SQLITE_AUTOCHECKPOINT_PAGES = 1000  # SQLite's own default
 _DATA_VERSION = "channelsync_data_version"
+_CHECKPOINTS = "channelsync_checkpoints"
 
 
 def begin_immediate(dbapi_conn: Any, wait_s: float) -> None:
@@ -125,10 +127,11 @@ def connection_session(engine: Engine, *, checkpoints_apart: bool = False) -> It
     per transaction). The connection is idle, in no transaction, between the block's transactions.
 
     ``checkpoints_apart`` (SQLite): the connection's commits leave the WAL to ``checkpoint``,
-    which the caller runs between its transactions. A commit otherwise copies the WAL back into
-    the database itself once it holds 1,000 pages, which a pull's transactions of a few
-    thousand rows reach almost every time: the caller could not tell the transaction's time
-    (the write lock, which others wait for) from the checkpoint's (which blocks nobody).
+    which the caller asks for between its transactions and a thread of its own runs meanwhile
+    (``order_core.wal``); the block's end waits for the last one. A commit otherwise copies the
+    WAL back into the database itself once it holds 1,000 pages, which a pull's transactions of
+    a few thousand rows reach almost every time: the caller could not tell the transaction's
+    time (the write lock, which others wait for) from the checkpoint's (which blocks nobody).
     """
     with engine.connect() as conn, Session(bind=conn, expire_on_commit=False) as session:
         if not checkpoints_apart or conn.dialect.name != "sqlite":
@@ -137,10 +140,18 @@ def connection_session(engine: Engine, *, checkpoints_apart: bool = False) -> It
         raw = conn.connection.dbapi_connection
         assert raw is not None
         raw.execute("PRAGMA wal_autocheckpoint = 0")
+        file = next(r[2] for r in raw.execute("PRAGMA database_list") if r[1] == "main")
+        checkpoints = BackgroundCheckpoints(file) if file else None
+        session.info[_CHECKPOINTS] = checkpoints
         try:
             yield session
         finally:
-            raw.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_AUTOCHECKPOINT_PAGES}")
+            del session.info[_CHECKPOINTS]
+            try:
+                if checkpoints is not None:
+                    checkpoints.close()
+            finally:
+                raw.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_AUTOCHECKPOINT_PAGES}")
 
 
 def _sqlite_between(session: Session) -> Any | None:
@@ -167,12 +178,16 @@ def others_committed(session: Session) -> bool:
     return before is not None and before != version
 
 
-def checkpoint(session: Session) -> None:
-    """Copy the WAL back into the database between two transactions of a ``connection_session``
-    (SQLite; PASSIVE: it neither waits for nor blocks another connection). Elsewhere nothing."""
-    raw = _sqlite_between(session)
-    if raw is not None:
-        raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
+def checkpoint(session: Session, *, wait: bool = False) -> None:
+    """Ask for the WAL to be copied back into the database, between two transactions of a
+    ``connection_session(checkpoints_apart=True)`` (SQLite; a PASSIVE checkpoint, in the
+    session's checkpoint thread: see ``order_core.wal``); ``wait``: return once it is done.
+    Elsewhere nothing."""
+    if _sqlite_between(session) is None:
+        return
+    checkpoints = session.info.get(_CHECKPOINTS)
+    if isinstance(checkpoints, BackgroundCheckpoints):
+        checkpoints.request(wait=wait)
 
 
 @contextmanager

@@ -146,7 +146,9 @@ class Puller:
             rep.add(apply_page(core_page, session=session, actor=self.actor), len(part))
             spent = time.perf_counter() - began
             self.pacer.took(len(part), spent, others_wrote=others_committed(session))
-            checkpoint(session)  # after the transaction: the write lock is free meanwhile
+            # After the transaction, and beside the next one only while the pull writes alone:
+            # beside others' transactions it would slow them.
+            checkpoint(session, wait=not self.pacer.alone())
             if last:
                 break
         if cursor is not None:
