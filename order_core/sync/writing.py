@@ -131,9 +131,13 @@ def _defaults(model: type[SQLModel], required: tuple[tuple[str, object], ...]) -
 def nulls_to_defaults(model: type[SQLModel], items: Sequence[Item], defaults: Row) -> None:
     """An empty CRM value for a column that cannot be null means the column's default (a deal
     without a stage has the stage "", not none); required columns stay empty and are refused."""
-    table = table_of(model)
+    not_null = _not_nullable(model)
     for item in items:
-        for name, value in item.values.items():
-            column = table.c.get(name)
-            if value is None and column is not None and not column.nullable and name in defaults:
-                item.values[name] = defaults[name]
+        values = item.values
+        for name in [n for n, v in values.items() if v is None and n in not_null and n in defaults]:
+            values[name] = defaults[name]
+
+
+@lru_cache(maxsize=64)
+def _not_nullable(model: type[SQLModel]) -> frozenset[str]:
+    return frozenset(c.name for c in table_of(model).columns if not c.nullable)

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Table, func, select
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from order_core.db import new_session
+from order_core.deals.models import Deal
 from order_core.orders.models import Order, OrderLine, OrderStatusChange
 from order_core.orders.numbering import allocate_order_id
 from order_core.outbox import OutboxEvent
 from order_core.partners.models import Buyer, Partner
-from order_core.rowbatch import insert_rows, table_of
+from order_core.rowbatch import _processor, insert_rows, table_of
 from tests.order_core.orders.world import World, make_world
 from tests.sql_capture import statements
 
@@ -593,3 +596,35 @@ def test_a_row_must_name_every_column_on_every_backend(session: Session, world: 
         insert_rows(session, [(EVENTS, [{**_event_row("extra"), "colour": "red"}])])
     session.rollback()
     assert _fresh_rows(session, EVENTS) == []
+
+
+def _outcome(process: Any, value: object) -> tuple[object, ...]:
+    try:
+        return ("written", process(value))
+    except (ValueError, TypeError, AttributeError) as exc:
+        return ("refused", type(exc), str(exc))
+
+
+def test_sqlite_times_and_dates_are_written_as_sqlalchemy_writes_them() -> None:
+    """The row batch's own time and date text on SQLite is SQLAlchemy's, value for value, and so
+    is what it makes of a value of another kind (a naive time is refused)."""
+    dialect = sqlite.dialect()
+    deals = table_of(Deal)
+    times = [
+        AT,
+        AT.replace(microsecond=0),
+        datetime(2024, 3, 1, 5, 29, 58, 123456, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+        datetime(2023, 12, 31, 16, 0, 0, 1, tzinfo=ZoneInfo("America/Los_Angeles")),
+        datetime(1, 1, 1, tzinfo=UTC),
+        AT.replace(tzinfo=None),
+        "2024-02-29 23:59:58",
+    ]
+    dates = [date(2024, 2, 29), date(1, 1, 1), date(9999, 12, 31), AT, "2024-02-29"]
+    for table, column, values in ((ORDERS, "created_at", times), (deals, "close_date", dates)):
+        ours = _processor(dialect, table, column)
+        theirs = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+        assert ours is not None and theirs is not None and ours is not theirs
+        assert [_outcome(ours, v) for v in values] == [_outcome(theirs, v) for v in values]
+    assert _outcome(_processor(dialect, ORDERS, "created_at"), AT.replace(tzinfo=None))[0] == (
+        "refused"
+    )
