@@ -9,6 +9,8 @@ pointing at it; restored in the CRM, it is active again.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import TypeVar
 
 from order_core.catalog.version import new_entity_rows
@@ -33,6 +35,31 @@ _BUYER_COLUMNS = ("partner_id", "email", "name", "role", "spending_limit", "acti
 
 
 T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class _PartnerValues:
+    """A pulled partner's values as ``check_partner`` reads them (a ``Partner`` costs 100 us)."""
+
+    name: str
+    kind: str
+    tier: str
+    country: str
+    currency: str
+    locale: str
+    active: bool
+
+
+@dataclass(slots=True)
+class _BuyerValues:
+    """A pulled buyer's values as ``check_buyer`` reads them (a ``Buyer`` costs 60 us)."""
+
+    partner_id: int
+    email: str
+    name: str
+    role: str
+    spending_limit: Decimal | None
+    active: bool
 
 
 def _refusal(check: Callable[[T], None], instance: T) -> str:
@@ -112,7 +139,7 @@ def write_partners(ctx: WriteContext, items: Sequence[Item]) -> list[Written]:
             out.append(Written("quarantined", pid, reason))
             continue
         merged = {**(row or defaults), **item.values}
-        reason = _refusal(check_partner, Partner(**{k: merged[k] for k in _PARTNER_COLUMNS}))
+        reason = _refusal(check_partner, _PartnerValues(**{k: merged[k] for k in _PARTNER_COLUMNS}))
         if reason:
             out.append(Written("quarantined", pid, reason))
             continue
@@ -173,7 +200,7 @@ def write_buyers(ctx: WriteContext, items: Sequence[Item]) -> list[Written]:
                 updates.append(change)
             continue
         merged = {**(row or defaults), **item.values}
-        reason = _refusal(check_buyer, Buyer(**{k: merged[k] for k in _BUYER_COLUMNS}))
+        reason = _refusal(check_buyer, _BuyerValues(**{k: merged[k] for k in _BUYER_COLUMNS}))
         holder = by_email.get(key)  # a row of its own fetch: compare ids, never identities
         taken = holder is not None and (row is None or holder["id"] != row["id"])
         if not reason and (key in claimed or taken):
