@@ -22,6 +22,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 
+from order_core.errors import DomainError
+
 WAL_MOST_FRAMES = 8000  # 32 MiB of WAL at SQLite's 4 KiB pages
 
 
@@ -44,7 +46,7 @@ class BackgroundCheckpoints:
         """Ask for a checkpoint of everything committed so far (between two transactions).
 
         Returns at once, unless ``wait`` or the WAL has outgrown ``most_frames``: then once the
-        checkpoint is done. Raises the error of an earlier checkpoint, if one failed.
+        checkpoint is done. An earlier checkpoint's failure is raised here, as a DomainError.
         """
         with self._cond:
             self._raise_failure()
@@ -55,7 +57,7 @@ class BackgroundCheckpoints:
                 self._wait_done()
 
     def close(self) -> None:
-        """Run a last checkpoint, wait for it and stop the thread; raises a checkpoint's error."""
+        """Run a last checkpoint, wait for it and stop the thread; raises a checkpoint's failure."""
         with self._cond:
             if self._closing:
                 return
@@ -73,7 +75,10 @@ class BackgroundCheckpoints:
 
     def _raise_failure(self) -> None:
         if self._error is not None:
-            raise RuntimeError(f"a WAL checkpoint of {self.path} failed: {self._error}")
+            raise DomainError(
+                f"a WAL checkpoint of {self.path} failed ({self._error}); what was committed "
+                "stays in the WAL: free disk space or fix the file's permissions, then run again"
+            )
 
     def _run(self) -> None:
         try:

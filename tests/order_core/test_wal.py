@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from order_core.errors import DomainError
 from order_core.wal import BackgroundCheckpoints
 
 PAGE = 4096
@@ -107,7 +108,11 @@ def test_a_failed_checkpoint_is_raised_to_the_writer(tmp_path: Path) -> None:
     folder = tmp_path / "not-a-database"
     folder.mkdir()
     checkpoints = BackgroundCheckpoints(str(folder))  # its connection cannot open a folder
-    with pytest.raises(RuntimeError, match=r"a WAL checkpoint of .*not-a-database failed"):
+    with pytest.raises(DomainError, match=r"a WAL checkpoint of .*not-a-database failed") as exc:
         checkpoints.close()
-    with pytest.raises(RuntimeError, match="failed: unable to open database file"):
+    assert exc.value.message == (
+        f"a WAL checkpoint of {folder} failed (unable to open database file); what was committed "
+        "stays in the WAL: free disk space or fix the file's permissions, then run again"
+    )
+    with pytest.raises(DomainError, match=r"failed \(unable to open database file\)"):
         checkpoints.request()
