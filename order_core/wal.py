@@ -10,7 +10,8 @@ checkpoint neither waits for nor blocks another connection, writers included.
 The WAL starts again from its beginning only when a write transaction begins after a checkpoint
 copied all of it. A checkpoint that always overlaps the next transaction would let it grow without
 end, so once the last checkpoint found more than ``most_frames`` frames in the WAL, ``request``
-waits for the checkpoint it asks for: the next transaction then starts the WAL again.
+waits for the checkpoint it asks for: the next transaction then starts the WAL again. (The WAL
+may outgrow the bound by what is committed while one checkpoint runs.)
 
 While other connections write (checkouts), the caller waits for each checkpoint instead: one
 running beside their transactions, on the second of two cores, made a checkout's p95 ten times
