@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Protocol
 
 from sqlmodel import Session, col, select
 
@@ -22,9 +22,10 @@ TIERS = ("Registered", "Silver", "Gold", "Platinum")
 _EDITABLE = ("name", "kind", "tier", "country", "currency", "locale", "active")
 
 
-class PartnerValues(Protocol):
-    """What ``check_partner`` reads: a ``Partner``, or values not yet one (a pulled CRM record;
-    building a ``Partner`` to check costs about 100 us)."""
+@dataclass(slots=True)
+class PartnerValues:
+    """The values ``check_partner`` reads, without a ``Partner`` (building one to check a pulled
+    CRM record costs about 100 us)."""
 
     name: str
     kind: str
@@ -34,7 +35,7 @@ class PartnerValues(Protocol):
     locale: str
 
 
-def check_partner(partner: PartnerValues) -> None:
+def check_partner(partner: Partner | PartnerValues) -> None:
     """Raise ValidationFailed naming every problem of a partner's values."""
     where = f"partner {partner.name or '?'}"
     problems: list[Problem] = []

@@ -9,15 +9,14 @@ pointing at it; restored in the CRM, it is active again.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import fields
 from typing import TypeVar
 
 from order_core.catalog.version import new_entity_rows
 from order_core.errors import ValidationFailed
-from order_core.partners.buyers import check_buyer
+from order_core.partners.buyers import BuyerValues, check_buyer
 from order_core.partners.models import Buyer, Partner, PartnerCrmRef, Program, ProgramMembership
-from order_core.partners.services import check_partner
+from order_core.partners.services import PartnerValues, check_partner
 from order_core.rowbatch import table_of
 from order_core.sync.rows import Row, fetch_by, insert_returning_ids, update_by_id
 from order_core.sync.writing import (
@@ -37,29 +36,8 @@ _BUYER_COLUMNS = ("partner_id", "email", "name", "role", "spending_limit", "acti
 T = TypeVar("T")
 
 
-@dataclass(slots=True)
-class _PartnerValues:
-    """A pulled partner's values as ``check_partner`` reads them (a ``Partner`` costs 100 us)."""
-
-    name: str
-    kind: str
-    tier: str
-    country: str
-    currency: str
-    locale: str
-    active: bool
-
-
-@dataclass(slots=True)
-class _BuyerValues:
-    """A pulled buyer's values as ``check_buyer`` reads them (a ``Buyer`` costs 60 us)."""
-
-    partner_id: int
-    email: str
-    name: str
-    role: str
-    spending_limit: Decimal | None
-    active: bool
+_PARTNER_CHECKED = tuple(f.name for f in fields(PartnerValues))
+_BUYER_CHECKED = tuple(f.name for f in fields(BuyerValues))
 
 
 def _refusal(check: Callable[[T], None], instance: T) -> str:
@@ -139,7 +117,7 @@ def write_partners(ctx: WriteContext, items: Sequence[Item]) -> list[Written]:
             out.append(Written("quarantined", pid, reason))
             continue
         merged = {**(row or defaults), **item.values}
-        reason = _refusal(check_partner, _PartnerValues(**{k: merged[k] for k in _PARTNER_COLUMNS}))
+        reason = _refusal(check_partner, PartnerValues(**{k: merged[k] for k in _PARTNER_CHECKED}))
         if reason:
             out.append(Written("quarantined", pid, reason))
             continue
@@ -200,7 +178,7 @@ def write_buyers(ctx: WriteContext, items: Sequence[Item]) -> list[Written]:
                 updates.append(change)
             continue
         merged = {**(row or defaults), **item.values}
-        reason = _refusal(check_buyer, _BuyerValues(**{k: merged[k] for k in _BUYER_COLUMNS}))
+        reason = _refusal(check_buyer, BuyerValues(**{k: merged[k] for k in _BUYER_CHECKED}))
         holder = by_email.get(key)  # a row of its own fetch: compare ids, never identities
         taken = holder is not None and (row is None or holder["id"] != row["id"])
         if not reason and (key in claimed or taken):

@@ -23,6 +23,13 @@ def _writer(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _all_copied(conn: sqlite3.Connection) -> int:
+    """The WAL's frames, once checked that a checkpoint finds nothing left to copy."""
+    busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert (busy, frames) == (0, copied)
+    return int(frames)
+
+
 def _commit_pages(conn: sqlite3.Connection, pages: int) -> None:
     """One transaction of about ``pages`` new pages (one 3,000-character row a page)."""
     conn.execute("BEGIN IMMEDIATE")
@@ -48,10 +55,7 @@ def test_the_wal_stays_within_its_bound_while_the_writer_goes_on(tmp_path: Path)
     assert Path(f"{path}-wal").stat().st_size < 3_000 * PAGE
     # Everything is in the database file, and the rows are all there.
     assert path.stat().st_size > 6_000 * PAGE
-    assert conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1:] == (
-        checkpoints.frames,
-        checkpoints.frames,
-    )
+    assert _all_copied(conn) == checkpoints.frames
     assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 6_000
     conn.close()
 
@@ -73,8 +77,7 @@ def test_past_the_bound_a_request_waits_and_the_next_transaction_starts_the_wal_
     assert checkpoints.waited == 1
     size = Path(f"{path}-wal").stat().st_size
     assert size >= 100 * PAGE
-    busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    assert (busy, frames) == (0, copied)
+    _all_copied(conn)
     _commit_pages(conn, 100)  # written from the WAL's beginning again: the file does not grow
     assert Path(f"{path}-wal").stat().st_size == size
     checkpoints.close()
@@ -94,12 +97,10 @@ def test_under_the_bound_a_request_returns_at_once_unless_told_to_wait(
     _commit_pages(conn, 10)
     checkpoints.request(wait=True)  # as while others write: returns once it is done
     assert checkpoints.waited == 1
-    busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    assert (busy, frames) == (0, copied) and checkpoints.frames == frames
+    assert _all_copied(conn) == checkpoints.frames
     _commit_pages(conn, 10)
     checkpoints.close()  # the last checkpoint is waited for, and nothing is left to copy
-    busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    assert (busy, frames) == (0, copied) and checkpoints.frames == frames > 0
+    assert _all_copied(conn) == checkpoints.frames > 0
     checkpoints.close()  # a second close does nothing
     assert path.stat().st_size > 1_000 * PAGE
     conn.close()
