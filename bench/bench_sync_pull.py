@@ -4,7 +4,9 @@ The sandbox serves from its own process (as ``channelsync sandbox serve`` does),
 parsing, mapping and writes have this process to themselves. Prints, per database: a full pull's
 records/s and API calls, an immediate re-run, an incremental pull after 1 % of the records changed,
 and the peak RSS of the pulling process; with ``--reconcile``, a reconcile of the pulled objects
-afterwards (records/s, calls, and the peak RSS again: flat if the reconcile holds neither side).
+afterwards (records/s, calls, and the peak RSS again: flat if the reconcile holds neither side);
+with ``--floor`` (SQLite), the full pull's rows written again with nothing else
+(``storage_floor.py``): what they cost the storage layer alone on this machine.
 
     .venv/bin/python bench/bench_sync_pull.py --records 100000 --db sqlite
     .venv/bin/python bench/bench_sync_pull.py --records 100000 --db postgres
@@ -26,6 +28,7 @@ from typing import Any
 import httpx
 import psycopg
 from seed_checkout import seed_checkout
+from storage_floor import Snapshot, print_floor
 
 from connector.connections import load_connections
 from connector.factory import open_source
@@ -166,7 +169,14 @@ def main() -> None:
     parser.add_argument(
         "--reconcile", action="store_true", help="then reconcile the pulled objects (in sync)"
     )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="SQLite: then write the full pull's rows again with nothing else (storage_floor.py)",
+    )
     args = parser.parse_args()
+    if args.floor and args.db != "sqlite":
+        parser.error("--floor: the storage floor is measured on SQLite only; leave out --db")
     folder = Path(tempfile.mkdtemp(prefix="bench-sync-"))
     ready: Any = multiprocessing.get_context("spawn").Queue()
     server = multiprocessing.get_context("spawn").Process(
@@ -210,6 +220,7 @@ def main() -> None:
             print(f"  checkouts, idle:             {_latencies(idle)}")
             probe = CheckoutProbe(url, buyer_id)
             time.sleep(2)  # the probe's process has started and warmed up
+        snapshot = Snapshot.take(folder / "core.db", folder / "floor.db") if args.floor else None
         started, cpu = time.perf_counter(), time.process_time()
         served = _cpu_s(server.pid) if server.pid else 0.0
         if os.environ.get("BENCH_PROFILE"):
@@ -220,7 +231,8 @@ def main() -> None:
             profiler.dump_stats(os.environ["BENCH_PROFILE"])
         else:
             full = puller.run(options)
-        _line("full pull", full, time.perf_counter() - started, time.process_time() - cpu)
+        pull_seconds = time.perf_counter() - started
+        _line("full pull", full, pull_seconds, time.process_time() - cpu)
         if server.pid and full.total("read"):
             each = (_cpu_s(server.pid) - served) / full.total("read") * 1e6
             print(
@@ -231,6 +243,8 @@ def main() -> None:
             print(f"  checkouts during the pull:  {_latencies(during)}")
             if idle and during:
                 print(f"  checkout p95 during / idle:  {_p95(during) / _p95(idle):.1f}x (goal: 2x)")
+        if snapshot is not None:
+            print_floor(folder / "core.db", snapshot, full.total("read"), pull_seconds)
         started, cpu = time.perf_counter(), time.process_time()
         again = puller.run(options)
         _line("immediate re-run", again, time.perf_counter() - started, time.process_time() - cpu)
