@@ -76,23 +76,24 @@ def replay(core: Path, snapshot: Snapshot, records: int) -> tuple[list[TableFloo
     floors: list[TableFloor] = []
     try:
         for name in _tables():
-            rows = source.execute(
-                f'SELECT * FROM "{name}" WHERE rowid > ? ORDER BY rowid',
-                (snapshot.last_rowid[name],),
-            ).fetchall()
+            after = (snapshot.last_rowid[name],)
+            count = source.execute(f'SELECT count(*) FROM "{name}" WHERE rowid > ?', after)
+            rows = count.fetchone()[0]
             if not rows:
                 continue
-            columns = [c[0] for c in source.execute(f'SELECT * FROM "{name}" LIMIT 0').description]
-            quoted = ", ".join(f'"{c}"' for c in columns)
-            marks = ", ".join("?" * len(columns))
+            read = source.execute(f'SELECT * FROM "{name}" WHERE rowid > ? ORDER BY rowid', after)
+            quoted = ", ".join(f'"{c[0]}"' for c in read.description)
+            marks = ", ".join("?" * len(read.description))
             insert = f'INSERT INTO "{name}" ({quoted}) VALUES ({marks})'
-            size = math.ceil(len(rows) / transactions)
-            started = time.perf_counter()
-            for at in range(0, len(rows), size):
+            size = math.ceil(rows / transactions)
+            seconds = 0.0
+            while chunk := read.fetchmany(size):  # streamed: memory stays flat in the rows
+                started = time.perf_counter()
                 target.execute("BEGIN IMMEDIATE")
-                target.executemany(insert, rows[at : at + size])
+                target.executemany(insert, chunk)
                 target.execute("COMMIT")
-            floors.append(TableFloor(name, len(rows), time.perf_counter() - started))
+                seconds += time.perf_counter() - started
+            floors.append(TableFloor(name, rows, seconds))
         started = time.perf_counter()
         target.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return floors, time.perf_counter() - started
