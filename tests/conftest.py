@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -58,18 +59,48 @@ def _pg_engine(pg_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+# The tables holding a row, and those whose id sequence has moved on (a rolled-back insert moves
+# it too): TRUNCATE of all the core's tables takes about a quarter of a second, of a test's few
+# a fraction of that.
+_USED_TABLES = " UNION ".join(
+    [f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in metadata.sorted_tables]
+    + [
+        "SELECT owner.relname FROM pg_sequences s"
+        " JOIN pg_class seq ON seq.relname = s.sequencename"
+        " JOIN pg_namespace ns ON ns.oid = seq.relnamespace AND ns.nspname = s.schemaname"
+        " JOIN pg_depend d ON d.objid = seq.oid AND d.deptype IN ('a', 'i')"
+        " JOIN pg_class owner ON owner.oid = d.refobjid"
+        " WHERE s.last_value IS NOT NULL AND s.schemaname = current_schema()"
+    ]
+)
+
+
 def _empty_pg(engine: Engine) -> None:
-    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    """Leave every table empty with its ids starting again at 1, truncating only the used ones."""
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        used = [row[0] for row in conn.execute(text(_USED_TABLES))]
+        if used:
+            names = ", ".join(f'"{name}"' for name in used)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with the full schema and no rows, made once; each test gets a copy."""
+    path = tmp_path_factory.mktemp("schema") / "core.db"
+    eng = make_engine(f"sqlite:///{path}")
+    metadata.create_all(eng)
+    eng.dispose()  # the last connection's close checkpoints the WAL into the file
+    return path
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """An engine with the full schema and no rows: a fresh SQLite file, or the run's PostgreSQL database."""
     if request.param == "sqlite":
+        template: Path = request.getfixturevalue("_sqlite_template")
+        shutil.copyfile(template, tmp_path / "core.db")
         eng = make_engine(f"sqlite:///{tmp_path / 'core.db'}")
-        metadata.create_all(eng)
         yield eng
         eng.dispose()
         return
