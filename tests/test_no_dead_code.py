@@ -1,13 +1,15 @@
 """Every module-level function, class and constant of the product code is used somewhere.
 
 Used means named anywhere in the repository's Python (product code, tests, benchmarks,
-migrations) or its templates, other than by its own definition. Decorated functions are left
+migrations) or its templates, other than by its own definition; a ``"module:attribute"`` string
+(an entry point, a lazily imported CLI command) names its attribute. Decorated functions are left
 out: the decorator registers them (CLI commands, validators, event listeners).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +24,7 @@ SEARCHED = (
     "bench",
     "migrations",
 )
+_TARGET = re.compile(r"[\w.]+:(\w+)")
 
 
 def _python_files(packages: tuple[str, ...]) -> list[Path]:
@@ -38,6 +41,10 @@ def _names_used() -> set[str]:
                 used.add(node.attr)
             elif isinstance(node, ast.alias):
                 used.add(node.name.rsplit(".", 1)[-1])
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                target = _TARGET.fullmatch(node.value)
+                if target:
+                    used.add(target.group(1))
     return used
 
 

@@ -8,30 +8,36 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from channelsync.cli import (
-    catalog,
-    commissions,
-    customers,
-    db,
-    demo,
-    orders,
-    partners,
-    prm,
-    quote,
-    renewals,
-    sandbox,
-    sync,
-    ui,
-    web,
-)
 from channelsync.cli.failures import describe, is_help_request
+from channelsync.cli.lazy_commands import LazyGroup
 from order_core.settings import get_settings
+
+
+class _Commands(LazyGroup):
+    TARGETS = {  # the help lists them in this order, as Typer did
+        "demo": "channelsync.cli.demo:run_demo",
+        "web": "channelsync.cli.web:run_web",
+        "ui": "channelsync.cli.ui:run_ui",
+        "db": "channelsync.cli.db:app",
+        "catalog": "channelsync.cli.catalog:app",
+        "partners": "channelsync.cli.partners:app",
+        "customers": "channelsync.cli.customers:app",
+        "quote": "channelsync.cli.quote:app",
+        "orders": "channelsync.cli.orders:app",
+        "sandbox": "channelsync.cli.sandbox:app",
+        "sync": "channelsync.cli.sync:app",
+        "prm": "channelsync.cli.prm:app",
+        "renewals": "channelsync.cli.renewals:app",
+        "commissions": "channelsync.cli.commissions:app",
+    }
+
 
 app = typer.Typer(
     name="channelsync",
     help="Channel-commerce sync engine: CRM <-> quote-and-order core.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=_Commands,  # each command group is imported when named (channelsync.cli.lazy_commands)
 )
 
 
@@ -40,21 +46,6 @@ def _fresh_settings() -> None:
     """Read CHANNELSYNC_* settings anew for every command (the environment may have changed)."""
     get_settings.cache_clear()
 
-
-app.add_typer(db.app, name="db")
-app.add_typer(catalog.app, name="catalog")
-app.add_typer(partners.app, name="partners")
-app.add_typer(customers.app, name="customers")
-app.add_typer(quote.app, name="quote")
-app.add_typer(orders.app, name="orders")
-app.add_typer(sandbox.app, name="sandbox")
-app.add_typer(sync.app, name="sync")
-app.add_typer(prm.app, name="prm")
-app.add_typer(renewals.app, name="renewals")
-app.add_typer(commissions.app, name="commissions")
-app.command("demo")(demo.run_demo)
-app.command("web")(web.run_web)
-app.command("ui")(ui.run_ui)
 
 _err = Console(stderr=True, soft_wrap=True, highlight=False)
 
